@@ -1,0 +1,304 @@
+// Package policy is Headroom's decision engine. It is pure: a group's spec,
+// this cycle's inputs and the state carried from the last cycle go in; a
+// decision with every reason, and the next state, come out. It does no I/O,
+// reads no clock and writes no logs, so every rule can be table-tested.
+//
+// The semantics are those of DESIGN.md section 4, in this order:
+// proposals -> combine -> stabilize -> floors -> bounds -> overrides -> rate
+// limits -> decision.
+package policy
+
+import "time"
+
+// Kind names a policy type as it appears in config and decisions.
+type Kind string
+
+// Policy kinds.
+const (
+	KindTargetTracking Kind = "target_tracking"
+	KindBacklog        Kind = "backlog"
+	KindStep           Kind = "step"
+)
+
+// Group is everything the engine needs to know about one managed group
+// that does not change from cycle to cycle.
+type Group struct {
+	Name string
+	// Min and Max are the configured bounds; they are intersected with the
+	// Auto Scaling group's own MinSize/MaxSize given in Input.
+	Min, Max int
+	// ScaleInWindow is the stabilization window: scale-in goes only to the
+	// highest recommendation seen within it. Zero means DefaultScaleInWindow.
+	ScaleInWindow time.Duration
+	// MaxAge is how old an observation may be before it is stale.
+	MaxAge time.Duration
+	// MaxScaleOutStep and MaxScaleInStep bound the change per cycle; the zero
+	// value means no limit.
+	MaxScaleOutStep, MaxScaleInStep RateLimit
+	// FallbackCapacity, when > 0, is applied after FallbackAfter consecutive
+	// cycles in which no policy had fresh input; never below current.
+	FallbackCapacity int
+	FallbackAfter    int
+	Policies         []Policy
+}
+
+// DefaultScaleInWindow is the stabilization window when none is configured.
+const DefaultScaleInWindow = 300 * time.Second
+
+// DefaultTolerance is the target-tracking dead band when none is configured.
+const DefaultTolerance = 0.10
+
+// RateLimit bounds the change of capacity in one cycle. The zero value means
+// no limit. With Percent, Value is a percentage of current capacity (at
+// least one instance).
+type RateLimit struct {
+	Value   float64
+	Percent bool
+}
+
+// Policy is one named rule of a group. Exactly one of the kind fields is set.
+type Policy struct {
+	Name           string
+	TargetTracking *TargetTracking
+	Backlog        *Backlog
+	Step           *Step
+}
+
+// Kind reports which kind of policy p is.
+func (p Policy) Kind() Kind {
+	switch {
+	case p.TargetTracking != nil:
+		return KindTargetTracking
+	case p.Backlog != nil:
+		return KindBacklog
+	case p.Step != nil:
+		return KindStep
+	}
+	return ""
+}
+
+// TargetTracking keeps a utilization-style metric at Target:
+// proposal = ceil(serving * value / target), or current inside the band.
+type TargetTracking struct {
+	Target float64
+	// Tolerance is the dead band as a fraction of Target (0.1 = 10%); zero
+	// means DefaultTolerance.
+	Tolerance float64
+}
+
+// BacklogMode selects how a backlog policy turns queue depth into capacity.
+type BacklogMode string
+
+// Backlog modes.
+const (
+	ModeRate        BacklogMode = "rate"
+	ModePerInstance BacklogMode = "per_instance"
+)
+
+// Backlog sizes the group to its queues' work. See DESIGN.md section 4.
+type Backlog struct {
+	Mode   BacklogMode // zero means ModeRate
+	Queues []Queue
+}
+
+// Queue is one queue of a backlog policy; Name is the key of its reading in
+// PolicyInput.Queues.
+type Queue struct {
+	Name string
+	// SecondsPerMessage is s: the time one instance slot spends on a message.
+	SecondsPerMessage float64
+	// TargetPerInstance is the per_instance mode's acceptable backlog per
+	// instance; when zero it is AcceptableLatency / SecondsPerMessage.
+	TargetPerInstance float64
+	// Concurrency is c: messages one instance works on at once (default 1).
+	Concurrency float64
+	// AcceptableLatency is L: how long a message may wait.
+	AcceptableLatency time.Duration
+	// TargetUtilization is u (default 0.8).
+	TargetUtilization float64
+	// CountInFlight counts in-flight messages (F); CountDelayed adds delayed
+	// messages to the visible backlog (B).
+	CountInFlight bool
+	CountDelayed  bool
+}
+
+// Comparison is a step policy alarm's comparison operator, spelled as AWS
+// spells it.
+type Comparison string
+
+// Comparisons.
+const (
+	GreaterThanOrEqual Comparison = "GreaterThanOrEqualToThreshold"
+	GreaterThan        Comparison = "GreaterThanThreshold"
+	LessThan           Comparison = "LessThanThreshold"
+	LessThanOrEqual    Comparison = "LessThanOrEqualToThreshold"
+)
+
+// AdjustmentType is how a step adjustment changes capacity, as AWS spells it.
+type AdjustmentType string
+
+// Adjustment types.
+const (
+	ChangeInCapacity        AdjustmentType = "ChangeInCapacity"
+	ExactCapacity           AdjustmentType = "ExactCapacity"
+	PercentChangeInCapacity AdjustmentType = "PercentChangeInCapacity"
+)
+
+// Step is an alarm on a metric with step adjustments, as EC2 Auto Scaling
+// step scaling defines it.
+type Step struct {
+	Threshold              float64
+	Comparison             Comparison
+	EvaluationPeriods      int
+	DatapointsToAlarm      int
+	AdjustmentType         AdjustmentType
+	MinAdjustmentMagnitude int
+	Adjustments            []StepAdjustment
+}
+
+// StepAdjustment applies when (metric - threshold) falls inside its bounds.
+// Nil bounds are infinite. Above the threshold the lower bound is inclusive
+// and the upper exclusive; below it, the reverse.
+type StepAdjustment struct {
+	LowerBound, UpperBound *float64
+	Adjustment             float64
+}
+
+// Observation is one metric datapoint: the time it describes (At) and the
+// time Headroom read it (ReadAt).
+type Observation struct {
+	Value  float64
+	At     time.Time
+	ReadAt time.Time
+}
+
+// QueueObservation is one GetQueueAttributes reading.
+type QueueObservation struct {
+	Visible, InFlight, Delayed float64
+	At, ReadAt                 time.Time
+}
+
+// PolicyInput is one policy's input for this cycle. Missing, when not
+// empty, says why the input could not be read (the policy then proposes
+// nothing).
+type PolicyInput struct {
+	// Metric holds datapoints newest first: target_tracking uses the first,
+	// step uses up to EvaluationPeriods.
+	Metric []Observation
+	// Queues holds readings by Queue.Name for backlog policies.
+	Queues  map[string]QueueObservation
+	Missing string
+}
+
+// Floor is a capacity floor, normally from an active boost.
+type Floor struct {
+	Name     string
+	Capacity int
+}
+
+// OverrideKind is the kind of an operator's override.
+type OverrideKind string
+
+// Override kinds.
+const (
+	OverridePin    OverrideKind = "pin"
+	OverridePause  OverrideKind = "pause"
+	OverrideBounds OverrideKind = "bounds"
+)
+
+// Override is an active operator instruction on the group.
+type Override struct {
+	ID       string
+	Kind     OverrideKind
+	Capacity int  // pin
+	Min, Max *int // bounds
+	Reason   string
+}
+
+// Input is what the engine sees of a group in one cycle.
+type Input struct {
+	Now time.Time
+	// Current is the group's DesiredCapacity; Serving its InService
+	// instances past warmup; Pending and Warming are for the record.
+	Current, Serving, Pending, Warming int
+	// ASGMin and ASGMax are the Auto Scaling group's own MinSize/MaxSize:
+	// the hard bounds no decision may leave.
+	ASGMin, ASGMax int
+	// Policies holds each policy's input by policy name.
+	Policies  map[string]PolicyInput
+	Floors    []Floor
+	Overrides []Override
+}
+
+// State is what the engine carries from one cycle of a group to the next.
+// The zero value is a fresh start (after a restart).
+type State struct {
+	// Since is the first cycle this state has seen; no scale-in until one
+	// full window has passed since.
+	Since time.Time
+	// History holds this window's recommendations for stabilization.
+	History []Recommendation
+	// Growth holds the smoothed backlog growth per "policy/queue".
+	Growth map[string]Growth
+	// Failed counts consecutive cycles in which no policy had fresh input.
+	Failed int
+}
+
+// Recommendation is one cycle's combined proposal.
+type Recommendation struct {
+	At       time.Time
+	Capacity int
+}
+
+// Growth tracks a queue's visible backlog to estimate its growth per second.
+type Growth struct {
+	Last      float64
+	LastAt    time.Time
+	PerSecond float64
+}
+
+// Proposal is one policy's wanted capacity and why. OK is false when the
+// policy proposed nothing (missing or stale input).
+type Proposal struct {
+	Policy   string
+	Kind     Kind
+	Capacity int
+	OK       bool
+	Reason   string
+}
+
+// Change records a rule that changed the number: from what to what, and why.
+type Change struct {
+	Rule   string
+	From   int
+	To     int
+	Reason string
+}
+
+// InputAge is one input of the decision, with its value and age.
+type InputAge struct {
+	Policy string
+	Name   string
+	Value  float64
+	Age    time.Duration
+	Stale  bool
+}
+
+// Decision is the final capacity for a group in one cycle with every
+// proposal, every rule that changed it and the inputs it used.
+type Decision struct {
+	Group     string
+	At        time.Time
+	Current   int
+	Desired   int
+	Proposals []Proposal
+	Changes   []Change
+	Inputs    []InputAge
+	// ScaleInBlocked says why scale-in was not allowed this cycle, if so.
+	ScaleInBlocked string
+	// Paused is true when a pause override holds: the decision is computed
+	// and shown but must not be acted on.
+	Paused bool
+	// Reason is a one-line summary for logs and listings.
+	Reason string
+}
