@@ -1,0 +1,55 @@
+# Headroom's make targets. `make help` lists them.
+SHELL := /usr/bin/env bash
+GO ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+STATICCHECK_VERSION := v0.8.2
+BIN := bin/headroom
+TESTENV := scripts/testenv
+# Packages that must import only the standard library.
+PURE_PKGS := ./internal/policy ./internal/schedule
+
+.PHONY: help build run test testenv bench sim lint check clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+
+build: ## Build bin/headroom
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/headroom
+
+run: ## Run the live demo: headroom against the built-in AWS emulator, no AWS account needed
+	$(GO) run ./cmd/headroom demo
+
+$(TESTENV)/node_modules/.package-lock.json: $(TESTENV)/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix $(TESTENV) --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: tests that need third-party emulators will be skipped"; fi
+
+testenv: $(TESTENV)/node_modules/.package-lock.json ## Install the third-party test emulators from npm (pinned by the lock file)
+
+test: testenv ## Run every test with the race detector and coverage
+	$(GO) test -race -cover -timeout 30m ./...
+
+bench: ## Run the benchmarks (engine and cycle)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./internal/policy ./internal/controller
+
+sim: ## Run the simulator's scorecard (see docs/performance.md)
+	$(GO) run ./cmd/headroom simulate
+
+lint: ## gofmt, go vet and staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+check: ## Prove the dependency direction and that go.mod is tidy
+	@for p in $(PURE_PKGS); do \
+	  [ -d $$p ] || continue; \
+	  bad=$$($(GO) list -deps $$p | grep '\.' | grep -v '^github.com/headroom-dev/headroom/internal/\(policy\|schedule\)$$' || true); \
+	  if [ -n "$$bad" ]; then echo "$$p must import only the standard library, but depends on:"; echo "$$bad"; exit 1; fi; \
+	done; echo "pure packages import only the standard library"
+	@cp go.mod /tmp/headroom.go.mod.bak && cp go.sum /tmp/headroom.go.sum.bak; \
+	$(GO) mod tidy; \
+	if ! git diff --quiet -- go.mod go.sum; then echo "go.mod/go.sum not tidy:"; git diff -- go.mod go.sum; \
+	  cp /tmp/headroom.go.mod.bak go.mod; cp /tmp/headroom.go.sum.bak go.sum; exit 1; fi; echo "go.mod is tidy"
+
+clean: ## Remove build output and installed test emulators
+	rm -rf bin $(TESTENV)/node_modules

@@ -1,0 +1,539 @@
+// Package controller runs Headroom's control loop. One cycle reads every
+// group, every metric and every queue, decides each group's capacity with
+// the pure policy engine and, where the decision differs from the group's
+// desired capacity and nothing forbids it, sets the new desired capacity.
+//
+//	         +----------------------------------------------+
+//	         |                   cycle                      |
+//	now ---> | describe groups | read metrics | read queues | (concurrently)
+//	         +----------------------------------------------+
+//	                |  per group: policy.Decide (pure)
+//	                v
+//	         act (leader only, not paused, not suspended,
+//	              no instance refresh) -> record (history,
+//	              metrics, one log line)
+//
+// Failures are per group: one group's missing ASG, unreadable queue or
+// failed write is recorded for that group and the others carry on.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/headroom-dev/headroom/internal/asg"
+	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/config"
+	"github.com/headroom-dev/headroom/internal/policy"
+	"github.com/headroom-dev/headroom/internal/source"
+	"github.com/headroom-dev/headroom/internal/telemetry"
+)
+
+// Describer reads the managed Auto Scaling groups.
+type Describer interface {
+	Describe(ctx context.Context, names []string, warmup func(name string) time.Duration) (map[string]asg.Group, error)
+}
+
+// Scaler changes a group's desired capacity, after checking that no
+// instance refresh is running.
+type Scaler interface {
+	SetDesired(ctx context.Context, name string, capacity int) error
+	RefreshInProgress(ctx context.Context, name string) (bool, error)
+}
+
+// MetricReader reads CloudWatch metric queries.
+type MetricReader interface {
+	Read(ctx context.Context, now time.Time, queries []source.MetricQuery) map[string]source.Series
+}
+
+// QueueReader reads SQS queue backlogs.
+type QueueReader interface {
+	Read(ctx context.Context, queues []string) map[string]source.QueueReading
+}
+
+var (
+	_ Describer    = (*asg.Actuator)(nil)
+	_ Scaler       = (*asg.Actuator)(nil)
+	_ MetricReader = (*source.CloudWatch)(nil)
+	_ QueueReader  = (*source.SQS)(nil)
+)
+
+// Deps are the controller's collaborators.
+type Deps struct {
+	Groups  Describer
+	Scaler  Scaler
+	Metrics MetricReader
+	Queues  QueueReader
+	Clock   clock.Clock
+	Log     *slog.Logger
+	// Telemetry may be nil in tests that do not look at metrics.
+	Telemetry *telemetry.Metrics
+	// Leader reports whether this replica may act; nil means always.
+	Leader func() bool
+}
+
+// Skip reasons: why a decision that differed from the group's desired
+// capacity was not acted on.
+const (
+	SkipDryRun          = "dry_run"
+	SkipNotLeader       = "not_leader"
+	SkipPaused          = "paused"
+	SkipSuspended       = "processes_suspended"
+	SkipInstanceRefresh = "instance_refresh"
+	SkipRefreshUnknown  = "instance_refresh_unknown"
+)
+
+// writeConcurrency bounds concurrent SetDesiredCapacity calls. Auto Scaling
+// throttles mutating calls per account, so a big cycle with many changes
+// should not burst; a handful in flight keeps 2,000 groups within a cycle.
+const writeConcurrency = 8
+
+var nan = math.NaN()
+
+// Record is a decision as the controller made and carried it out.
+type Record struct {
+	policy.Decision
+	// ASG is the Auto Scaling group's name.
+	ASG string
+	// Acted is true when SetDesiredCapacity succeeded this cycle.
+	Acted bool
+	// Skipped says why a differing decision was not acted on.
+	Skipped string
+	// Error says why the group could not be decided or the write failed.
+	Error string
+	// Serving, Pending and Warming count the group's instances this cycle;
+	// Min and Max are the Auto Scaling group's own bounds.
+	Serving, Pending, Warming, Min, Max int
+}
+
+// Options change how the controller acts.
+type Options struct {
+	// DryRun computes decisions and sends no writes (explain, shadow mode).
+	DryRun bool
+}
+
+type groupRun struct {
+	cfg     config.Group
+	spec    policy.Group
+	periods map[string]time.Duration // metric query key -> period
+	state   policy.State
+	history []Record // ring, oldest first after trimming
+}
+
+// Controller runs cycles over the configured groups. It is safe for
+// concurrent reads of its history while a cycle runs.
+type Controller struct {
+	cfg     *config.Config
+	deps    Deps
+	opts    Options
+	queries []source.MetricQuery
+	queues  []string
+	names   []string
+	groups  []*groupRun
+	byName  map[string]*groupRun
+	warmups map[string]time.Duration // by ASG name
+
+	mu      sync.Mutex // guards group state, history and the fields below
+	lastRun time.Time  // when the last cycle ran (controller clock)
+	lastErr error      // the last cycle's error
+}
+
+// New builds a controller for a validated config.
+func New(cfg *config.Config, deps Deps, opts Options) (*Controller, error) {
+	if deps.Groups == nil || deps.Scaler == nil || deps.Metrics == nil || deps.Queues == nil {
+		return nil, errors.New("controller: groups, scaler, metrics and queues readers are required")
+	}
+	if deps.Clock == nil {
+		deps.Clock = clock.Real()
+	}
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	c := &Controller{cfg: cfg, deps: deps, opts: opts, byName: map[string]*groupRun{}, warmups: map[string]time.Duration{}}
+	seenQueue := map[string]bool{}
+	for _, g := range cfg.Groups {
+		gr := &groupRun{cfg: g, spec: g.Policy(), periods: map[string]time.Duration{}}
+		for _, q := range g.MetricQueries() {
+			gr.periods[q.Key] = q.Period
+			c.queries = append(c.queries, q)
+		}
+		for _, q := range g.Queues() {
+			if !seenQueue[q] {
+				seenQueue[q] = true
+				c.queues = append(c.queues, q)
+			}
+		}
+		c.groups = append(c.groups, gr)
+		c.byName[g.Name] = gr
+		c.names = append(c.names, g.ASG)
+		c.warmups[g.ASG] = g.Warmup.Std()
+	}
+	return c, nil
+}
+
+// Run runs cycles until ctx ends: one every interval plus a random jitter,
+// measured start to start; a cycle that overruns is followed at once by the
+// next.
+func (c *Controller) Run(ctx context.Context) error {
+	for {
+		start := c.deps.Clock.Now()
+		if _, err := c.RunOnce(ctx, start); err != nil && ctx.Err() == nil {
+			c.deps.Log.Warn("cycle failed", "err", err)
+		}
+		wait := c.cfg.Interval.Std() - c.deps.Clock.Since(start)
+		if c.cfg.Jitter.Std() > 0 {
+			wait += time.Duration(rand.Int64N(int64(c.cfg.Jitter.Std())))
+		}
+		if wait < 0 {
+			wait = 0
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.deps.Clock.After(wait):
+		}
+	}
+}
+
+// RunOnce runs one cycle at time now and returns this cycle's records, one
+// per group, in config order. It returns an error only when the cycle as a
+// whole could not run (the groups could not be described); per-group
+// problems are in the records.
+func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, error) {
+	start := time.Now()
+	if c.deps.Telemetry != nil {
+		defer func() { c.deps.Telemetry.CycleDuration.Observe(time.Since(start).Seconds()) }()
+	}
+	// A cycle never blocks the next forever: every AWS call has its own
+	// deadline (awsapi's CallTimeout); this caps the whole read phase too.
+	readCtx, cancel := context.WithTimeout(ctx, c.readDeadline())
+	defer cancel()
+
+	var (
+		wg      sync.WaitGroup
+		groups  map[string]asg.Group
+		descErr error
+		series  map[string]source.Series
+		queues  map[string]source.QueueReading
+	)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		groups, descErr = c.deps.Groups.Describe(readCtx, c.names, c.warmup)
+	}()
+	go func() {
+		defer wg.Done()
+		if len(c.queries) > 0 {
+			series = c.deps.Metrics.Read(readCtx, now, c.queries)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if len(c.queues) > 0 {
+			queues = c.deps.Queues.Read(readCtx, c.queues)
+		}
+	}()
+	wg.Wait()
+
+	records := make([]Record, len(c.groups))
+	if descErr != nil {
+		for i, gr := range c.groups {
+			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
+				Error: fmt.Sprintf("describe auto scaling groups: %v", descErr)}
+			c.countError(gr.cfg.Name, "describe")
+		}
+		c.record(records)
+		err := fmt.Errorf("describe auto scaling groups: %w", descErr)
+		c.mu.Lock()
+		c.lastRun, c.lastErr = now, err
+		c.mu.Unlock()
+		return records, err
+	}
+
+	var writes []int
+	c.mu.Lock()
+	for i, gr := range c.groups {
+		g, ok := groups[gr.cfg.ASG]
+		if !ok {
+			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
+				Error: fmt.Sprintf("auto scaling group %q not found", gr.cfg.ASG)}
+			c.countError(gr.cfg.Name, "group_not_found")
+			continue
+		}
+		in := c.input(gr, g, now, series, queues)
+		d, st := policy.Decide(gr.spec, in, gr.state)
+		gr.state = st
+		records[i] = Record{Decision: d, ASG: gr.cfg.ASG, Serving: g.Serving, Pending: g.Pending,
+			Warming: g.Warming, Min: g.Min, Max: g.Max}
+		if d.Desired == g.Desired {
+			continue
+		}
+		switch {
+		case c.opts.DryRun:
+			records[i].Skipped = SkipDryRun
+		case c.deps.Leader != nil && !c.deps.Leader():
+			records[i].Skipped = SkipNotLeader
+		case d.Paused:
+			records[i].Skipped = SkipPaused
+		case g.LaunchOrTerminateSuspended:
+			records[i].Skipped = SkipSuspended
+		default:
+			writes = append(writes, i)
+		}
+	}
+	c.mu.Unlock()
+
+	c.act(ctx, records, writes, groups)
+	c.record(records)
+	c.mu.Lock()
+	c.lastRun, c.lastErr = now, nil
+	c.mu.Unlock()
+	return records, nil
+}
+
+// Ready reports whether the controller is working: a cycle has run within
+// three intervals of now and could describe the groups.
+func (c *Controller) Ready(now time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.lastRun.IsZero():
+		return errors.New("no cycle has completed yet")
+	case c.lastErr != nil:
+		return fmt.Errorf("last cycle failed: %w", c.lastErr)
+	case now.Sub(c.lastRun) > 3*c.cfg.Interval.Std():
+		return fmt.Errorf("last cycle ran %s ago", now.Sub(c.lastRun).Round(time.Second))
+	}
+	return nil
+}
+
+// readDeadline caps the read phase of a cycle: the interval, but never less
+// than a call timeout with room for one retry.
+func (c *Controller) readDeadline() time.Duration {
+	d := c.cfg.Interval.Std()
+	if min := 2 * c.cfg.CallTimeout.Std(); d < min {
+		d = min
+	}
+	if d <= 0 {
+		d = 30 * time.Second
+	}
+	return d
+}
+
+func (c *Controller) warmup(asgName string) time.Duration { return c.warmups[asgName] }
+
+// input assembles the engine's view of one group from this cycle's reads.
+func (c *Controller) input(gr *groupRun, g asg.Group, now time.Time, series map[string]source.Series, queues map[string]source.QueueReading) policy.Input {
+	in := policy.Input{
+		Now:      now,
+		Current:  g.Desired,
+		Serving:  g.Serving,
+		Pending:  g.Pending,
+		Warming:  g.Warming,
+		ASGMin:   g.Min,
+		ASGMax:   g.Max,
+		Policies: make(map[string]policy.PolicyInput, len(gr.spec.Policies)),
+	}
+	for _, p := range gr.spec.Policies {
+		var pi policy.PolicyInput
+		switch {
+		case p.Backlog != nil:
+			pi.Queues = make(map[string]policy.QueueObservation, len(p.Backlog.Queues))
+			for _, q := range p.Backlog.Queues {
+				r, ok := queues[q.Name]
+				switch {
+				case !ok:
+					pi.Missing = fmt.Sprintf("queue %q: not read", q.Name)
+				case r.Err != nil:
+					pi.Missing = fmt.Sprintf("queue %q: %v", q.Name, r.Err)
+				default:
+					pi.Queues[q.Name] = policy.QueueObservation{Visible: r.Visible, InFlight: r.InFlight, Delayed: r.Delayed, At: r.At, ReadAt: r.ReadAt}
+				}
+			}
+		default:
+			key := gr.cfg.Name + "/" + p.Name
+			s, ok := series[key]
+			switch {
+			case !ok:
+				pi.Missing = "metric not read"
+			case s.Err != nil:
+				pi.Missing = s.Err.Error()
+			case len(s.Points) == 0:
+				pi.Missing = "no datapoints in the query window"
+			default:
+				period := gr.periods[key]
+				pi.Metric = make([]policy.Observation, len(s.Points))
+				for j, pt := range s.Points {
+					// A datapoint describes its whole period, so its time is the
+					// period's end: that is how old the newest data in it is.
+					pi.Metric[j] = policy.Observation{Value: pt.Value, At: pt.At.Add(period), ReadAt: s.ReadAt}
+				}
+			}
+		}
+		in.Policies[p.Name] = pi
+	}
+	return in
+}
+
+// act sends the writes of this cycle with bounded concurrency.
+func (c *Controller) act(ctx context.Context, records []Record, writes []int, groups map[string]asg.Group) {
+	sem := make(chan struct{}, writeConcurrency)
+	var wg sync.WaitGroup
+	for _, i := range writes {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(r *Record) {
+			defer func() { <-sem; wg.Done() }()
+			refreshing, err := c.deps.Scaler.RefreshInProgress(ctx, r.ASG)
+			switch {
+			case err != nil:
+				// Unknown is not "no": an instance refresh replaces instances on
+				// its own schedule, and scaling under it can fight it.
+				r.Skipped = SkipRefreshUnknown
+				r.Error = err.Error()
+				return
+			case refreshing:
+				r.Skipped = SkipInstanceRefresh
+				return
+			}
+			if err := c.deps.Scaler.SetDesired(ctx, r.ASG, r.Desired); err != nil {
+				r.Error = err.Error()
+				c.countAction(r, "error")
+				return
+			}
+			r.Acted = true
+			c.countAction(r, "ok")
+		}(&records[i])
+	}
+	wg.Wait()
+}
+
+func (c *Controller) countAction(r *Record, result string) {
+	if c.deps.Telemetry == nil {
+		return
+	}
+	dir := "out"
+	if r.Desired < r.Current {
+		dir = "in"
+	}
+	c.deps.Telemetry.ScalingActions.WithLabelValues(r.Group, dir, result).Inc()
+}
+
+func (c *Controller) countError(group, reason string) {
+	if c.deps.Telemetry != nil {
+		c.deps.Telemetry.GroupErrors.WithLabelValues(group, reason).Inc()
+	}
+}
+
+// record keeps the records in each group's bounded history, updates the
+// metrics and writes one log line per decision.
+func (c *Controller) record(records []Record) {
+	c.mu.Lock()
+	for _, r := range records {
+		gr := c.byName[r.Group]
+		if gr == nil {
+			continue
+		}
+		gr.history = append(gr.history, r)
+		if n := len(gr.history) - c.historyLimit(); n > 0 {
+			gr.history = append(gr.history[:0], gr.history[n:]...)
+		}
+	}
+	c.mu.Unlock()
+	for _, r := range records {
+		c.observe(r)
+		c.log(r)
+	}
+}
+
+func (c *Controller) historyLimit() int {
+	if c.cfg.History > 0 {
+		return c.cfg.History
+	}
+	return 500
+}
+
+func (c *Controller) log(r Record) {
+	attrs := []any{"group", r.Group, "asg", r.ASG}
+	if r.Error != "" && len(r.Proposals) == 0 {
+		c.deps.Log.Warn("group not decided", append(attrs, "err", r.Error)...)
+		return
+	}
+	attrs = append(attrs, "current", r.Current, "decided", r.Desired, "acted", r.Acted)
+	if r.Skipped != "" {
+		attrs = append(attrs, "skipped", r.Skipped)
+	}
+	if r.ScaleInBlocked != "" {
+		attrs = append(attrs, "scale_in_blocked", r.ScaleInBlocked)
+	}
+	attrs = append(attrs, "reason", r.Reason)
+	if r.Error != "" {
+		c.deps.Log.Warn("decision", append(attrs, "err", r.Error)...)
+		return
+	}
+	c.deps.Log.Info("decision", attrs...)
+	if c.deps.Log.Enabled(context.Background(), slog.LevelDebug) {
+		for _, in := range r.Inputs {
+			c.deps.Log.Debug("input", "group", r.Group, "policy", in.Policy, "input", in.Name,
+				"value", in.Value, "age_seconds", in.Age.Seconds(), "stale", in.Stale)
+		}
+	}
+}
+
+func (c *Controller) observe(r Record) {
+	m := c.deps.Telemetry
+	if m == nil {
+		return
+	}
+	if r.Skipped != "" {
+		m.DecisionsSkipped.WithLabelValues(r.Group, r.Skipped).Inc()
+	}
+	if len(r.Proposals) == 0 && r.Error != "" {
+		return
+	}
+	for state, v := range map[string]int{"desired": r.Current, "decided": r.Desired, "serving": r.Serving,
+		"pending": r.Pending, "warming": r.Warming, "min": r.Min, "max": r.Max} {
+		m.GroupCapacity.WithLabelValues(r.Group, state).Set(float64(v))
+	}
+	for _, p := range r.Proposals {
+		v := float64(p.Capacity)
+		if !p.OK {
+			v = nan
+		}
+		m.PolicyProposal.WithLabelValues(r.Group, p.Policy).Set(v)
+	}
+	for _, in := range r.Inputs {
+		m.ObservationAge.WithLabelValues(r.Group, in.Policy, in.Name).Set(in.Age.Seconds())
+	}
+}
+
+// History returns up to limit of a group's most recent records, newest
+// last; limit <= 0 means all that are kept.
+func (c *Controller) History(group string, limit int) []Record {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gr := c.byName[group]
+	if gr == nil {
+		return nil
+	}
+	h := gr.history
+	if limit > 0 && len(h) > limit {
+		h = h[len(h)-limit:]
+	}
+	return append([]Record(nil), h...)
+}
+
+// Groups lists the configured group names in config order.
+func (c *Controller) Groups() []string {
+	out := make([]string, len(c.groups))
+	for i, gr := range c.groups {
+		out[i] = gr.cfg.Name
+	}
+	return out
+}

@@ -1,0 +1,108 @@
+// Package telemetry defines every Prometheus metric Headroom exports (all
+// in this one file, so the list is the documentation) and sets up slog.
+package telemetry
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics holds Headroom's metrics on a registry of its own, so that two
+// controllers in one test process do not collide.
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	// GroupCapacity is a group's capacity by state: desired (the group's
+	// DesiredCapacity), decided (this cycle's decision), min, max, serving,
+	// pending, warming.
+	GroupCapacity *prometheus.GaugeVec
+	// PolicyProposal is each policy's proposal; absent (NaN) when the
+	// policy proposed nothing.
+	PolicyProposal *prometheus.GaugeVec
+	// ObservationAge is the age of each policy input.
+	ObservationAge *prometheus.GaugeVec
+	// ScalingActions counts SetDesiredCapacity calls by direction and result.
+	ScalingActions *prometheus.CounterVec
+	// DecisionsSkipped counts decisions not acted on, by reason.
+	DecisionsSkipped *prometheus.CounterVec
+	// GroupErrors counts cycles in which a group could not be decided.
+	GroupErrors *prometheus.CounterVec
+	// AWSCalls counts AWS calls by service, operation and error code
+	// ("OK" on success).
+	AWSCalls *prometheus.CounterVec
+	// AWSCallDuration is the latency of AWS calls, retries included.
+	AWSCallDuration *prometheus.HistogramVec
+	// CycleDuration is the time one cycle takes.
+	CycleDuration prometheus.Histogram
+	// Leader is 1 while this replica may act.
+	Leader prometheus.Gauge
+}
+
+// NewMetrics creates the metrics on a new registry, with the Go and process
+// collectors.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		GroupCapacity: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "headroom_group_capacity_instances",
+			Help: "Capacity of a managed group by state: desired, decided, min, max, serving, pending, warming.",
+		}, []string{"group", "state"}),
+		PolicyProposal: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "headroom_policy_proposal_instances",
+			Help: "Capacity each policy proposed in the last cycle (NaN when it proposed nothing).",
+		}, []string{"group", "policy"}),
+		ObservationAge: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "headroom_observation_age_seconds",
+			Help: "Age of each policy input at decision time.",
+		}, []string{"group", "policy", "input"}),
+		ScalingActions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_scaling_actions_total",
+			Help: "SetDesiredCapacity calls by direction (out, in) and result (ok, error).",
+		}, []string{"group", "direction", "result"}),
+		DecisionsSkipped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_decisions_skipped_total",
+			Help: "Decisions that differed from desired capacity but were not acted on, by reason.",
+		}, []string{"group", "reason"}),
+		GroupErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_group_errors_total",
+			Help: "Cycles in which a group could not be decided, by reason.",
+		}, []string{"group", "reason"}),
+		AWSCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_aws_calls_total",
+			Help: "AWS API calls by service, operation and error code (OK on success).",
+		}, []string{"service", "operation", "code"}),
+		AWSCallDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "headroom_aws_call_duration_seconds",
+			Help:    "Latency of AWS API calls, retries included.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"service", "operation"}),
+		CycleDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "headroom_cycle_duration_seconds",
+			Help:    "Duration of one control cycle over all groups.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2, 5, 10, 30},
+		}),
+		Leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "headroom_leader",
+			Help: "1 while this replica holds the right to act, else 0.",
+		}),
+	}
+	m.Registry.MustRegister(
+		m.GroupCapacity, m.PolicyProposal, m.ObservationAge, m.ScalingActions,
+		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSCallDuration,
+		m.CycleDuration, m.Leader,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	return m
+}
+
+// ObserveCall records one AWS call; it makes Metrics an awsapi.Observer.
+func (m *Metrics) ObserveCall(service, operation, code string, took time.Duration) {
+	if code == "" {
+		code = "OK"
+	}
+	m.AWSCalls.WithLabelValues(service, operation, code).Inc()
+	m.AWSCallDuration.WithLabelValues(service, operation).Observe(took.Seconds())
+}
