@@ -1,11 +1,3 @@
-// Package policy is Headroom's decision engine. It is pure: a group's spec,
-// this cycle's inputs and the state carried from the last cycle go in; a
-// decision with every reason, and the next state, come out. It does no I/O,
-// reads no clock and writes no logs, so every rule can be table-tested.
-//
-// The semantics are those of DESIGN.md section 4, in this order:
-// proposals -> combine -> stabilize -> floors -> bounds -> overrides -> rate
-// limits -> decision.
 package policy
 
 import "time"
@@ -25,18 +17,23 @@ const (
 type Group struct {
 	Name string
 	// Min and Max are the configured bounds; they are intersected with the
-	// Auto Scaling group's own MinSize/MaxSize given in Input.
+	// Auto Scaling group's own MinSize/MaxSize given in Input. Max zero (or
+	// less) means no configured maximum: the group's MaxSize applies.
 	Min, Max int
 	// ScaleInWindow is the stabilization window: scale-in goes only to the
-	// highest recommendation seen within it. Zero means DefaultScaleInWindow.
+	// highest recommendation seen within it. Zero or negative means
+	// DefaultScaleInWindow.
 	ScaleInWindow time.Duration
-	// MaxAge is how old an observation may be before it is stale.
+	// MaxAge is how old an observation may be before it is stale: an
+	// observation is stale when Input.Now - At > MaxAge. Zero (or negative)
+	// means observations never go stale.
 	MaxAge time.Duration
 	// MaxScaleOutStep and MaxScaleInStep bound the change per cycle; the zero
 	// value means no limit.
 	MaxScaleOutStep, MaxScaleInStep RateLimit
 	// FallbackCapacity, when > 0, is applied after FallbackAfter consecutive
-	// cycles in which no policy had fresh input; never below current.
+	// cycles in which no policy proposed a capacity; never below current.
+	// FallbackAfter below 1 counts as 1.
 	FallbackCapacity int
 	FallbackAfter    int
 	Policies         []Policy
@@ -231,26 +228,33 @@ type Input struct {
 }
 
 // State is what the engine carries from one cycle of a group to the next.
-// The zero value is a fresh start (after a restart).
+// The zero value is a fresh start (after a restart). Decide never modifies
+// the State it is given: it returns a new one.
 type State struct {
 	// Since is the first cycle this state has seen; no scale-in until one
 	// full window has passed since.
 	Since time.Time
-	// History holds this window's recommendations for stabilization.
+	// History holds this window's recommendations for stabilization,
+	// oldest first. A cycle in which scale-in was blocked because a policy
+	// proposed nothing records at least current.
 	History []Recommendation
 	// Growth holds the smoothed backlog growth per "policy/queue".
 	Growth map[string]Growth
-	// Failed counts consecutive cycles in which no policy had fresh input.
+	// Failed counts consecutive cycles in which no policy proposed a
+	// capacity (Proposal.OK false for all of them).
 	Failed int
 }
 
-// Recommendation is one cycle's combined proposal.
+// Recommendation is one cycle's combined proposal (raised to current when a
+// policy proposed nothing that cycle).
 type Recommendation struct {
 	At       time.Time
 	Capacity int
 }
 
-// Growth tracks a queue's visible backlog to estimate its growth per second.
+// Growth tracks a queue's counted backlog (B) to estimate its growth per
+// second. Last and LastAt are the latest fresh reading; PerSecond is the
+// smoothed growth (see GrowthTimeConstant).
 type Growth struct {
 	Last      float64
 	LastAt    time.Time
@@ -258,7 +262,8 @@ type Growth struct {
 }
 
 // Proposal is one policy's wanted capacity and why. OK is false when the
-// policy proposed nothing (missing or stale input).
+// policy proposed nothing: missing or stale input, a value that is not a
+// usable number, or config it cannot evaluate; Reason says which.
 type Proposal struct {
 	Policy   string
 	Kind     Kind
@@ -268,6 +273,9 @@ type Proposal struct {
 }
 
 // Change records a rule that changed the number: from what to what, and why.
+// Rule is one of the Rule* constants. Changes chain: the first starts at the
+// combined proposal, each starts where the previous ended, and the last ends
+// at Decision.Desired.
 type Change struct {
 	Rule   string
 	From   int
@@ -275,7 +283,11 @@ type Change struct {
 	Reason string
 }
 
-// InputAge is one input of the decision, with its value and age.
+// InputAge is one input of the decision, with its value and age. For a
+// metric, Name is "metric" and Value the newest datapoint; for a queue, Name
+// is the queue's name and Value the messages counted (B, plus F when
+// in-flight messages are counted). Age is Input.Now minus the time the
+// observation describes.
 type InputAge struct {
 	Policy string
 	Name   string
@@ -294,11 +306,20 @@ type Decision struct {
 	Proposals []Proposal
 	Changes   []Change
 	Inputs    []InputAge
-	// ScaleInBlocked says why scale-in was not allowed this cycle, if so.
+	// ScaleInBlocked says why scale-in was not allowed this cycle, if so: a
+	// policy proposed nothing, or the first window since a restart is not
+	// over. Scale-out stays allowed.
 	ScaleInBlocked string
 	// Paused is true when a pause override holds: the decision is computed
 	// and shown but must not be acted on.
 	Paused bool
+	// Min and Max are the effective bounds of this cycle: configured bounds
+	// intersected with the group's, changed by bounds overrides and raised
+	// by the highest floor.
+	Min, Max int
+	// Notes records what is worth knowing but did not change the number: a
+	// floor capped at max, empty bounds, an unknown override.
+	Notes []string
 	// Reason is a one-line summary for logs and listings.
 	Reason string
 }
