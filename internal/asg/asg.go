@@ -1,0 +1,229 @@
+// Package asg is the actuator: it reads EC2 Auto Scaling groups in as few
+// DescribeAutoScalingGroups calls as the API allows, counts their
+// instances by lifecycle state (with warmup), sets desired capacity, and
+// tells callers whether an instance refresh is under way. It holds the
+// concrete SDK client; consumers declare the small interfaces they need.
+package asg
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
+	"github.com/headroom-dev/headroom/internal/clock"
+)
+
+const (
+	// maxRecords is the largest MaxRecords DescribeAutoScalingGroups
+	// accepts ("The default value is 50 and the maximum value is 100",
+	// API_DescribeAutoScalingGroups).
+	maxRecords = 100
+	// namesPerCall is how many AutoScalingGroupNames one call may carry:
+	// "By default, you can only specify up to 50 names. You can optionally
+	// increase this limit using the MaxRecords property", so with
+	// MaxRecords 100 a call takes 100 names, and N groups need
+	// ceil(N/100) calls.
+	namesPerCall = maxRecords
+)
+
+// Group is one Auto Scaling group as the controller sees it.
+type Group struct {
+	Name string
+	ARN  string
+	// Min, Max and Desired are the group's MinSize, MaxSize and
+	// DesiredCapacity.
+	Min, Max, Desired int
+	// InService counts InService instances; Warming those of them still
+	// inside the warmup; Serving = InService - Warming. Pending counts
+	// Pending, Pending:Wait and Pending:Proceed; Terminating the
+	// Terminating states.
+	InService, Pending, Warming, Serving, Terminating int
+	// Suspended lists the group's suspended process names.
+	Suspended []string
+	// LaunchOrTerminateSuspended is true when Launch or Terminate is
+	// suspended, so that a new desired capacity would not take effect.
+	LaunchOrTerminateSuspended bool
+	Tags                       map[string]string
+}
+
+// Actuator reads and resizes Auto Scaling groups. It is safe for
+// concurrent use.
+type Actuator struct {
+	client *autoscaling.Client
+	clk    clock.Clock
+
+	mu sync.Mutex
+	// inService maps group -> instance id -> the first time the actuator
+	// saw the instance InService. The zero time marks an instance that was
+	// already InService the first time the actuator saw its group.
+	inService map[string]map[string]time.Time
+}
+
+// New returns an actuator that calls AWS through client and reads time
+// from clk.
+func New(client *autoscaling.Client, clk clock.Clock) *Actuator {
+	return &Actuator{client: client, clk: clk, inService: map[string]map[string]time.Time{}}
+}
+
+// Describe reads the named groups in ceil(len(unique names)/100) calls
+// (plus any NextToken pages the service returns). Groups that do not exist
+// are absent from the map; that is not an error, and the caller reports
+// them per group. warmup gives each group's instance warmup; nil means
+// none.
+//
+// DescribeAutoScalingGroups does not say when an instance became
+// InService, so the actuator remembers the first time it saw each instance
+// InService and counts it as warming until warmup has passed since then.
+// An instance that is already InService the first time the actuator sees
+// its group counts as serving at once: after a restart, warmup is not
+// applied again to instances that were running before it. Instances that
+// leave the group are forgotten.
+func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(name string) time.Duration) (map[string]Group, error) {
+	unique := make([]string, 0, len(names))
+	seen := map[string]bool{}
+	for _, n := range names {
+		if n != "" && !seen[n] {
+			seen[n] = true
+			unique = append(unique, n)
+		}
+	}
+	now := a.clk.Now()
+	out := make(map[string]Group, len(unique))
+	for chunk := range slices.Chunk(unique, namesPerCall) {
+		p := autoscaling.NewDescribeAutoScalingGroupsPaginator(a.client, &autoscaling.DescribeAutoScalingGroupsInput{
+			AutoScalingGroupNames: chunk,
+			MaxRecords:            aws.Int32(maxRecords),
+		})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("describe groups %s: %w", nameList(chunk), err)
+			}
+			for _, g := range page.AutoScalingGroups {
+				name := aws.ToString(g.AutoScalingGroupName)
+				if !seen[name] {
+					continue
+				}
+				var w time.Duration
+				if warmup != nil {
+					w = warmup(name)
+				}
+				out[name] = a.convert(g, now, w)
+			}
+		}
+	}
+	a.mu.Lock()
+	for _, n := range unique {
+		if _, ok := out[n]; !ok {
+			delete(a.inService, n)
+		}
+	}
+	a.mu.Unlock()
+	return out, nil
+}
+
+// nameList names a batch of groups in an error without listing a hundred.
+func nameList(names []string) string {
+	switch len(names) {
+	case 0:
+		return "(none)"
+	case 1:
+		return fmt.Sprintf("%q", names[0])
+	}
+	return fmt.Sprintf("%q and %d more", names[0], len(names)-1)
+}
+
+func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.Duration) Group {
+	out := Group{
+		Name:    aws.ToString(g.AutoScalingGroupName),
+		ARN:     aws.ToString(g.AutoScalingGroupARN),
+		Min:     int(aws.ToInt32(g.MinSize)),
+		Max:     int(aws.ToInt32(g.MaxSize)),
+		Desired: int(aws.ToInt32(g.DesiredCapacity)),
+		Tags:    make(map[string]string, len(g.Tags)),
+	}
+	for _, t := range g.Tags {
+		out.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	for _, p := range g.SuspendedProcesses {
+		name := aws.ToString(p.ProcessName)
+		out.Suspended = append(out.Suspended, name)
+		if name == "Launch" || name == "Terminate" {
+			out.LaunchOrTerminateSuspended = true
+		}
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	prev, known := a.inService[out.Name]
+	next := make(map[string]time.Time, len(g.Instances))
+	for _, in := range g.Instances {
+		switch in.LifecycleState {
+		case types.LifecycleStatePending, types.LifecycleStatePendingWait, types.LifecycleStatePendingProceed:
+			out.Pending++
+		case types.LifecycleStateTerminating, types.LifecycleStateTerminatingWait, types.LifecycleStateTerminatingProceed:
+			out.Terminating++
+		case types.LifecycleStateInService:
+			out.InService++
+			id := aws.ToString(in.InstanceId)
+			first, ok := prev[id]
+			if !ok && known {
+				first = now
+			}
+			next[id] = first
+			if !first.IsZero() && now.Sub(first) < warmup {
+				out.Warming++
+			}
+		}
+	}
+	a.inService[out.Name] = next
+	out.Serving = out.InService - out.Warming
+	return out
+}
+
+// SetDesired sets the group's desired capacity with HonorCooldown=false:
+// the controller has its own stabilization and rate limits, and honoring
+// the cooldown would reject the call while any activity is in progress.
+func (a *Actuator) SetDesired(ctx context.Context, name string, capacity int) error {
+	if capacity < 0 || capacity > math.MaxInt32 {
+		return fmt.Errorf("set desired capacity of group %q to %d: out of range", name, capacity)
+	}
+	_, err := a.client.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{
+		AutoScalingGroupName: aws.String(name),
+		DesiredCapacity:      aws.Int32(int32(capacity)),
+		HonorCooldown:        aws.Bool(false),
+	})
+	if err != nil {
+		return fmt.Errorf("set desired capacity of group %q to %d: %w", name, capacity, err)
+	}
+	return nil
+}
+
+// RefreshInProgress reports whether the group has an unfinished instance
+// refresh. AWS runs one refresh at a time and lists the most recent first,
+// so the first page answers. It costs a call, so callers ask only before
+// acting.
+func (a *Actuator) RefreshInProgress(ctx context.Context, name string) (bool, error) {
+	out, err := a.client.DescribeInstanceRefreshes(ctx, &autoscaling.DescribeInstanceRefreshesInput{
+		AutoScalingGroupName: aws.String(name),
+	})
+	if err != nil {
+		return false, fmt.Errorf("describe instance refreshes of group %q: %w", name, err)
+	}
+	for _, r := range out.InstanceRefreshes {
+		switch r.Status {
+		case types.InstanceRefreshStatusPending, types.InstanceRefreshStatusInProgress,
+			types.InstanceRefreshStatusCancelling, types.InstanceRefreshStatusRollbackInProgress,
+			types.InstanceRefreshStatusBaking:
+			return true, nil
+		}
+	}
+	return false, nil
+}

@@ -1,0 +1,359 @@
+package autoscaling
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Lifecycle states of the instances the emulator models (a subset of
+// types.LifecycleState).
+const (
+	StatePending     = "Pending"
+	StateInService   = "InService"
+	StateTerminating = "Terminating"
+)
+
+// Scaling activity status codes used here (types.ScalingActivityStatusCode).
+const (
+	activityInProgress = "InProgress"
+	activitySuccessful = "Successful"
+	activityFailed     = "Failed"
+	activityCancelled  = "Cancelled"
+)
+
+// Scaling processes, as listed for SuspendProcesses.
+const (
+	ProcessLaunch           = "Launch"
+	ProcessTerminate        = "Terminate"
+	ProcessScheduledActions = "ScheduledActions"
+	ProcessInstanceRefresh  = "InstanceRefresh"
+)
+
+// allProcesses are the process names SuspendProcesses accepts; an empty
+// list suspends or resumes all of them.
+var allProcesses = []string{
+	"AZRebalance", "AddToLoadBalancer", "AlarmNotification", "HealthCheck",
+	ProcessInstanceRefresh, ProcessLaunch, "ReplaceUnhealthy", ProcessScheduledActions, ProcessTerminate,
+}
+
+const (
+	// defaultCooldown is AWS's default DefaultCooldown, in seconds.
+	defaultCooldown = 300
+	// maxActivities is the activity history kept per group (up to twice
+	// as many between trims). AWS keeps six weeks of activities; a long
+	// simulation would otherwise grow without bound.
+	maxActivities = 5000
+	// maxRefreshes bounds the instance refresh history kept per group.
+	maxRefreshes = 50
+	// maxTags is AWS's quota of tags per Auto Scaling group.
+	maxTags = 50
+)
+
+// availabilityZones are assigned to instances in turn.
+var availabilityZones = []string{"us-east-1a", "us-east-1b", "us-east-1c"}
+
+type group struct {
+	name, arn              string
+	created                time.Time
+	min, max, desired      int
+	defaultCooldown        int
+	defaultInstanceWarmup  *int
+	healthCheckGracePeriod int
+	healthCheckType        string
+	launchConfiguration    string
+	launchTemplate         *launchTemplate
+	availabilityZones      []string
+	vpcZoneIdentifier      string
+	terminationPolicies    []string
+	protectNew             bool
+	tags                   map[string]tag
+	suspended              map[string]string // process -> reason
+	instances              []*instance       // in launch order
+	activities             []*activity       // oldest first
+	actions                map[string]*scheduledAction
+	refreshes              []*refresh // oldest first
+	lastActivityEnd        time.Time
+	// cause says why desired last changed; the next launches and
+	// terminations quote it in their activities, as AWS does.
+	cause string
+}
+
+type launchTemplate struct{ id, name, version string }
+
+type tag struct {
+	key, value string
+	propagate  bool
+}
+
+type instance struct {
+	id          string
+	az          string
+	state       string
+	launchedAt  time.Time
+	readyAt     time.Time // when Pending ends
+	inServiceAt time.Time
+	goneAt      time.Time // when Terminating ends
+	launch      *activity
+	terminate   *activity
+}
+
+type activity struct {
+	id, description, cause, details string
+	status, statusMessage           string
+	progress                        int
+	start, end                      time.Time
+}
+
+func (g *group) isSuspended(process string) bool {
+	_, ok := g.suspended[process]
+	return ok
+}
+
+// active counts instances that count toward capacity: Pending and
+// InService, not Terminating.
+func (g *group) active() int {
+	n := 0
+	for _, in := range g.instances {
+		if in.state != StateTerminating {
+			n++
+		}
+	}
+	return n
+}
+
+// inProgress returns an activity still in progress, if any.
+func (g *group) inProgress() *activity {
+	for i := len(g.activities) - 1; i >= 0; i-- {
+		if g.activities[i].status == activityInProgress {
+			return g.activities[i]
+		}
+	}
+	return nil
+}
+
+// activeRefresh returns the refresh that is not finished, if any.
+func (g *group) activeRefresh() *refresh {
+	for _, r := range g.refreshes {
+		if refreshActive(r.status) {
+			return r
+		}
+	}
+	return nil
+}
+
+func (s *Service) addActivity(g *group, a *activity) {
+	a.id = uuidFrom(s.nextID())
+	g.activities = append(g.activities, a)
+	// Trim in batches so that recording stays amortised O(1).
+	if len(g.activities) >= 2*maxActivities {
+		g.activities = append([]*activity(nil), g.activities[len(g.activities)-maxActivities:]...)
+	}
+	if !a.end.IsZero() && a.end.After(g.lastActivityEnd) {
+		g.lastActivityEnd = a.end
+	}
+}
+
+func finish(g *group, a *activity, status string, t time.Time) {
+	if a == nil || a.status != activityInProgress {
+		return
+	}
+	a.status, a.progress, a.end = status, 100, t
+	if t.After(g.lastActivityEnd) {
+		g.lastActivityEnd = t
+	}
+}
+
+func (s *Service) launchTimeFor(name string) time.Duration {
+	d := s.launchTime
+	if s.launchTimeFunc != nil {
+		d = s.launchTimeFunc(name)
+	}
+	if d < 0 {
+		return 0
+	}
+	return d
+}
+
+// reconcile launches or removes instances at time t until the group's
+// active count equals its desired capacity, unless Launch or Terminate is
+// suspended.
+func (s *Service) reconcile(g *group, t time.Time) {
+	cause := g.cause
+	g.cause = ""
+	active := g.active()
+	for active < g.desired && !g.isSuspended(ProcessLaunch) {
+		s.launch(g, t, cause, active)
+		active++
+	}
+	if active > g.desired && !g.isSuspended(ProcessTerminate) {
+		s.remove(g, t, cause, active, active-g.desired)
+	}
+}
+
+func (s *Service) launch(g *group, t time.Time, cause string, active int) {
+	n := s.nextID()
+	in := &instance{
+		id:         fmt.Sprintf("i-%017x", n),
+		az:         availabilityZones[int(n%uint64(len(availabilityZones)))],
+		state:      StatePending,
+		launchedAt: t,
+		readyAt:    t.Add(s.launchTimeFor(g.name)),
+	}
+	a := &activity{
+		description: "Launching a new EC2 instance: " + in.id,
+		cause: joinCause(cause, fmt.Sprintf("At %s an instance was started in response to a difference between desired and actual capacity, increasing the capacity from %d to %d.",
+			causeTime(t), active, active+1)),
+		details: fmt.Sprintf(`{"Availability Zone":"%s"}`, in.az),
+		status:  activityInProgress,
+		start:   t,
+	}
+	s.addActivity(g, a)
+	in.launch = a
+	g.instances = append(g.instances, in)
+	if !in.readyAt.After(t) {
+		becomeInService(g, in)
+	}
+}
+
+func becomeInService(g *group, in *instance) {
+	in.state = StateInService
+	in.inServiceAt = in.readyAt
+	finish(g, in.launch, activitySuccessful, in.readyAt)
+}
+
+// remove takes k instances out of service: the newest Pending ones
+// first, then the newest InService ones. One pass over the instances keeps
+// a large scale-in linear.
+func (s *Service) remove(g *group, t time.Time, cause string, active, k int) {
+	var victims []*instance
+	for _, want := range []string{StatePending, StateInService} {
+		for i := len(g.instances) - 1; i >= 0 && len(victims) < k; i-- {
+			if g.instances[i].state == want {
+				victims = append(victims, g.instances[i])
+			}
+		}
+	}
+	gone := map[*instance]bool{}
+	for _, in := range victims {
+		if in.state == StatePending {
+			finish(g, in.launch, activityCancelled, t)
+		}
+		a := &activity{
+			description: "Terminating EC2 instance: " + in.id,
+			cause: joinCause(cause, fmt.Sprintf("At %s an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from %d to %d.",
+				causeTime(t), active, active-1)),
+			details: fmt.Sprintf(`{"Availability Zone":"%s"}`, in.az),
+			status:  activityInProgress,
+			start:   t,
+		}
+		active--
+		s.addActivity(g, a)
+		in.terminate = a
+		in.state = StateTerminating
+		in.goneAt = t.Add(s.terminateTime)
+		if !in.goneAt.After(t) {
+			finish(g, a, activitySuccessful, t)
+			gone[in] = true
+		}
+	}
+	if len(gone) > 0 {
+		kept := g.instances[:0]
+		for _, in := range g.instances {
+			if !gone[in] {
+				kept = append(kept, in)
+			}
+		}
+		clear(g.instances[len(kept):])
+		g.instances = kept
+	}
+}
+
+func joinCause(prefix, s string) string {
+	if prefix == "" {
+		return s
+	}
+	return prefix + " " + s
+}
+
+func causeTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+// advanceAll brings every group up to now.
+func (s *Service) advanceAll(now time.Time) {
+	for _, g := range s.groups {
+		s.advance(g, now)
+	}
+}
+
+// advance processes, in time order, every event of g up to now: instances
+// finishing their launch or termination and scheduled actions firing.
+// Groups are independent, so each advances on its own. Every step consumes
+// the events at its time, so the loop ends.
+func (s *Service) advance(g *group, now time.Time) {
+	for {
+		t, ok := g.nextEvent()
+		if !ok || t.After(now) {
+			return
+		}
+		s.step(g, t)
+	}
+}
+
+func (g *group) nextEvent() (time.Time, bool) {
+	var next time.Time
+	found := false
+	consider := func(t time.Time) {
+		if !found || t.Before(next) {
+			next, found = t, true
+		}
+	}
+	for _, in := range g.instances {
+		switch in.state {
+		case StatePending:
+			consider(in.readyAt)
+		case StateTerminating:
+			consider(in.goneAt)
+		}
+	}
+	for _, a := range g.actions {
+		if !a.next.IsZero() {
+			consider(a.next)
+		}
+	}
+	return next, found
+}
+
+func (s *Service) step(g *group, t time.Time) {
+	kept := g.instances[:0]
+	for _, in := range g.instances {
+		switch {
+		case in.state == StatePending && !in.readyAt.After(t):
+			becomeInService(g, in)
+		case in.state == StateTerminating && !in.goneAt.After(t):
+			finish(g, in.terminate, activitySuccessful, in.goneAt)
+			continue
+		}
+		kept = append(kept, in)
+	}
+	clear(g.instances[len(kept):])
+	g.instances = kept
+
+	var due []*scheduledAction
+	for _, a := range g.actions {
+		if !a.next.IsZero() && !a.next.After(t) {
+			due = append(due, a)
+		}
+	}
+	sort.Slice(due, func(i, j int) bool { return due[i].name < due[j].name })
+	for _, a := range due {
+		s.fire(g, a, t)
+	}
+}
+
+// setDesired changes desired capacity with the cause AWS would quote and
+// starts the launches or terminations it calls for.
+func (s *Service) setDesired(g *group, desired int, cause string, t time.Time) {
+	g.desired = desired
+	g.cause = cause
+	s.reconcile(g, t)
+}

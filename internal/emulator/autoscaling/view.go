@@ -1,0 +1,206 @@
+package autoscaling
+
+import (
+	"fmt"
+	"time"
+)
+
+// GroupSpec creates a group through the Go API.
+type GroupSpec struct {
+	Name     string
+	Min, Max int
+	Desired  int
+	Tags     map[string]string
+	// StartInService puts the first instances InService at once instead
+	// of Pending, for a world that is already running.
+	StartInService bool
+}
+
+// GroupView is a snapshot of one group.
+type GroupView struct {
+	Name, ARN         string
+	Min, Max, Desired int
+	// Instances are in launch order.
+	Instances []InstanceView
+	// Suspended lists suspended processes, sorted.
+	Suspended []string
+	Tags      map[string]string
+	// RefreshInProgress reports an unfinished instance refresh.
+	RefreshInProgress bool
+}
+
+// InstanceView is one instance of a group.
+type InstanceView struct {
+	ID string
+	// State is StatePending, StateInService or StateTerminating.
+	State      string
+	LaunchedAt time.Time
+	// InServiceAt is when the instance became InService; zero while Pending.
+	InServiceAt time.Time
+}
+
+// Count returns how many instances are in state.
+func (g GroupView) Count(state string) int {
+	n := 0
+	for _, in := range g.Instances {
+		if in.State == state {
+			n++
+		}
+	}
+	return n
+}
+
+// InService returns how many instances are InService.
+func (g GroupView) InService() int { return g.Count(StateInService) }
+
+// Pending returns how many instances are Pending.
+func (g GroupView) Pending() int { return g.Count(StatePending) }
+
+// ActivityView is one scaling activity.
+type ActivityView struct {
+	ID          string
+	Description string
+	Cause       string
+	Status      string
+	Start, End  time.Time
+}
+
+// CreateGroup creates a group as CreateAutoScalingGroup does, with
+// DesiredCapacity = spec.Desired. The error carries AWS's code and message.
+func (s *Service) CreateGroup(spec GroupSpec) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clk.Now()
+	s.advanceAll(now)
+	in := createInput{name: spec.Name, min: spec.Min, max: spec.Max, desired: &spec.Desired, inService: spec.StartInService}
+	for _, k := range sortedKeys(spec.Tags) {
+		in.tags = append(in.tags, tag{key: k, value: spec.Tags[k]})
+	}
+	if err := s.create(in, now); err != nil {
+		return fmt.Errorf("create group %q: %w", spec.Name, err)
+	}
+	return nil
+}
+
+// Group returns a snapshot of the named group as of the clock's now.
+func (s *Service) Group(name string) (GroupView, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	g, ok := s.groups[name]
+	if !ok {
+		return GroupView{}, false
+	}
+	v := GroupView{
+		Name: g.name, ARN: g.arn,
+		Min: g.min, Max: g.max, Desired: g.desired,
+		Suspended:         sortedKeys(g.suspended),
+		Tags:              map[string]string{},
+		RefreshInProgress: g.activeRefresh() != nil,
+	}
+	for _, in := range g.instances {
+		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt})
+	}
+	for k, t := range g.tags {
+		v.Tags[k] = t.value
+	}
+	return v, true
+}
+
+// GroupNames returns the names of all groups, sorted.
+func (s *Service) GroupNames() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	return sortedKeys(s.groups)
+}
+
+// Activities returns the group's scaling activities, oldest first.
+func (s *Service) Activities(name string) []ActivityView {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	g, ok := s.groups[name]
+	if !ok {
+		return nil
+	}
+	out := make([]ActivityView, 0, len(g.activities))
+	for _, a := range g.activities {
+		out = append(out, ActivityView{ID: a.id, Description: a.description, Cause: a.cause, Status: a.status, Start: a.start, End: a.end})
+	}
+	return out
+}
+
+// SetLaunchTime sets how long new instances stay Pending. Instances
+// already launching keep their time.
+func (s *Service) SetLaunchTime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	s.launchTime = d
+}
+
+// SetLaunchTimeFunc overrides the launch time per new instance, e.g. with
+// random draws; nil restores the fixed time. f runs under the service's
+// lock and must not call the service.
+func (s *Service) SetLaunchTimeFunc(f func(group string) time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	s.launchTimeFunc = f
+}
+
+// SetTerminateTime sets how long removed instances stay Terminating; zero
+// (the default) removes them at once.
+func (s *Service) SetTerminateTime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	s.terminateTime = d
+}
+
+// SetGroupLimit sets the quota of groups beyond which creating one fails
+// with LimitExceeded.
+func (s *Service) SetGroupLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.groupLimit = n
+}
+
+// SetPageSize makes every Describe operation return at most n items per
+// page whatever MaxRecords asks (0 restores MaxRecords). AWS documents that
+// "a response can contain fewer items than the value specified by
+// MaxRecords, even when more items are available"; this exercises callers'
+// NextToken handling.
+func (s *Service) SetPageSize(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.pageSize = n
+}
+
+// page returns the number of items a page holds for maxRecords.
+func (s *Service) page(maxRecords int) int {
+	if s.pageSize > 0 && s.pageSize < maxRecords {
+		return s.pageSize
+	}
+	return maxRecords
+}
+
+// CompleteInstanceRefresh marks the group's unfinished instance refresh
+// Successful.
+func (s *Service) CompleteInstanceRefresh(name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clk.Now()
+	s.advanceAll(now)
+	g, ok := s.groups[name]
+	if !ok {
+		return fmt.Errorf("complete instance refresh of group %q: %w", name, notFound(name))
+	}
+	r := g.activeRefresh()
+	if r == nil {
+		return fmt.Errorf("complete instance refresh of group %q: no refresh in progress", name)
+	}
+	r.status, r.percent, r.end = refreshSuccessful, 100, now
+	return nil
+}
