@@ -1,0 +1,154 @@
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/headroom-dev/headroom/internal/policy"
+)
+
+// Defaults of keys the file leaves out. A key written with an explicit
+// value, zero included, keeps that value and is validated as written.
+const (
+	DefaultInterval       = 10 * time.Second
+	DefaultCallTimeout    = 5 * time.Second
+	DefaultListen         = ":9464"
+	DefaultSQSConcurrency = 16
+	DefaultHistory        = 500
+	// DefaultWarmup is 300 s: when a group has no DefaultInstanceWarmup,
+	// EC2 Auto Scaling falls back to its health check grace period, whose
+	// console default is 300 s ("Set the health check grace period for an
+	// Auto Scaling group", Amazon EC2 Auto Scaling User Guide).
+	DefaultWarmup        = 300 * time.Second
+	DefaultScaleInWindow = policy.DefaultScaleInWindow
+	// DefaultPeriod is CloudWatch's standard resolution: one datapoint a
+	// minute.
+	DefaultPeriod            = 60 * time.Second
+	DefaultTolerance         = policy.DefaultTolerance
+	DefaultTargetUtilization = 0.8
+	DefaultConcurrency       = 1
+	DefaultFallbackAfter     = 6
+	// maxAgePeriods and maxAgeCycles size the default max_age: three
+	// datapoints of the slowest metric, and never less than three cycles,
+	// so one late datapoint or one failed read does not make a group stale.
+	maxAgePeriods = 3
+	maxAgeCycles  = 3
+)
+
+// applyDefaults fills in every key for which present reports false.
+// present takes a field path as Problems spell it ("groups[0].warmup").
+func (c *Config) applyDefaults(present func(path string) bool) {
+	if !present("interval") {
+		c.Interval = Duration(DefaultInterval)
+	}
+	if !present("jitter") {
+		c.Jitter = c.Interval / 10
+	}
+	if !present("call_timeout") {
+		// Half the interval when that is shorter, so that a short
+		// interval alone is a valid configuration.
+		c.CallTimeout = min(Duration(DefaultCallTimeout), c.Interval/2)
+	}
+	if !present("listen") {
+		c.Listen = DefaultListen
+	}
+	if !present("sqs_concurrency") {
+		c.SQSConcurrency = DefaultSQSConcurrency
+	}
+	if !present("history") {
+		c.History = DefaultHistory
+	}
+	for i := range c.Groups {
+		c.Groups[i].applyDefaults(fmt.Sprintf("groups[%d]", i), present, c.Interval)
+	}
+}
+
+func (g *Group) applyDefaults(path string, present func(string) bool, interval Duration) {
+	has := func(key string) bool { return present(path + "." + key) }
+	if !has("name") {
+		g.Name = g.ASG
+	}
+	if !has("warmup") {
+		g.Warmup = Duration(DefaultWarmup)
+	}
+	if !has("scale_in_window") {
+		g.ScaleInWindow = Duration(DefaultScaleInWindow)
+	}
+	if g.FallbackCapacity > 0 && !has("fallback_after") {
+		g.FallbackAfter = DefaultFallbackAfter
+	}
+	for i := range g.Policies {
+		g.Policies[i].applyDefaults(fmt.Sprintf("%s.policies[%d]", path, i), present)
+	}
+	if !has("max_age") {
+		g.MaxAge = g.defaultMaxAge(interval)
+	}
+}
+
+// defaultMaxAge is three times the longest metric period of the group's
+// policies, and at least three cycles.
+func (g *Group) defaultMaxAge(interval Duration) Duration {
+	age := maxAgeCycles * min(max(interval, 0), Duration(maxInterval))
+	for _, p := range g.Policies {
+		if src := p.metricSource(); src != nil && src.Period > 0 && src.Period <= Duration(maxPeriod) {
+			age = max(age, maxAgePeriods*src.Period)
+		}
+	}
+	return age
+}
+
+func (p *Policy) applyDefaults(path string, present func(string) bool) {
+	switch {
+	case p.TargetTracking != nil:
+		path += ".target_tracking"
+		t := p.TargetTracking
+		t.MetricSource.applyDefaults(path, present)
+		if !present(path + ".tolerance") {
+			t.Tolerance = DefaultTolerance
+		}
+	case p.Backlog != nil:
+		path += ".backlog"
+		b := p.Backlog
+		if !present(path + ".mode") {
+			b.Mode = policy.ModeRate
+		}
+		if !present(path + ".target_utilization") {
+			b.TargetUtilization = DefaultTargetUtilization
+		}
+		for i := range b.Queues {
+			q := &b.Queues[i]
+			qp := fmt.Sprintf("%s.queues[%d]", path, i)
+			if !present(qp + ".concurrency") {
+				q.Concurrency = DefaultConcurrency
+			}
+			if !present(qp + ".count_in_flight") {
+				q.CountInFlight = true
+			}
+		}
+	case p.Step != nil:
+		path += ".step"
+		s := p.Step
+		s.MetricSource.applyDefaults(path, present)
+		if !present(path + ".datapoints_to_alarm") {
+			s.DatapointsToAlarm = s.EvaluationPeriods
+		}
+	}
+}
+
+func (m *MetricSource) applyDefaults(path string, present func(string) bool) {
+	if !present(path + ".period") {
+		m.Period = Duration(DefaultPeriod)
+	}
+}
+
+// metricSource returns the policy's CloudWatch source, or nil for a
+// backlog policy.
+func (p *Policy) metricSource() *MetricSource {
+	switch {
+	case p.TargetTracking != nil:
+		return &p.TargetTracking.MetricSource
+	case p.Step != nil:
+		return &p.Step.MetricSource
+	}
+	return nil
+}
