@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -141,15 +142,47 @@ func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := newFlags("emulator", stderr)
 	listen := fs.String("listen", "127.0.0.1:4566", "address to listen on")
 	launch := fs.Duration("launch-time", 30*time.Second, "time an instance stays Pending before InService")
+	fleet := fs.Int("fleet", 0, "create this many identical groups, queues and metrics (for load and footprint runs)")
+	fleetConfig := fs.String("fleet-config", "", "with --fleet: write a headroom config managing the fleet to this file")
+	fleetListen := fs.String("fleet-listen", "127.0.0.1:9464", "with --fleet-config: the config's listen address")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	em := emulator.New(clock.Real())
+	clk := clock.Real()
+	em := emulator.New(clk)
 	em.AutoScaling.SetLaunchTime(*launch)
 	url, err := em.Start(*listen)
 	if err != nil {
 		fmt.Fprintln(stderr, "headroom emulator:", err)
 		return 1
+	}
+	if *fleet > 0 {
+		f := emulator.Fleet{Groups: *fleet}
+		if err := f.Seed(em, clk.Now()); err != nil {
+			fmt.Fprintln(stderr, "headroom emulator:", err)
+			return 1
+		}
+		if *fleetConfig != "" {
+			if err := os.WriteFile(*fleetConfig, []byte(f.Config(*fleetListen)), 0o644); err != nil {
+				fmt.Fprintln(stderr, "headroom emulator:", err)
+				return 1
+			}
+		}
+		// Keep the fleet's metrics fresh: one datapoint a minute, as EC2
+		// detailed monitoring publishes.
+		go func() {
+			t := clk.NewTicker(time.Minute)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case now := <-t.Chan():
+					f.Publish(em, now)
+				}
+			}
+		}()
+		fmt.Fprintf(stdout, "fleet of %d groups created\n", *fleet)
 	}
 	fmt.Fprintf(stdout, "AWS emulator (Auto Scaling, CloudWatch, SQS) listening on %s\n", url)
 	fmt.Fprintf(stdout, "point clients at it with: export AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x\n", url, emulator.Region)

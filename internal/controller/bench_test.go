@@ -3,11 +3,9 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -36,61 +34,22 @@ func BenchmarkCycle(b *testing.B) {
 func benchCycle(b *testing.B, groups int) {
 	clk := clock.NewFake(t0)
 	em := emulator.StartTest(b, clk)
-	em.AutoScaling.SetGroupLimit(groups) // AWS's default quota is 500 per Region
-	awsCfg := em.AWSConfig()
-	ctx := context.Background()
-	asgClient := autoscaling.NewFromConfig(awsCfg)
-	sqsClient := sqs.NewFromConfig(awsCfg)
-
-	var yaml strings.Builder
-	yaml.WriteString("interval: 10s\nsqs_concurrency: 16\ngroups:\n")
-	for i := range groups {
-		name := fmt.Sprintf("g%04d", i)
-		queue := "q-" + name
-		if _, err := asgClient.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
-			AutoScalingGroupName: aws.String(name), MinSize: aws.Int32(2), MaxSize: aws.Int32(50), DesiredCapacity: aws.Int32(2),
-		}); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := sqsClient.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(queue)}); err != nil {
-			b.Fatal(err)
-		}
-		for _, m := range []string{"CPUUtilization", "NetworkIn"} {
-			for k := range 5 {
-				em.CloudWatch.Put("AWS/EC2", m, map[string]string{"AutoScalingGroupName": name}, t0.Add(-time.Duration(k+1)*time.Minute), 50)
-			}
-		}
-		fmt.Fprintf(&yaml, `  - name: %[1]s
-    asg: %[1]s
-    min: 2
-    max: 50
-    warmup: 0s
-    policies:
-      - name: cpu
-        target_tracking:
-          metric: {namespace: AWS/EC2, name: CPUUtilization, dimensions: {AutoScalingGroupName: %[1]s}, stat: Average}
-          target: 50
-      - name: net
-        target_tracking:
-          metric: {namespace: AWS/EC2, name: NetworkIn, dimensions: {AutoScalingGroupName: %[1]s}, stat: Average}
-          target: 50
-      - name: queue
-        backlog:
-          acceptable_latency: 60s
-          queues:
-            - {queue: %[2]s, seconds_per_message: 1}
-`, name, queue)
+	fleet := emulator.Fleet{Groups: groups}
+	if err := fleet.Seed(em, t0); err != nil {
+		b.Fatal(err)
 	}
-	cfg, err := config.Parse([]byte(yaml.String()))
+	cfg, err := config.Parse([]byte(fleet.Config("127.0.0.1:0")))
 	if err != nil {
 		b.Fatal(err)
 	}
-	clk.Advance(2 * time.Minute) // let the instances launch
-	actuator := asg.New(asgClient, clk)
+	awsCfg := em.AWSConfig()
+	ctx := context.Background()
+	clk.Advance(time.Minute)
+	actuator := asg.New(autoscaling.NewFromConfig(awsCfg), clk)
 	ctrl, err := New(cfg, Deps{
 		Groups: actuator, Scaler: actuator,
 		Metrics: source.NewCloudWatch(cloudwatch.NewFromConfig(awsCfg)),
-		Queues:  source.NewSQS(sqsClient, clk, cfg.SQSConcurrency),
+		Queues:  source.NewSQS(sqs.NewFromConfig(awsCfg), clk, cfg.SQSConcurrency),
 		Clock:   clk,
 	}, Options{})
 	if err != nil {

@@ -80,7 +80,9 @@ func (f *fakeMetrics) Read(_ context.Context, _ time.Time, qs []source.MetricQue
 	return out
 }
 
-type fakeQueues struct{ readings map[string]source.QueueReading }
+type fakeQueues struct {
+	readings map[string]source.QueueReading
+}
 
 func (f *fakeQueues) Read(_ context.Context, qs []string) map[string]source.QueueReading {
 	out := map[string]source.QueueReading{}
