@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +65,8 @@ groups:
           target: 70
 `
 
+const e2eAppID = "headroom-e2e"
+
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	clk := clock.NewFake(t0)
@@ -86,11 +89,15 @@ func newWorld(t *testing.T) *world {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	actuator := asg.New(asgClient, clk)
+	// The controller's clients carry an app id in their user agent, so its
+	// calls can be told from the test's own set-up calls.
+	ctrlCfg := awsCfg.Copy()
+	ctrlCfg.AppID = e2eAppID
+	actuator := asg.New(autoscaling.NewFromConfig(ctrlCfg), clk)
 	ctrl, err := New(cfg, Deps{
 		Groups: actuator, Scaler: actuator,
-		Metrics:   source.NewCloudWatch(cloudwatch.NewFromConfig(awsCfg)),
-		Queues:    source.NewSQS(sqsClient, clk, 4),
+		Metrics:   source.NewCloudWatch(cloudwatch.NewFromConfig(ctrlCfg)),
+		Queues:    source.NewSQS(sqs.NewFromConfig(ctrlCfg), clk, 4),
 		Clock:     clk,
 		Telemetry: telemetry.NewMetrics(),
 	}, Options{})
@@ -198,6 +205,33 @@ func TestEndToEndScalesWithTheQueue(t *testing.T) {
 	}
 	if got := w.desired(); got != 1 {
 		t.Fatalf("desired %d after a long idle period, want the minimum 1", got)
+	}
+	checkActions(t, w.em)
+}
+
+// checkActions fails when the controller called an AWS action that is not
+// in awsapi.Actions, the set the IAM policy grants.
+func checkActions(t *testing.T, em *emulator.Server) {
+	t.Helper()
+	allowed := map[string]bool{}
+	for _, a := range awsapi.Actions {
+		allowed[a] = true
+	}
+	seen := map[string]bool{}
+	for _, c := range em.Calls() {
+		if !strings.Contains(c.UserAgent, "app/"+e2eAppID) {
+			continue
+		}
+		a := awsapi.Action(c.Service, c.Operation)
+		seen[a] = true
+		if !allowed[a] {
+			t.Errorf("the controller called %s, which awsapi.Actions (and so the IAM policy) does not grant", a)
+		}
+	}
+	for _, want := range []string{"autoscaling:DescribeAutoScalingGroups", "autoscaling:SetDesiredCapacity", "cloudwatch:GetMetricData", "sqs:GetQueueAttributes"} {
+		if !seen[want] {
+			t.Errorf("the controller never called %s: the user agent filter is broken", want)
+		}
 	}
 }
 
