@@ -276,6 +276,19 @@ func route(r *http.Request, body []byte) (service, op string) {
 	if t := r.Header.Get("X-Amz-Target"); strings.HasPrefix(t, "AmazonSQS.") {
 		return ServiceSQS, strings.TrimPrefix(t, "AmazonSQS.")
 	}
+	// awsQuery takes parameters from the query string and, for POST, the
+	// form body, the query string first, as the Auto Scaling service reads
+	// them; a request it cannot parse has no operation.
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return ServiceAutoScaling, ""
+	}
+	if a := query.Get("Action"); a != "" {
+		return ServiceAutoScaling, a
+	}
+	if r.Method != http.MethodPost {
+		return ServiceAutoScaling, ""
+	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
 		return ServiceAutoScaling, ""
