@@ -10,7 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Readiness reports nil when the process is ready to serve its purpose.
+// Readiness reports nil when the process is ready to serve its purpose. A
+// nil Readiness means always ready.
 type Readiness func() error
 
 // Ops returns the router for /healthz (the process is alive), /readyz (the
@@ -23,6 +24,10 @@ func Ops(ready Readiness, reg *prometheus.Registry) chi.Router {
 	})
 	r.Get("/readyz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if ready == nil {
+			_, _ = w.Write([]byte("ready\n"))
+			return
+		}
 		if err := ready(); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = w.Write([]byte("not ready: " + err.Error() + "\n"))

@@ -90,12 +90,17 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 	return cfg, nil
 }
 
+const callMiddlewareID = "HeadroomCall"
+
 // Instrument adds the call middleware to cfg, so every call of every client
 // built from it gets a deadline of timeout (when > 0) and reports to obs
 // (when not nil).
 func Instrument(cfg *aws.Config, obs Observer, timeout time.Duration) {
 	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
-		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("HeadroomCallMetrics",
+		// Instrumenting a config twice replaces the middleware rather than
+		// failing every call on a duplicate id.
+		_, _ = stack.Initialize.Remove(callMiddlewareID)
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc(callMiddlewareID,
 			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 				if timeout > 0 {
 					var cancel context.CancelFunc

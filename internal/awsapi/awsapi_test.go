@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -347,3 +348,27 @@ func TestLoadHonoursEndpointURL(t *testing.T) {
 		})
 	}
 }
+
+func TestInstrumentTwiceReplaces(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = w.Write([]byte(`{"Attributes":{}}`))
+	}))
+	defer srv.Close()
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("a", "b", "")}
+	first, second := &countingObserver{}, &countingObserver{}
+	awsapi.Instrument(&cfg, first, 0)
+	awsapi.Instrument(&cfg, second, 0)
+	_, err := sqs.NewFromConfig(cfg).GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(srv.URL + "/1/q")})
+	if err != nil {
+		t.Fatalf("call failed after instrumenting twice: %v", err)
+	}
+	if first.n.Load() != 0 || second.n.Load() != 1 {
+		t.Fatalf("observers saw %d and %d calls, want 0 and 1", first.n.Load(), second.n.Load())
+	}
+}
+
+type countingObserver struct{ n atomic.Int32 }
+
+func (c *countingObserver) ObserveCall(string, string, string, time.Duration) { c.n.Add(1) }
