@@ -9,7 +9,7 @@ TESTENV := scripts/testenv
 # Packages that must import only the standard library.
 PURE_PKGS := ./internal/policy ./internal/schedule
 
-.PHONY: help build run test testenv bench sim lint check clean
+.PHONY: help build run test testenv bench footprint lint check clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -32,8 +32,8 @@ test: testenv ## Run every test with the race detector and coverage
 bench: ## Run the benchmarks (engine and cycle)
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./internal/policy ./internal/controller
 
-sim: ## Run the simulator's scorecard (see docs/performance.md)
-	$(GO) run ./cmd/headroom simulate
+footprint: ## Measure serve's peak memory and cycle time managing 2,000 groups (scripts/footprint.sh)
+	scripts/footprint.sh 2000 60
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -226,3 +226,23 @@ groups:
 		t.Errorf("serve logged no decision line:\n%s", errb.String())
 	}
 }
+
+// TestReadmeConfigValidates keeps the README's minimal config valid.
+func TestReadmeConfigValidates(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(readme), "```yaml\n")
+	if !ok {
+		t.Fatal("README has no yaml block")
+	}
+	block, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("README's yaml block is not closed")
+	}
+	code, stdout, stderr := runCLI(t, context.Background(), "validate", "--config", writeFile(t, block))
+	if code != 0 {
+		t.Fatalf("README config does not validate (exit %d):\n%s%s", code, stdout, stderr)
+	}
+}
