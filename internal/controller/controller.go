@@ -248,7 +248,9 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 				Error: fmt.Sprintf("describe auto scaling groups: %v", descErr)}
 			c.countError(gr.cfg.Name, "describe")
 		}
-		c.record(records)
+		// One failure for all groups: the cycle's error says it once
+		// (Run logs it) instead of a line per group.
+		c.record(records, false)
 		err := fmt.Errorf("describe auto scaling groups: %w", descErr)
 		c.mu.Lock()
 		c.lastRun, c.lastErr = now, err
@@ -290,7 +292,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 	c.mu.Unlock()
 
 	c.act(ctx, records, writes, groups)
-	c.record(records)
+	c.record(records, true)
 	c.mu.Lock()
 	c.lastRun, c.lastErr = now, nil
 	c.mu.Unlock()
@@ -432,8 +434,8 @@ func (c *Controller) countError(group, reason string) {
 }
 
 // record keeps the records in each group's bounded history, updates the
-// metrics and writes one log line per decision.
-func (c *Controller) record(records []Record) {
+// metrics and, with logEach, writes one log line per decision.
+func (c *Controller) record(records []Record, logEach bool) {
 	c.mu.Lock()
 	for _, r := range records {
 		gr := c.byName[r.Group]
@@ -448,7 +450,9 @@ func (c *Controller) record(records []Record) {
 	c.mu.Unlock()
 	for _, r := range records {
 		c.observe(r)
-		c.log(r)
+		if logEach {
+			c.log(r)
+		}
 	}
 }
 
