@@ -300,3 +300,65 @@ func TestEndToEndUnknownQueueAndGroupAreReportedPerGroup(t *testing.T) {
 		t.Fatalf("lonely: desired %d, scale-in blocked %q; want hold at 2 with scale-in blocked", lonely.Desired, lonely.ScaleInBlocked)
 	}
 }
+
+// TestEndToEndGuards checks, over the wire, that a group whose Launch
+// process is suspended or that runs an instance refresh is not scaled,
+// with the reason recorded, and is scaled once the guard lifts.
+func TestEndToEndGuards(t *testing.T) {
+	tests := []struct {
+		name    string
+		guard   func(ctx context.Context, c *autoscaling.Client) error
+		lift    func(ctx context.Context, w *world, c *autoscaling.Client) error
+		skipped string
+	}{
+		{
+			name: "launch suspended",
+			guard: func(ctx context.Context, c *autoscaling.Client) error {
+				_, err := c.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: aws.String("workers"), ScalingProcesses: []string{"Launch"}})
+				return err
+			},
+			lift: func(ctx context.Context, _ *world, c *autoscaling.Client) error {
+				_, err := c.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: aws.String("workers")})
+				return err
+			},
+			skipped: SkipSuspended,
+		},
+		{
+			name: "instance refresh",
+			guard: func(ctx context.Context, c *autoscaling.Client) error {
+				_, err := c.StartInstanceRefresh(ctx, &autoscaling.StartInstanceRefreshInput{AutoScalingGroupName: aws.String("workers")})
+				return err
+			},
+			lift: func(_ context.Context, w *world, _ *autoscaling.Client) error {
+				return w.em.AutoScaling.CompleteInstanceRefresh("workers")
+			},
+			skipped: SkipInstanceRefresh,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t)
+			ctx := context.Background()
+			client := autoscaling.NewFromConfig(w.em.AWSConfig())
+			if err := tc.guard(ctx, client); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.em.SQS.Enqueue("jobs", 3000); err != nil {
+				t.Fatal(err)
+			}
+			r := w.step()
+			if r.Desired <= 1 || r.Acted || r.Skipped != tc.skipped {
+				t.Fatalf("decided %d, acted %v, skipped %q; want a scale-out decision skipped for %q", r.Desired, r.Acted, r.Skipped, tc.skipped)
+			}
+			if got := w.desired(); got != 1 {
+				t.Fatalf("desired capacity changed to %d under the guard", got)
+			}
+			if err := tc.lift(ctx, w, client); err != nil {
+				t.Fatal(err)
+			}
+			if r := w.step(); !r.Acted || w.desired() <= 1 {
+				t.Fatalf("not scaled once the guard lifted: acted %v, desired %d, skipped %q, err %q", r.Acted, w.desired(), r.Skipped, r.Error)
+			}
+		})
+	}
+}
