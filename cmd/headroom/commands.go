@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -38,7 +37,6 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	fs := newFlags("explain", stderr)
 	path := fs.String("config", "", "config file (YAML)")
 	group := fs.String("group", "", "group name (as in the config)")
-	asJSON := fs.Bool("json", false, "print the decision as JSON")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -75,13 +73,7 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if r.Group != *group {
 			continue
 		}
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			_ = enc.Encode(r)
-		} else {
-			printRecord(stdout, r)
-		}
+		printRecord(stdout, r)
 		if r.Error != "" {
 			return 1
 		}
@@ -96,8 +88,8 @@ func printRecord(w io.Writer, r controller.Record) {
 		fmt.Fprintf(w, "  not decided: %s\n", r.Error)
 		return
 	}
-	fmt.Fprintf(w, "  capacity: desired %d, serving %d, pending %d, warming %d, bounds [%d, %d]\n",
-		r.Current, r.Serving, r.Pending, r.Warming, r.Min, r.Max)
+	fmt.Fprintf(w, "  capacity: desired %d, serving %d, pending %d, warming %d\n", r.Current, r.Serving, r.Pending, r.Warming)
+	fmt.Fprintf(w, "  bounds:   [%d, %d] this cycle (the group's own MinSize/MaxSize [%d, %d])\n", r.Min, r.Max, r.ASGMin, r.ASGMax)
 	fmt.Fprintf(w, "  decision: %d  (%s)\n", r.Desired, r.Reason)
 	fmt.Fprintln(w, "  proposals:")
 	for _, p := range r.Proposals {

@@ -108,8 +108,9 @@ type Record struct {
 	// Error says why the group could not be decided or the write failed.
 	Error string
 	// Serving, Pending and Warming count the group's instances this cycle;
-	// Min and Max are the Auto Scaling group's own bounds.
-	Serving, Pending, Warming, Min, Max int
+	// ASGMin and ASGMax are the Auto Scaling group's own MinSize and MaxSize
+	// (the decision's Min and Max are the effective bounds).
+	Serving, Pending, Warming, ASGMin, ASGMax int
 }
 
 // Options change how the controller acts.
@@ -272,7 +273,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 		d, st := policy.Decide(gr.spec, in, gr.state)
 		gr.state = st
 		records[i] = Record{Decision: d, ASG: gr.cfg.ASG, Serving: g.Serving, Pending: g.Pending,
-			Warming: g.Warming, Min: g.Min, Max: g.Max}
+			Warming: g.Warming, ASGMin: g.Min, ASGMax: g.Max}
 		if d.Desired == g.Desired {
 			continue
 		}
@@ -502,7 +503,7 @@ func (c *Controller) observe(r Record) {
 		return
 	}
 	for state, v := range map[string]int{"desired": r.Current, "decided": r.Desired, "serving": r.Serving,
-		"pending": r.Pending, "warming": r.Warming, "min": r.Min, "max": r.Max} {
+		"pending": r.Pending, "warming": r.Warming, "min": r.Min, "max": r.Max, "asg_min": r.ASGMin, "asg_max": r.ASGMax} {
 		m.GroupCapacity.WithLabelValues(r.Group, state).Set(float64(v))
 	}
 	for _, p := range r.Proposals {

@@ -15,8 +15,9 @@ type Metrics struct {
 	Registry *prometheus.Registry
 
 	// GroupCapacity is a group's capacity by state: desired (the group's
-	// DesiredCapacity), decided (this cycle's decision), min, max, serving,
-	// pending, warming.
+	// DesiredCapacity), decided (this cycle's decision), min and max (the
+	// effective bounds), asg_min and asg_max (the group's own MinSize and
+	// MaxSize), serving, pending, warming.
 	GroupCapacity *prometheus.GaugeVec
 	// PolicyProposal is each policy's proposal; absent (NaN) when the
 	// policy proposed nothing.
@@ -47,7 +48,7 @@ func NewMetrics() *Metrics {
 		Registry: prometheus.NewRegistry(),
 		GroupCapacity: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "headroom_group_capacity_instances",
-			Help: "Capacity of a managed group by state: desired, decided, min, max, serving, pending, warming.",
+			Help: "Capacity of a managed group by state: desired, decided, min, max (effective bounds), asg_min, asg_max, serving, pending, warming.",
 		}, []string{"group", "state"}),
 		PolicyProposal: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "headroom_policy_proposal_instances",
