@@ -472,9 +472,38 @@ type sendBatchEntry struct {
 	sendFields
 }
 
-type sendMessageBatchInput struct {
+// batchInput is the shape of every batch request: a queue and entries
+// that each carry a request-unique Id.
+type batchInput[E any] struct {
 	QueueUrl *string
-	Entries  []sendBatchEntry
+	Entries  []E
+}
+
+func (e *sendBatchEntry) entryID() *string { return e.Id }
+func (e *handleEntry) entryID() *string    { return e.Id }
+
+// decodeBatch decodes a batch request, resolves its queue and checks its
+// entry ids as every batch operation must.
+func decodeBatch[E any, P interface {
+	*E
+	entryID() *string
+}](s *Service, body []byte) (*batchInput[E], *queue, *apiError) {
+	in, aerr := decode[batchInput[E]](body)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	q, aerr := s.queueFromURL(in.QueueUrl)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	ids := make([]*string, len(in.Entries))
+	for i := range in.Entries {
+		ids[i] = P(&in.Entries[i]).entryID()
+	}
+	if aerr := checkBatch(ids); aerr != nil {
+		return nil, nil, aerr
+	}
+	return in, q, nil
 }
 
 type sendBatchResult struct {
@@ -488,19 +517,8 @@ type sendMessageBatchOutput struct {
 }
 
 func (s *Service) opSendMessageBatch(_ *http.Request, body []byte) (any, *apiError) {
-	in, aerr := decode[sendMessageBatchInput](body)
+	in, q, aerr := decodeBatch[sendBatchEntry](s, body)
 	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := s.queueFromURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	ids := make([]*string, len(in.Entries))
-	for i := range in.Entries {
-		ids[i] = in.Entries[i].Id
-	}
-	if aerr := checkBatch(ids); aerr != nil {
 		return nil, aerr
 	}
 	now := s.clk.Now()
@@ -680,11 +698,6 @@ type handleEntry struct {
 	VisibilityTimeout *int32
 }
 
-type handleBatchInput struct {
-	QueueUrl *string
-	Entries  []handleEntry
-}
-
 type batchIDResult struct {
 	Id string
 }
@@ -697,19 +710,8 @@ type handleBatchOutput struct {
 // handleBatch runs fn for each entry of a DeleteMessageBatch or
 // ChangeMessageVisibilityBatch request and sorts the outcomes.
 func (s *Service) handleBatch(body []byte, fn func(q *queue, now time.Time, e *handleEntry) *apiError) (any, *apiError) {
-	in, aerr := decode[handleBatchInput](body)
+	in, q, aerr := decodeBatch[handleEntry](s, body)
 	if aerr != nil {
-		return nil, aerr
-	}
-	q, aerr := s.queueFromURL(in.QueueUrl)
-	if aerr != nil {
-		return nil, aerr
-	}
-	ids := make([]*string, len(in.Entries))
-	for i := range in.Entries {
-		ids[i] = in.Entries[i].Id
-	}
-	if aerr := checkBatch(ids); aerr != nil {
 		return nil, aerr
 	}
 	now := s.clk.Now()
