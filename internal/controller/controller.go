@@ -292,7 +292,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 	}
 	c.mu.Unlock()
 
-	c.act(ctx, records, writes, groups)
+	c.act(ctx, records, writes)
 	c.record(records, true)
 	c.mu.Lock()
 	c.lastRun, c.lastErr = now, nil
@@ -385,7 +385,7 @@ func (c *Controller) input(gr *groupRun, g asg.Group, now time.Time, series map[
 }
 
 // act sends the writes of this cycle with bounded concurrency.
-func (c *Controller) act(ctx context.Context, records []Record, writes []int, groups map[string]asg.Group) {
+func (c *Controller) act(ctx context.Context, records []Record, writes []int) {
 	sem := make(chan struct{}, writeConcurrency)
 	var wg sync.WaitGroup
 	for _, i := range writes {
