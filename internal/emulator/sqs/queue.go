@@ -87,6 +87,10 @@ type queue struct {
 	delayedN  int
 	readyN    int
 	inflightN int
+	// heldN counts bulk messages taken in flight with Hold: workers of a
+	// simulated fleet hold them until Release. They count as in flight
+	// (ApproximateNumberOfMessagesNotVisible) and never time out.
+	heldN     int
 	msgs      map[uint64]*message
 	tail      *entry
 	lastPurge time.Time
@@ -341,6 +345,22 @@ func (q *queue) consume(now time.Time, n int) int {
 	return taken
 }
 
+// hold takes up to n visible messages in flight as bulk held messages.
+func (q *queue) hold(now time.Time, n int) int {
+	k := q.consume(now, n)
+	q.heldN += k
+	q.inflightN += k
+	return k
+}
+
+// release deletes up to n held messages.
+func (q *queue) release(n int) int {
+	k := min(n, q.heldN)
+	q.heldN -= k
+	q.inflightN -= k
+	return k
+}
+
 // receiptHandle encodes queue, message and receive number. A handle stays
 // valid until the message is received again.
 func (q *queue) receiptHandle(m *message) string {
@@ -428,7 +448,7 @@ func (q *queue) purge(now time.Time) {
 		h.reset()
 	}
 	q.inflight.reset()
-	q.delayedN, q.readyN, q.inflightN = 0, 0, 0
+	q.delayedN, q.readyN, q.inflightN, q.heldN = 0, 0, 0, 0
 	q.tail = nil
 	q.lastPurge = now
 }

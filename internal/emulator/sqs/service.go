@@ -212,6 +212,33 @@ func (s *Service) Consume(name string, n int) int {
 	return q.consume(now, n)
 }
 
+// Hold makes up to n visible messages of the queue called name in flight,
+// oldest first, as a fleet of workers that received them would, and
+// returns how many it took. Held messages count as in flight until Release
+// deletes them; they have no visibility timeout.
+func (s *Service) Hold(name string, n int) int {
+	q := s.lookup(name)
+	if q == nil || n <= 0 {
+		return 0
+	}
+	now := s.clk.Now()
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.hold(now, n)
+}
+
+// Release deletes up to n messages taken with Hold, as workers that
+// finished them would, and returns how many it deleted.
+func (s *Service) Release(name string, n int) int {
+	q := s.lookup(name)
+	if q == nil || n <= 0 {
+		return 0
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.release(n)
+}
+
 // Stats returns the queue's visible, in-flight and delayed message counts
 // (GetQueueAttributes' ApproximateNumberOfMessages, ...NotVisible and
 // ...Delayed, here exact) and the age of the oldest visible message. ok is

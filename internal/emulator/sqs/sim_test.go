@@ -34,6 +34,8 @@ func TestSimulatorAPI(t *testing.T) {
 		enqueue int
 		consume int
 		took    int
+		hold    int
+		release int
 		want    stats
 	}
 	tests := []struct {
@@ -72,6 +74,17 @@ func TestSimulatorAPI(t *testing.T) {
 			},
 		},
 		{
+			name: "held messages are in flight until released",
+			steps: []step{
+				{enqueue: 10, want: stats{10, 0, 0, 0}},
+				{advance: 5 * time.Second, hold: 4, took: 4, want: stats{6, 4, 0, 5 * time.Second}},
+				{advance: time.Hour, want: stats{6, 4, 0, time.Hour + 5*time.Second}},
+				{release: 3, took: 3, want: stats{6, 1, 0, time.Hour + 5*time.Second}},
+				{release: 5, took: 1, want: stats{6, 0, 0, time.Hour + 5*time.Second}},
+				{hold: 20, took: 6, want: stats{0, 6, 0, 0}},
+			},
+		},
+		{
 			name: "same instant merges",
 			steps: []step{
 				{enqueue: 1, want: stats{1, 0, 0, 0}},
@@ -100,6 +113,16 @@ func TestSimulatorAPI(t *testing.T) {
 						t.Fatalf("step %d: consumed %d, want %d", i, got, s.took)
 					}
 				}
+				if s.hold > 0 {
+					if got := svc.Hold("q", s.hold); got != s.took {
+						t.Fatalf("step %d: held %d, want %d", i, got, s.took)
+					}
+				}
+				if s.release > 0 {
+					if got := svc.Release("q", s.release); got != s.took {
+						t.Fatalf("step %d: released %d, want %d", i, got, s.took)
+					}
+				}
 				if got := statsOf(t, svc, "q"); got != s.want {
 					t.Fatalf("step %d: stats %+v, want %+v", i, got, s.want)
 				}
@@ -115,6 +138,9 @@ func TestSimulatorAPIUnknownQueue(t *testing.T) {
 	}
 	if n := svc.Consume("nope", 1); n != 0 {
 		t.Fatalf("consumed %d from an unknown queue", n)
+	}
+	if n := svc.Hold("nope", 1) + svc.Release("nope", 1); n != 0 {
+		t.Fatalf("held or released %d messages of an unknown queue", n)
 	}
 	if _, _, _, _, ok := svc.Stats("nope"); ok {
 		t.Fatal("stats of an unknown queue")
