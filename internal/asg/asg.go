@@ -51,7 +51,15 @@ type Group struct {
 	// suspended, so that a new desired capacity would not take effect.
 	LaunchOrTerminateSuspended bool
 	Tags                       map[string]string
+	// LaunchP90 is the 90th percentile of the launch-to-InService times
+	// the actuator has measured for this group (at most the last
+	// launchSamples), 0 while LaunchSamples is 0.
+	LaunchP90     time.Duration
+	LaunchSamples int
 }
+
+// launchSamples is how many launch times are kept per group.
+const launchSamples = 32
 
 // Actuator reads and resizes Auto Scaling groups. It is safe for
 // concurrent use.
@@ -64,12 +72,29 @@ type Actuator struct {
 	// saw the instance InService. The zero time marks an instance that was
 	// already InService the first time the actuator saw its group.
 	inService map[string]map[string]time.Time
+	// launching maps group -> instance id -> the latest time the instance
+	// was known not to exist yet (the previous Describe of its group), for
+	// instances seen Pending. The zero time marks an instance already
+	// Pending the first time the actuator saw its group: its launch time
+	// is unknown.
+	launching map[string]map[string]time.Time
+	// described is when each group was last described.
+	described map[string]time.Time
+	// launches holds each group's recent launch-to-InService times.
+	launches map[string][]time.Duration
 }
 
 // New returns an actuator that calls AWS through client and reads time
 // from clk.
 func New(client *autoscaling.Client, clk clock.Clock) *Actuator {
-	return &Actuator{client: client, clk: clk, inService: map[string]map[string]time.Time{}}
+	return &Actuator{
+		client:    client,
+		clk:       clk,
+		inService: map[string]map[string]time.Time{},
+		launching: map[string]map[string]time.Time{},
+		described: map[string]time.Time{},
+		launches:  map[string][]time.Duration{},
+	}
 }
 
 // Describe reads the named groups in ceil(len(unique names)/100) calls
@@ -123,6 +148,9 @@ func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(nam
 	for _, n := range unique {
 		if _, ok := out[n]; !ok {
 			delete(a.inService, n)
+			delete(a.launching, n)
+			delete(a.described, n)
+			delete(a.launches, n)
 		}
 	}
 	a.mu.Unlock()
@@ -163,19 +191,30 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	prev, known := a.inService[out.Name]
+	prevLaunching := a.launching[out.Name]
+	lastSeen := a.described[out.Name]
 	next := make(map[string]time.Time, len(g.Instances))
+	launching := map[string]time.Time{}
 	for _, in := range g.Instances {
+		id := aws.ToString(in.InstanceId)
 		switch in.LifecycleState {
 		case types.LifecycleStatePending, types.LifecycleStatePendingWait, types.LifecycleStatePendingProceed:
 			out.Pending++
+			since, ok := prevLaunching[id]
+			if !ok && known {
+				since = lastSeen
+			}
+			launching[id] = since
 		case types.LifecycleStateTerminating, types.LifecycleStateTerminatingWait, types.LifecycleStateTerminatingProceed:
 			out.Terminating++
 		case types.LifecycleStateInService:
 			out.InService++
-			id := aws.ToString(in.InstanceId)
 			first, ok := prev[id]
 			if !ok && known {
 				first = now
+				if since := prevLaunching[id]; !since.IsZero() {
+					a.recordLaunch(out.Name, now.Sub(since))
+				}
 			}
 			next[id] = first
 			if !first.IsZero() && now.Sub(first) < warmup {
@@ -184,8 +223,34 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 		}
 	}
 	a.inService[out.Name] = next
+	a.launching[out.Name] = launching
+	a.described[out.Name] = now
 	out.Serving = out.InService - out.Warming
+	out.LaunchSamples = len(a.launches[out.Name])
+	out.LaunchP90 = p90(a.launches[out.Name])
 	return out
+}
+
+// recordLaunch keeps one measured launch time. The measurement runs from
+// the Describe before the instance first appeared to the first Describe
+// that saw it InService, so it errs long by up to two describe intervals:
+// a lead computed from it starts early rather than late.
+func (a *Actuator) recordLaunch(group string, d time.Duration) {
+	l := append(a.launches[group], d)
+	if len(l) > launchSamples {
+		l = l[len(l)-launchSamples:]
+	}
+	a.launches[group] = l
+}
+
+// p90 is the nearest-rank 90th percentile of ds, 0 when ds is empty.
+func p90(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[(len(s)*9+9)/10-1]
 }
 
 // SetDesired sets the group's desired capacity with HonorCooldown=false:

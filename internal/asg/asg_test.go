@@ -422,3 +422,78 @@ func TestSetDesired(t *testing.T) {
 		})
 	}
 }
+
+func TestLaunchTimeMeasurement(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if err := f.emu.CreateGroup(emulator.GroupSpec{Name: "web", Min: 0, Max: 20, Desired: 1, StartInService: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.emu.SetLaunchTime(time.Minute)
+	const tick = 10 * time.Second
+	describe := func() Group {
+		t.Helper()
+		return f.describeOne(t, "web", 0)
+	}
+	if g := describe(); g.LaunchSamples != 0 || g.LaunchP90 != 0 {
+		t.Fatalf("measured %d launches (p90 %s) before any", g.LaunchSamples, g.LaunchP90)
+	}
+
+	// Ten launches of 60 s, one at a time, described every 10 s. Each is
+	// measured from the Describe before it appeared (10 s early at most).
+	for i := range 10 {
+		if err := f.act.SetDesired(ctx, "web", 2+i); err != nil {
+			t.Fatal(err)
+		}
+		for range 7 {
+			f.clk.Advance(tick)
+			describe()
+		}
+	}
+	g := describe()
+	if g.LaunchSamples != 10 {
+		t.Fatalf("measured %d launches, want 10", g.LaunchSamples)
+	}
+	if g.LaunchP90 < time.Minute || g.LaunchP90 > time.Minute+2*tick {
+		t.Errorf("p90 %s, want between 60 s and 80 s", g.LaunchP90)
+	}
+
+	t.Run("instances pending before the first look are not measured", func(t *testing.T) {
+		if err := f.act.SetDesired(ctx, "web", 15); err != nil {
+			t.Fatal(err)
+		}
+		fresh := New(f.client, f.clk)
+		if _, err := fresh.Describe(ctx, []string{"web"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		f.clk.Advance(2 * time.Minute)
+		got, err := fresh.Describe(ctx, []string{"web"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := got["web"].LaunchSamples; n != 0 {
+			t.Errorf("measured %d launches whose start it never saw", n)
+		}
+	})
+}
+
+func TestP90(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		name string
+		in   []time.Duration
+		want time.Duration
+	}{
+		{name: "none", want: 0},
+		{name: "one", in: []time.Duration{5 * s}, want: 5 * s},
+		{name: "ten: the ninth", in: []time.Duration{10 * s, 1 * s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s, 8 * s, 9 * s}, want: 9 * s},
+		{name: "eleven: the tenth", in: []time.Duration{1 * s, 2 * s, 3 * s, 4 * s, 5 * s, 6 * s, 7 * s, 8 * s, 9 * s, 10 * s, 11 * s}, want: 10 * s},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := p90(tc.in); got != tc.want {
+				t.Errorf("p90 = %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
