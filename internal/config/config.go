@@ -48,6 +48,11 @@ type Group struct {
 	// Warmup is how long an instance counts as warming after it is
 	// InService; warming instances are not serving.
 	Warmup Duration `yaml:"warmup"`
+	// BoostLead is how long before a boost's window its floor must be
+	// reached while no launch time of the group has been measured yet;
+	// once one has, the lead is the measured launch-to-InService p90 plus
+	// the warmup and one interval.
+	BoostLead Duration `yaml:"boost_lead"`
 	// ScaleInWindow is the stabilization window for scale-in.
 	ScaleInWindow Duration `yaml:"scale_in_window"`
 	// MaxAge is how old an observation may be before it is stale.

@@ -21,6 +21,9 @@ const (
 	// Auto Scaling group", Amazon EC2 Auto Scaling User Guide).
 	DefaultWarmup        = 300 * time.Second
 	DefaultScaleInWindow = policy.DefaultScaleInWindow
+	// DefaultBoostLead covers a typical EC2 launch (a few minutes from
+	// RunInstances to InService) until the group's own is measured.
+	DefaultBoostLead = 10 * time.Minute
 	// DefaultPeriod is CloudWatch's standard resolution: one datapoint a
 	// minute.
 	DefaultPeriod            = 60 * time.Second
@@ -70,6 +73,9 @@ func (g *Group) applyDefaults(path string, present func(string) bool, interval D
 	}
 	if !has("warmup") {
 		g.Warmup = Duration(DefaultWarmup)
+	}
+	if !has("boost_lead") {
+		g.BoostLead = Duration(DefaultBoostLead)
 	}
 	if !has("scale_in_window") {
 		g.ScaleInWindow = Duration(DefaultScaleInWindow)

@@ -206,6 +206,7 @@ func (g *Group) check(ps *problems, path string) {
 		ps.add(path+".max", fmt.Sprintf("must be >= min (%d)", g.Min))
 	}
 	checkWindow(ps, path+".warmup", g.Warmup, true)
+	checkWindow(ps, path+".boost_lead", g.BoostLead, true)
 	// The engine reads a zero window as its 300 s default, so zero is
 	// refused rather than silently changed.
 	checkWindow(ps, path+".scale_in_window", g.ScaleInWindow, false)
