@@ -31,6 +31,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/policy"
+	"github.com/headroom-dev/headroom/internal/schedule"
 	"github.com/headroom-dev/headroom/internal/source"
 	"github.com/headroom-dev/headroom/internal/telemetry"
 )
@@ -57,6 +58,21 @@ type QueueReader interface {
 	Read(ctx context.Context, queues []string) map[string]source.QueueReading
 }
 
+// Planner supplies what operators have planned: the boosts and overrides
+// in force. A cycle whose plan cannot be read decides but does not act,
+// because it cannot know whether a group is paused or pinned.
+type Planner interface {
+	Plan(ctx context.Context, now time.Time) (Plan, error)
+}
+
+// Plan is what operators have planned, as of one cycle.
+type Plan struct {
+	// Boosts are every boost not yet ended; each names its groups.
+	Boosts []schedule.Boost
+	// Overrides are the active overrides by group name.
+	Overrides map[string][]policy.Override
+}
+
 var (
 	_ Describer    = (*asg.Actuator)(nil)
 	_ Scaler       = (*asg.Actuator)(nil)
@@ -76,6 +92,8 @@ type Deps struct {
 	Telemetry *telemetry.Metrics
 	// Leader reports whether this replica may act; nil means always.
 	Leader func() bool
+	// Planner supplies boosts and overrides; nil means none.
+	Planner Planner
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -87,6 +105,7 @@ const (
 	SkipSuspended       = "processes_suspended"
 	SkipInstanceRefresh = "instance_refresh"
 	SkipRefreshUnknown  = "instance_refresh_unknown"
+	SkipPlanUnknown     = "plan_unavailable"
 )
 
 // writeConcurrency bounds concurrent SetDesiredCapacity calls. Auto Scaling
@@ -125,6 +144,9 @@ type groupRun struct {
 	periods map[string]time.Duration // metric query key -> period
 	state   policy.State
 	history []Record // ring, oldest first after trimming
+	// baselines holds, per boost id, the group's desired capacity in the
+	// last cycle before the boost began: a multiplier applies to it.
+	baselines map[string]int
 }
 
 // Controller runs cycles over the configured groups. It is safe for
@@ -159,7 +181,7 @@ func New(cfg *config.Config, deps Deps, opts Options) (*Controller, error) {
 	c := &Controller{cfg: cfg, deps: deps, opts: opts, byName: map[string]*groupRun{}, warmups: map[string]time.Duration{}}
 	seenQueue := map[string]bool{}
 	for _, g := range cfg.Groups {
-		gr := &groupRun{cfg: g, spec: g.Policy(), periods: map[string]time.Duration{}}
+		gr := &groupRun{cfg: g, spec: g.Policy(), periods: map[string]time.Duration{}, baselines: map[string]int{}}
 		for _, q := range g.MetricQueries() {
 			gr.periods[q.Key] = q.Period
 			c.queries = append(c.queries, q)
@@ -222,8 +244,16 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 		descErr error
 		series  map[string]source.Series
 		queues  map[string]source.QueueReading
+		plan    Plan
+		planErr error
 	)
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		if c.deps.Planner != nil {
+			plan, planErr = c.deps.Planner.Plan(readCtx, now)
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		groups, descErr = c.deps.Groups.Describe(readCtx, c.names, c.warmup)
@@ -270,6 +300,8 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 			continue
 		}
 		in := c.input(gr, g, now, series, queues)
+		in.Floors = c.floors(gr, g, now, plan.Boosts)
+		in.Overrides = plan.Overrides[gr.cfg.Name]
 		d, st := policy.Decide(gr.spec, in, gr.state)
 		gr.state = st
 		records[i] = Record{Decision: d, ASG: gr.cfg.ASG, Serving: g.Serving, Pending: g.Pending,
@@ -282,6 +314,9 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 			records[i].Skipped = SkipDryRun
 		case c.deps.Leader != nil && !c.deps.Leader():
 			records[i].Skipped = SkipNotLeader
+		case planErr != nil:
+			records[i].Skipped = SkipPlanUnknown
+			records[i].Error = fmt.Sprintf("read plan: %v", planErr)
 		case d.Paused:
 			records[i].Skipped = SkipPaused
 		case g.LaunchOrTerminateSuspended:
@@ -382,6 +417,54 @@ func (c *Controller) input(gr *groupRun, g asg.Group, now time.Time, series map[
 		in.Policies[p.Name] = pi
 	}
 	return in
+}
+
+// Lead is how long before a boost's window its floor must be reached for
+// group g: the measured launch-to-InService p90 plus the warmup and one
+// interval, or the configured boost_lead while nothing is measured.
+func (c *Controller) lead(gr *groupRun, g asg.Group) time.Duration {
+	if g.LaunchSamples == 0 {
+		return gr.cfg.BoostLead.Std()
+	}
+	return g.LaunchP90 + gr.cfg.Warmup.Std() + c.cfg.Interval.Std()
+}
+
+// floors turns the boosts that apply to a group into the engine's floors.
+// A boost's baseline is the group's desired capacity in the last cycle
+// before it began; a controller that first sees a boost already running
+// takes the current desired capacity.
+func (c *Controller) floors(gr *groupRun, g asg.Group, now time.Time, boosts []schedule.Boost) []policy.Floor {
+	var out []policy.Floor
+	live := map[string]bool{}
+	for _, b := range boosts {
+		if !b.AppliesTo(gr.cfg.Name) {
+			continue
+		}
+		live[b.ID] = true
+		lead := b.LeadOr(c.lead(gr, g))
+		if now.Before(b.Begins(lead)) {
+			gr.baselines[b.ID] = g.Desired
+			continue
+		}
+		base, ok := gr.baselines[b.ID]
+		if !ok {
+			base = g.Desired
+			gr.baselines[b.ID] = base
+		}
+		if f, active := b.FloorAt(now, lead, base); active {
+			name := b.Name
+			if name == "" {
+				name = b.ID
+			}
+			out = append(out, policy.Floor{Name: "boost " + name, Capacity: f})
+		}
+	}
+	for id := range gr.baselines {
+		if !live[id] {
+			delete(gr.baselines, id)
+		}
+	}
+	return out
 }
 
 // act sends the writes of this cycle with bounded concurrency.

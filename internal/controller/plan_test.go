@@ -1,0 +1,104 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/headroom-dev/headroom/internal/policy"
+	"github.com/headroom-dev/headroom/internal/schedule"
+)
+
+type fakePlanner struct {
+	plan Plan
+	err  error
+}
+
+func (f *fakePlanner) Plan(context.Context, time.Time) (Plan, error) { return f.plan, f.err }
+
+func (h *harness) runAt(t *testing.T, now time.Time) map[string]Record {
+	t.Helper()
+	recs, err := h.ctrl.RunOnce(context.Background(), now)
+	if err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	out := map[string]Record{}
+	for _, r := range recs {
+		out[r.Group] = r
+	}
+	return out
+}
+
+func TestPlanOverrides(t *testing.T) {
+	tests := []struct {
+		name        string
+		planner     *fakePlanner
+		wantDesired int
+		wantSkipped string
+		wantWrite   bool
+	}{
+		{name: "no plan", planner: &fakePlanner{}, wantDesired: 15, wantWrite: true},
+		{name: "pinned", planner: &fakePlanner{plan: Plan{Overrides: map[string][]policy.Override{
+			"workers": {{ID: "o1", Kind: policy.OverridePin, Capacity: 7}}}}}, wantDesired: 7, wantWrite: true},
+		{name: "paused", planner: &fakePlanner{plan: Plan{Overrides: map[string][]policy.Override{
+			"workers": {{ID: "o1", Kind: policy.OverridePause}}}}}, wantDesired: 15, wantSkipped: SkipPaused},
+		{name: "the plan cannot be read", planner: &fakePlanner{err: errors.New("store unreachable")}, wantDesired: 15, wantSkipped: SkipPlanUnknown},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			h.ctrl.deps.Planner = tc.planner
+			w := h.run(t)["workers"]
+			_, wrote := h.scaler.set["workers-asg"]
+			if w.Desired != tc.wantDesired || w.Skipped != tc.wantSkipped || wrote != tc.wantWrite {
+				t.Errorf("desired %d skipped %q wrote %v; want %d %q %v", w.Desired, w.Skipped, wrote, tc.wantDesired, tc.wantSkipped, tc.wantWrite)
+			}
+		})
+	}
+}
+
+func TestBoostFloor(t *testing.T) {
+	start := t0.Add(time.Hour)
+	boost := schedule.Boost{ID: "b1", Name: "year-end", Groups: []string{"workers"}, Start: start, End: start.Add(time.Hour), Multiplier: 3}
+	tests := []struct {
+		name     string
+		measured time.Duration // launch p90; 0: nothing measured
+		lead     time.Duration // the boost's own lead
+		at       time.Time
+		want     int
+	}{
+		// Nothing measured: boost_lead (10m) applies.
+		{name: "before the default lead", at: start.Add(-10*time.Minute - time.Second), want: 15},
+		// 3 x the baseline of 10 = 30.
+		{name: "default lead reached", at: start.Add(-10 * time.Minute), want: 30},
+		// Measured 90 s + warmup 60 s + interval 10 s = 160 s.
+		{name: "measured lead, not yet", measured: 90 * time.Second, at: start.Add(-161 * time.Second), want: 15},
+		{name: "measured lead reached", measured: 90 * time.Second, at: start.Add(-160 * time.Second), want: 30},
+		{name: "own lead wins", measured: 90 * time.Second, lead: time.Hour, at: start.Add(-59 * time.Minute), want: 30},
+		{name: "after the window", at: start.Add(time.Hour), want: 15},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, Options{})
+			g := h.groups.groups["workers-asg"]
+			if tc.measured > 0 {
+				g.LaunchP90, g.LaunchSamples = tc.measured, 5
+			}
+			h.groups.groups["workers-asg"] = g
+			b := boost
+			b.Lead = tc.lead
+			h.ctrl.deps.Planner = &fakePlanner{plan: Plan{Boosts: []schedule.Boost{b}}}
+			// A first cycle long before the boost records the baseline.
+			h.runAt(t, t0)
+			g.Desired = 10
+			h.groups.groups["workers-asg"] = g
+			q := h.queues.readings["jobs"]
+			q.At, q.ReadAt = tc.at, tc.at
+			h.queues.readings["jobs"] = q
+			if got := h.runAt(t, tc.at)["workers"].Desired; got != tc.want {
+				t.Errorf("desired %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
