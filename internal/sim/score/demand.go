@@ -119,15 +119,16 @@ func smooth(xs []float64, w int) []float64 {
 }
 
 // FirstStep returns the index of the first demand step: the first sample
-// whose demand reaches max(demand[0]+1, ceil(1.5*demand[0])), i.e. at least
-// one more instance and at least half as many again as at the start. It
-// returns false when demand never gets there (or there is no demand).
+// whose demand reaches max(demand[0]+2, 2*demand[0]), i.e. at least double
+// the start and at least two instances more. Smaller rises are the noise of
+// a steady load, not a step a scaler must react to. It returns false when
+// demand never gets there (or there is no demand).
 func FirstStep(demand []int) (int, bool) {
 	if len(demand) == 0 {
 		return 0, false
 	}
 	d0 := max(demand[0], 0)
-	threshold := max(d0+1, d0+(d0+1)/2) // d0+(d0+1)/2 == ceil(1.5*d0) for d0 >= 0
+	threshold := max(d0+2, 2*d0)
 	for i, d := range demand {
 		if d >= threshold {
 			return i, true

@@ -209,14 +209,15 @@ func TestFirstStep(t *testing.T) {
 	}{
 		{name: "empty", demand: nil},
 		{name: "flat", demand: []int{3, 3, 3}},
-		{name: "from zero, one instance is a step", demand: []int{0, 0, 1}, want: 2, wantOK: true},
-		{name: "from one, two is a step", demand: []int{1, 1, 2}, want: 2, wantOK: true},
-		{name: "from four, five is not enough", demand: []int{4, 5, 5}},
-		{name: "from four, six is a step", demand: []int{4, 5, 6, 9}, want: 2, wantOK: true},
-		{name: "from five, ceil(7.5) = 8 is needed", demand: []int{5, 7, 7, 8}, want: 3, wantOK: true},
-		{name: "a dip first does not count", demand: []int{4, 0, 0, 5, 6}, want: 4, wantOK: true},
+		{name: "from zero, one instance is not a step", demand: []int{0, 0, 1}},
+		{name: "from zero, two instances are a step", demand: []int{0, 1, 2}, want: 2, wantOK: true},
+		{name: "from one, two is not enough", demand: []int{1, 2, 2}},
+		{name: "from one, three is a step", demand: []int{1, 2, 3}, want: 2, wantOK: true},
+		{name: "from four, seven is not enough", demand: []int{4, 6, 7}},
+		{name: "from four, eight is a step", demand: []int{4, 7, 8, 9}, want: 2, wantOK: true},
+		{name: "a dip first does not count", demand: []int{4, 0, 0, 7, 8}, want: 4, wantOK: true},
 		{name: "a single sample", demand: []int{10}},
-		{name: "a negative start counts as zero", demand: []int{-3, 0, 1}, want: 2, wantOK: true},
+		{name: "a negative start counts as zero", demand: []int{-3, 0, 2}, want: 2, wantOK: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
