@@ -1,0 +1,237 @@
+package scenario
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestBuiltinNames(t *testing.T) {
+	want := []string{
+		"azure-functions-day", "bulk-dispatch", "diurnal", "flash-spike",
+		"metric-outage", "onboarding-wave", "year-end-campaign",
+	}
+	if got := BuiltinNames(); !reflect.DeepEqual(got, want) {
+		t.Errorf("BuiltinNames() = %v, want %v", got, want)
+	}
+}
+
+// TestBuiltinsLoad checks that every built-in parses and that its load
+// has the shape its description promises.
+func TestBuiltinsLoad(t *testing.T) {
+	tests := []struct {
+		name     string
+		duration time.Duration
+		slo      time.Duration
+		// The highest rate, and the rate at a few offsets, within 15%
+		// (the noise is at most a few percent most of the time).
+		peakMin, peakMax float64
+		at               map[time.Duration]float64
+		bursts           int
+		announced        int
+		faults           int
+	}{
+		{name: "year-end-campaign", duration: 12 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
+			at:        map[time.Duration]float64{time.Hour: 50, 3*time.Hour + 2*time.Minute: 1000, 5*time.Hour + 2*time.Minute: 50 + 950/math.E},
+			announced: 1},
+		{name: "bulk-dispatch", duration: 6 * time.Hour, slo: 15 * time.Minute, peakMin: 20, peakMax: 30,
+			at: map[time.Duration]float64{time.Hour: 20}, bursts: 1, announced: 1},
+		{name: "onboarding-wave", duration: 8 * time.Hour, slo: 5 * time.Minute, peakMin: 140, peakMax: 190,
+			at:        map[time.Duration]float64{time.Hour: 30, 2*time.Hour + 30*time.Minute: 90, 4 * time.Hour: 150, 7 * time.Hour: 30},
+			announced: 1},
+		{name: "diurnal", duration: 48 * time.Hour, slo: 5 * time.Minute, peakMin: 180, peakMax: 280,
+			at: map[time.Duration]float64{2 * time.Hour: 20, 14 * time.Hour: 200, 38 * time.Hour: 200}},
+		{name: "flash-spike", duration: 3 * time.Hour, slo: 2 * time.Minute, peakMin: 450, peakMax: 600,
+			at: map[time.Duration]float64{30 * time.Minute: 50, time.Hour + 5*time.Minute: 500, 2 * time.Hour: 50}},
+		{name: "metric-outage", duration: 3 * time.Hour, slo: 3 * time.Minute, peakMin: 360, peakMax: 480,
+			at:     map[time.Duration]float64{30 * time.Minute: 50, time.Hour + 20*time.Minute: 400, 2 * time.Hour: 50},
+			faults: 2},
+		{name: "azure-functions-day", duration: 24 * time.Hour, slo: 5 * time.Minute, peakMin: 599.999, peakMax: 600.001},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Builtin(tc.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Name != tc.name || s.Description == "" {
+				t.Errorf("name %q, description %q", s.Name, s.Description)
+			}
+			if s.Duration != tc.duration || s.SLO != tc.slo {
+				t.Errorf("duration %s, SLO %s; want %s, %s", s.Duration, s.SLO, tc.duration, tc.slo)
+			}
+			if s.Workers.PerInstanceRate != 10 || s.Workers.LaunchTime != defaultLaunchTime || s.Workers.Warmup != time.Minute {
+				t.Errorf("workers = %+v", s.Workers)
+			}
+			l := s.Load(1)
+			if len(l.Rates) != int(tc.duration.Seconds()) {
+				t.Fatalf("len(Rates) = %d", len(l.Rates))
+			}
+			peak := 0.0
+			for i, r := range l.Rates {
+				if r < 0 || math.IsNaN(r) || math.IsInf(r, 0) {
+					t.Fatalf("rate at %ds = %g", i, r)
+				}
+				peak = max(peak, r)
+			}
+			if peak < tc.peakMin || peak > tc.peakMax {
+				t.Errorf("peak rate %g outside [%g, %g]", peak, tc.peakMin, tc.peakMax)
+			}
+			for off, want := range tc.at {
+				if got := l.Rates[int(off.Seconds())]; math.Abs(got-want) > 0.15*want {
+					t.Errorf("rate at %s = %g, want about %g", off, got, want)
+				}
+			}
+			if len(l.Bursts) != tc.bursts {
+				t.Errorf("%d bursts, want %d", len(l.Bursts), tc.bursts)
+			}
+			announced := 0
+			for _, c := range s.Campaigns {
+				if c.Start < 0 || c.End > s.Duration || c.End <= c.Start || c.Capacity <= 0 || c.Capacity > s.Workers.Max {
+					t.Errorf("campaign %+v does not fit the run or the group", c)
+				}
+				if c.Announced {
+					announced++
+				}
+			}
+			if announced != tc.announced {
+				t.Errorf("%d announced campaigns, want %d", announced, tc.announced)
+			}
+			if len(s.Faults) != tc.faults {
+				t.Errorf("%d faults, want %d", len(s.Faults), tc.faults)
+			}
+		})
+	}
+}
+
+func TestBuiltinYearEndCampaign(t *testing.T) {
+	s, err := Builtin("year-end-campaign")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s.Campaigns[0]
+	if c.Start != 3*time.Hour || c.End != 3*time.Hour+30*time.Minute || c.Capacity != 100 || !c.Announced {
+		t.Errorf("campaign = %+v, want 09:00-09:30 (3h..3h30m), capacity 100, announced", c)
+	}
+	if got := s.Start.Add(c.Start).Format("15:04 MST"); got != "09:00 CET" {
+		t.Errorf("campaign starts at %s, want 09:00 CET", got)
+	}
+	if s.Workers.Min != 2 || s.Workers.Max != 200 {
+		t.Errorf("bounds %d..%d, want 2..200", s.Workers.Min, s.Workers.Max)
+	}
+}
+
+func TestBuiltinBulkDispatchDrainsWithinTheSLO(t *testing.T) {
+	s, err := Builtin("bulk-dispatch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := s.Load(1).Bursts[0]
+	c := s.Campaigns[0]
+	if b.At != 4*time.Hour || b.Messages != 500_000 || c.Start != b.At {
+		t.Errorf("burst %+v, campaign %+v: want 500,000 at 10:00 (4h) with the campaign", b, c)
+	}
+	// The campaign's capacity must complete the batch and the base load
+	// within the SLO.
+	if drain := float64(b.Messages) / (float64(c.Capacity)*s.Workers.PerInstanceRate - 20); drain > s.SLO.Seconds() {
+		t.Errorf("capacity %d drains the burst in %.0f s, longer than the SLO %s", c.Capacity, drain, s.SLO)
+	}
+}
+
+func TestBuiltinMetricOutage(t *testing.T) {
+	s, err := Builtin("metric-outage")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Fault{
+		{Kind: FaultAPIError, Service: ServiceCloudWatch, Operation: "GetMetricData", Status: 500, Code: "InternalServiceError",
+			From: 55 * time.Minute, Until: 90 * time.Minute},
+		{Kind: FaultMetricsWithheld, From: 55 * time.Minute, Until: 90 * time.Minute},
+	}
+	if !reflect.DeepEqual(s.Faults, want) {
+		t.Errorf("faults = %+v, want %+v", s.Faults, want)
+	}
+	for _, ns := range []string{NamespaceSQS, NamespaceEC2, NamespaceAutoScaling} {
+		if !s.Faults[1].Withholds(ns) {
+			t.Errorf("the outage does not withhold %s", ns)
+		}
+	}
+}
+
+func TestBuiltinTraceAttribution(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("builtin", "traces", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"AzurePublicDataset", "CC-BY 4.0", "vhive-serverless/invitro", "data/traces/10-1000-10/1000_inv.csv", "Serverless in the Wild", "USENIX ATC 2020"} {
+		if !strings.Contains(string(readme), w) {
+			t.Errorf("builtin/traces/README.md does not mention %q", w)
+		}
+	}
+	csv, err := builtinFS.ReadFile("builtin/traces/azure-functions-2019-day.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := strings.Count(string(csv), "\n"); rows != 1441 {
+		t.Errorf("trace has %d lines, want 1441 (header and 1,440 minutes)", rows)
+	}
+}
+
+func TestOpen(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "mine.yaml")
+	if err := os.WriteFile(file, []byte(base+"name: mine\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		arg      string
+		wantName string
+		wantErr  error
+	}{
+		{"built-in by name", "diurnal", "diurnal", nil},
+		{"file by path", file, "mine", nil},
+		{"unknown name", "no-such-scenario", "", ErrUnknown},
+		{"missing file", filepath.Join(dir, "absent.yaml"), "", os.ErrNotExist},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Open(tc.arg)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("error = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Name != tc.wantName {
+				t.Errorf("name = %q, want %q", s.Name, tc.wantName)
+			}
+		})
+	}
+	if _, err := Builtin("nope"); !errors.Is(err, ErrUnknown) || !strings.Contains(err.Error(), "year-end-campaign") {
+		t.Errorf("Builtin(nope) = %v; want ErrUnknown listing the names", err)
+	}
+}
+
+func TestBuiltinsAreFreshCopies(t *testing.T) {
+	a, err := Builtin("year-end-campaign")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Campaigns[0].Capacity = 1
+	b, err := Builtin("year-end-campaign")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Campaigns[0].Capacity != 100 {
+		t.Error("changing one copy changed the next")
+	}
+}

@@ -1,0 +1,254 @@
+// Package scenario reads simulation scenarios: the workload a group of
+// queue workers faces (arrival rates, bursts, real traces), the workers
+// themselves (throughput, launch time, warmup, bounds), the campaigns an
+// operator knows about, the faults injected into AWS, CloudWatch's
+// publication delays and the settings of every baseline policy.
+//
+// A scenario is a strict YAML file (docs/scenarios.md describes every
+// key); Parse reports every problem as "field.path: line N: reason" and
+// returns nothing half-parsed. Parse fills every default, so a Scenario
+// holds concrete values except where a zero is documented to mean
+// "derive from demand" (Workers.Initial, Baselines.StaticCapacity) or
+// "derive the default configuration" (Headroom).
+//
+// Load turns a scenario into the arrivals of one run, deterministic for a
+// seed.
+package scenario
+
+import (
+	"time"
+)
+
+// Scenario is one validated simulation scenario.
+type Scenario struct {
+	Name, Description string
+	// Start is the wall time of offset 0, in the scenario's zone.
+	Start time.Time
+	// Duration is the run length: whole seconds, > 0, at most MaxDuration.
+	Duration time.Duration
+	Workers  Workers
+	// SLO is the maximum acceptable age of the oldest waiting message.
+	SLO        time.Duration
+	Campaigns  []Campaign
+	Faults     []Fault
+	Monitoring Monitoring
+	Baselines  Baselines
+	// Headroom is the optional `headroom:` block re-encoded as YAML text: a
+	// Headroom config group mapping without name/asg/min/max (policies,
+	// warmup, scale_in_window, ...) plus optional top-level `interval`.
+	// Empty means "derive the default". Validated by the consumer.
+	Headroom string
+
+	// components are the load components in file order.
+	components []component
+}
+
+// MaxDuration is the longest run a scenario may ask for: a week of
+// one-second steps is 604,800 samples per policy, which the world and the
+// scorecard still hold comfortably in memory.
+const MaxDuration = 7 * 24 * time.Hour
+
+// Workers describes the Auto Scaling group's instances and the work one of
+// them does.
+type Workers struct {
+	// PerInstanceRate is the messages per second one serving instance
+	// completes (> 0).
+	PerInstanceRate float64
+	// ServiceTime is the time to process one message (default 1s); an
+	// instance works on PerInstanceRate*ServiceTime messages at once.
+	ServiceTime time.Duration
+	// LaunchTime is the time from a launch request to InService.
+	LaunchTime Dist
+	// Warmup is the time from InService to serving (default 60s).
+	Warmup time.Duration
+	// Min and Max are the group bounds (0 <= Min <= Max, Max > 0).
+	Min, Max int
+	// Initial is the starting capacity; 0 means derive it (the consumer
+	// uses demand at offset 0, clamped to the bounds).
+	Initial int
+	// DetailedMonitoring is true (the default) when EC2 publishes instance
+	// metrics per minute, false for basic monitoring's five minutes.
+	DetailedMonitoring bool
+}
+
+// Concurrency is how many messages one instance works on at once:
+// PerInstanceRate * ServiceTime, at least 1.
+func (w Workers) Concurrency() float64 {
+	return max(1, w.PerInstanceRate*w.ServiceTime.Seconds())
+}
+
+// Campaign is a known (announced) or unannounced event, as an operator
+// would describe it.
+type Campaign struct {
+	Name string
+	// Start and End are offsets from the scenario's Start.
+	Start, End time.Duration
+	// Capacity is the expected instances needed at peak: from `capacity:`
+	// or ceil(`expected_rate:` / PerInstanceRate).
+	Capacity int
+	// Announced is true (the default) when the campaign is given to the
+	// policies that take campaigns; unannounced campaigns are given to no
+	// policy and only document what the load does.
+	Announced bool
+}
+
+// Fault kinds.
+const (
+	FaultAPIError        = "api_error"
+	FaultLatency         = "latency"
+	FaultMetricsWithheld = "metrics_withheld"
+)
+
+// Fault services, as the scenario file names them.
+const (
+	ServiceAutoScaling = "autoscaling"
+	ServiceCloudWatch  = "cloudwatch"
+	ServiceSQS         = "sqs"
+)
+
+// CloudWatch namespaces a metrics_withheld fault can name.
+const (
+	NamespaceSQS         = "AWS/SQS"
+	NamespaceEC2         = "AWS/EC2"
+	NamespaceAutoScaling = "AWS/AutoScaling"
+)
+
+// Fault is injected during [From, Until).
+type Fault struct {
+	// Kind is FaultAPIError, FaultLatency or FaultMetricsWithheld.
+	Kind string
+	// Service is ServiceAutoScaling, ServiceCloudWatch or ServiceSQS for
+	// api_error and latency; "" for metrics_withheld.
+	Service string
+	// Operation is the API operation, e.g. "GetMetricData"; "" means every
+	// operation of the service.
+	Operation string
+	// From and Until are offsets from the scenario's Start.
+	From, Until time.Duration
+	// Status is the HTTP status of an api_error (500 by default, or the
+	// status AWS uses for Code).
+	Status int
+	// Code is the AWS error code of an api_error, e.g.
+	// "InternalServiceError" or "Throttling".
+	Code string
+	// Latency is the added delay of a latency fault.
+	Latency time.Duration
+	// Namespaces are the CloudWatch namespaces whose datapoints a
+	// metrics_withheld fault holds back; empty means all of them.
+	Namespaces []string
+}
+
+// Active reports whether the fault applies at offset t.
+func (f Fault) Active(t time.Duration) bool { return t >= f.From && t < f.Until }
+
+// Withholds reports whether a metrics_withheld fault holds back the
+// datapoints of namespace.
+func (f Fault) Withholds(namespace string) bool {
+	if f.Kind != FaultMetricsWithheld {
+		return false
+	}
+	if len(f.Namespaces) == 0 {
+		return true
+	}
+	for _, n := range f.Namespaces {
+		if n == namespace {
+			return true
+		}
+	}
+	return false
+}
+
+// Monitoring holds CloudWatch's publication delays.
+type Monitoring struct {
+	// SQSDelay, EC2Delay and ASGDelay are how long after its period ends
+	// each per-period datapoint is published (defaults: 60s each).
+	SQSDelay, EC2Delay, ASGDelay time.Duration
+}
+
+// Baselines holds the settings each baseline runs with. Parse fills every
+// default, documented on each field; StaticCapacity 0 still means "peak
+// demand", which only the consumer knows.
+type Baselines struct {
+	TargetTracking TargetTracking
+	Step           Step
+	HPA            HPA
+	// ScheduledActionDelay is how late an EC2 Auto Scaling scheduled
+	// action starts (default uniform 0s..60s).
+	ScheduledActionDelay Dist
+	// StaticCapacity is static-peak's capacity; 0 means peak demand.
+	StaticCapacity int
+}
+
+// Target-tracking metrics.
+const (
+	MetricBacklogPerInstance = "backlog_per_instance"
+	MetricCPU                = "cpu"
+)
+
+// TargetTracking configures the aws-target-tracking baseline.
+type TargetTracking struct {
+	// Metric is MetricBacklogPerInstance (default; AWS's SQS recipe) or
+	// MetricCPU.
+	Metric string
+	// Target defaults, for backlog per instance, to the acceptable
+	// latency (SLO/2) divided by the seconds one instance spends per
+	// message (1/PerInstanceRate); for cpu, to 70 (percent).
+	Target float64
+	// ScaleOutDatapoints of ScaleOutPeriods (default 3 of 3).
+	ScaleOutDatapoints, ScaleOutPeriods int
+	// ScaleInDatapoints of ScaleInPeriods (default 15 of 15).
+	ScaleInDatapoints, ScaleInPeriods int
+	// ScaleInRatio puts the scale-in threshold at ratio*Target (default
+	// 0.7).
+	ScaleInRatio float64
+}
+
+// Step configures the aws-step baseline, on backlog per instance.
+type Step struct {
+	// Threshold defaults to the backlog-per-instance target (target
+	// tracking's, when it tracks backlog; otherwise the derived one).
+	Threshold float64
+	// Datapoints of Periods of the scale-out alarm (default 1 of 1).
+	Datapoints, Periods int
+	// ScaleInThreshold defaults to 0.5*Threshold.
+	ScaleInThreshold float64
+	// ScaleInDatapoints of ScaleInPeriods (default 15 of 15).
+	ScaleInDatapoints, ScaleInPeriods int
+	// Steps default to: [0, 0.5*Threshold) above the threshold: +1
+	// instance; [0.5*Threshold, Threshold): +50% (PercentChangeInCapacity);
+	// Threshold and above: +100%.
+	Steps []StepAdjustment
+	// ScaleInAdjustment is the scale-in step in percent (default -10).
+	ScaleInAdjustment int
+}
+
+// Step adjustment types, as EC2 Auto Scaling names them.
+const (
+	ChangeInCapacity        = "ChangeInCapacity"
+	PercentChangeInCapacity = "PercentChangeInCapacity"
+	ExactCapacity           = "ExactCapacity"
+)
+
+// StepAdjustment is one step of a step scaling policy. Lower and Upper are
+// relative to the alarm threshold, as AWS's MetricIntervalLowerBound and
+// MetricIntervalUpperBound are; nil is unbounded.
+type StepAdjustment struct {
+	Lower, Upper *float64
+	Adjustment   float64
+	// Type is ChangeInCapacity, PercentChangeInCapacity or ExactCapacity.
+	Type string
+}
+
+// HPA configures the hpa baseline (Kubernetes HPA driven by KEDA's
+// aws-sqs-queue scaler).
+type HPA struct {
+	// TargetPerPod is KEDA's queueLength target per replica; defaults to
+	// the backlog-per-instance target.
+	TargetPerPod float64
+	// Tolerance defaults to 0.1.
+	Tolerance float64
+	// Sync defaults to 15s.
+	Sync time.Duration
+	// ScaleDownStabilization defaults to 300s.
+	ScaleDownStabilization time.Duration
+}
