@@ -1,0 +1,547 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/headroom-dev/headroom/internal/awsapi"
+	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/config"
+	"github.com/headroom-dev/headroom/internal/controller"
+	"github.com/headroom-dev/headroom/internal/emulator"
+	"github.com/headroom-dev/headroom/internal/schedule"
+	"github.com/headroom-dev/headroom/internal/sim/baseline"
+	"github.com/headroom-dev/headroom/internal/sim/scenario"
+	"github.com/headroom-dev/headroom/internal/sim/score"
+)
+
+// Policy names.
+const (
+	Headroom       = "headroom"
+	TargetTracking = "aws-target-tracking"
+	Step           = "aws-step"
+	HPA            = "hpa"
+	StaticPeak     = "static-peak"
+	Oracle         = "oracle"
+)
+
+// Policies lists every policy in the order reports show them.
+var Policies = []string{Headroom, TargetTracking, Step, HPA, StaticPeak, Oracle}
+
+// demandSmoothing is the trailing window the demand figure averages the
+// arrival rate over: per-second noise is not demand a scaler should chase.
+const demandSmoothing = time.Minute
+
+// Run is one policy's run of a scenario.
+type Run struct {
+	Policy  string
+	Samples []score.Sample
+	Actions []score.Action
+	Result  score.Result
+}
+
+// Report is every requested policy's run of one scenario.
+type Report struct {
+	Scenario string         `json:"scenario"`
+	Seed     uint64         `json:"seed"`
+	Results  []score.Result `json:"results"`
+	// Runs are the runs behind Results, in the same order.
+	Runs []*Run `json:"-"`
+}
+
+// Options tune a comparison.
+type Options struct {
+	// Seed makes the run reproducible: the same seed gives the same
+	// numbers.
+	Seed uint64
+	// Parallel bounds how many policies run at once; 0 means 2.
+	Parallel int
+	// Log receives Headroom's decision log; nil discards it.
+	Log *slog.Logger
+}
+
+// Compare runs each policy on the scenario and scores them. The oracle
+// always runs, because every cost ratio is relative to it; it is reported
+// only when asked for.
+func Compare(ctx context.Context, sc *scenario.Scenario, policies []string, opts Options) (*Report, error) {
+	for _, p := range policies {
+		if !slices.Contains(Policies, p) {
+			return nil, fmt.Errorf("unknown policy %q (want one of %s)", p, strings.Join(Policies, ", "))
+		}
+	}
+	run := slices.Clone(policies)
+	if !slices.Contains(run, Oracle) {
+		run = append(run, Oracle)
+	}
+	par := opts.Parallel
+	if par <= 0 {
+		par = 2
+	}
+	runs := make([]*Run, len(run))
+	errs := make([]error, len(run))
+	sem := make(chan struct{}, par)
+	var wg sync.WaitGroup
+	for i, p := range run {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			runs[i], errs[i] = Simulate(ctx, sc, p, opts)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	results := make([]score.Result, len(runs))
+	for i, r := range runs {
+		results[i] = r.Result
+	}
+	score.SetOracle(results)
+	rep := &Report{Scenario: sc.Name, Seed: opts.Seed}
+	for i, p := range run {
+		runs[i].Result = results[i]
+		if slices.Contains(policies, p) {
+			rep.Results = append(rep.Results, results[i])
+			rep.Runs = append(rep.Runs, runs[i])
+		}
+	}
+	return rep, nil
+}
+
+// Demand is the scenario's demand per second: the instances needed to
+// serve its arrivals within the SLO, the same for every policy.
+func Demand(sc *scenario.Scenario, load scenario.Load) []int {
+	bursts := make([]score.Burst, len(load.Bursts))
+	for i, b := range load.Bursts {
+		bursts[i] = score.Burst{At: b.At, Messages: b.Messages}
+	}
+	return score.Demand(load.Rates, bursts, sc.Workers.PerInstanceRate, sc.SLO, demandSmoothing)
+}
+
+// actor is what decides capacity in a run.
+type actor interface {
+	// step runs at step i, after the world moved, and returns the scaling
+	// actions it took.
+	step(ctx context.Context, i int, st State) ([]score.Action, error)
+}
+
+// Simulate runs one policy on the scenario.
+func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Options) (*Run, error) {
+	load := sc.Load(opts.Seed)
+	demand := Demand(sc, load)
+	steps := int(sc.Duration / Tick)
+	if len(demand) < steps {
+		return nil, fmt.Errorf("scenario %q: demand covers %d of %d seconds", sc.Name, len(demand), steps)
+	}
+
+	clk := clock.NewFake(sc.Start)
+	em := emulator.New(clk)
+	if _, err := em.Start("127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	defer em.Close()
+	// Launch times are drawn from one stream per seed, so every policy's
+	// k-th instance takes as long to launch.
+	launches := rand.New(rand.NewPCG(opts.Seed, 1))
+	em.AutoScaling.SetLaunchTimeFunc(func(string) time.Duration { return sc.Workers.LaunchTime.Sample(launches) })
+
+	initial := initialCapacity(sc, policy, demand)
+	world, err := NewWorld(sc, em, clk, load, initial)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %q: %w", sc.Name, err)
+	}
+	awsCfg := em.AWSConfig()
+	awsapi.Instrument(&awsCfg, nil, 5*time.Second)
+	client := autoscaling.NewFromConfig(awsCfg)
+
+	var a actor
+	switch policy {
+	case Headroom:
+		h, err := newHeadroomActor(sc, awsCfg, clk, opts.Log)
+		if err != nil {
+			return nil, err
+		}
+		a = h
+	default:
+		p, err := newBaseline(sc, policy, demand)
+		if err != nil {
+			return nil, err
+		}
+		b := &baselineActor{policy: p, client: client, published: world.Published(), start: sc.Start}
+		if policy != StaticPeak && policy != Oracle {
+			b.campaigns = scheduledActions(sc, opts.Seed)
+		}
+		a = b
+	}
+
+	run := &Run{Policy: policy, Samples: make([]score.Sample, steps)}
+	for i := range steps {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			clk.Advance(Tick)
+		}
+		st, err := world.Step(i)
+		if err != nil {
+			return nil, err
+		}
+		run.Samples[i] = score.Sample{
+			Demand:     demand[i],
+			Supply:     st.Serving,
+			Billed:     st.InService + st.Pending,
+			Desired:    st.Desired,
+			BacklogAge: st.OldestAge,
+		}
+		acts, err := a.step(ctx, i, st)
+		if err != nil {
+			return nil, fmt.Errorf("%s at %s: %w", policy, time.Duration(i)*Tick, err)
+		}
+		run.Actions = append(run.Actions, acts...)
+	}
+	run.Result = score.Compute(score.Input{Policy: policy, Step: Tick, SLO: sc.SLO, Samples: run.Samples, Actions: run.Actions})
+	return run, nil
+}
+
+// initialCapacity is where each policy starts: the demand at the start
+// (what a group that had been running would have), the peak for
+// static-peak, and one lead's worth of demand for the oracle.
+func initialCapacity(sc *scenario.Scenario, policy string, demand []int) int {
+	n := sc.Workers.Initial
+	if n == 0 && len(demand) > 0 {
+		n = demand[0]
+	}
+	switch policy {
+	case StaticPeak:
+		n = staticCapacity(sc, demand)
+	case Oracle:
+		lead := int(oracleLead(sc) / Tick)
+		n = slices.Max(demand[:min(len(demand), lead+1)])
+	}
+	return min(max(n, sc.Workers.Min), sc.Workers.Max)
+}
+
+func staticCapacity(sc *scenario.Scenario, demand []int) int {
+	if sc.Baselines.StaticCapacity > 0 {
+		return sc.Baselines.StaticCapacity
+	}
+	return slices.Max(demand)
+}
+
+// oracleLead is one launch time (its 99th percentile) plus the warmup:
+// capacity ordered that far ahead is serving when it is needed.
+func oracleLead(sc *scenario.Scenario) time.Duration {
+	return sc.Workers.LaunchTime.Quantile(0.99) + sc.Workers.Warmup
+}
+
+// newBaseline builds a baseline from the scenario's settings.
+func newBaseline(sc *scenario.Scenario, policy string, demand []int) (baseline.Policy, error) {
+	b := sc.Baselines
+	switch policy {
+	case TargetTracking:
+		tt := b.TargetTracking
+		return baseline.NewTargetTracking(baseline.TargetTrackingConfig{
+			Metric:             tt.Metric,
+			Target:             targetTrackingTarget(sc),
+			ScaleOutDatapoints: tt.ScaleOutDatapoints,
+			ScaleOutPeriods:    tt.ScaleOutPeriods,
+			ScaleInDatapoints:  tt.ScaleInDatapoints,
+			ScaleInPeriods:     tt.ScaleInPeriods,
+			ScaleInRatio:       tt.ScaleInRatio,
+			Warmup:             sc.Workers.Warmup,
+			Period:             alarmPeriod(sc, tt.Metric),
+		}), nil
+	case Step:
+		s := b.Step
+		c := baseline.StepConfig{
+			Threshold:         s.Threshold,
+			Datapoints:        s.Datapoints,
+			Periods:           s.Periods,
+			ScaleInThreshold:  s.ScaleInThreshold,
+			ScaleInDatapoints: s.ScaleInDatapoints,
+			ScaleInPeriods:    s.ScaleInPeriods,
+			Warmup:            sc.Workers.Warmup,
+		}
+		if c.Threshold == 0 {
+			c.Threshold = targetTrackingTarget(sc)
+		}
+		if s.ScaleInAdjustment != 0 {
+			c.ScaleInAdjustmentPercent = float64(s.ScaleInAdjustment)
+		}
+		for _, a := range s.Steps {
+			c.Steps = append(c.Steps, baseline.StepAdjustment{Lower: a.Lower, Upper: a.Upper, Adjustment: a.Adjustment, Type: a.Type})
+		}
+		return baseline.NewStep(c), nil
+	case HPA:
+		h := b.HPA
+		target := h.TargetPerPod
+		if target == 0 {
+			target = targetTrackingTarget(sc)
+		}
+		return baseline.NewHPA(baseline.HPAConfig{
+			TargetPerPod:           target,
+			Tolerance:              h.Tolerance,
+			Sync:                   h.Sync,
+			ScaleDownStabilization: h.ScaleDownStabilization,
+		}), nil
+	case StaticPeak:
+		return baseline.NewStatic(staticCapacity(sc, demand)), nil
+	case Oracle:
+		return baseline.NewOracle(demand, Tick, oracleLead(sc)), nil
+	}
+	return nil, fmt.Errorf("unknown policy %q", policy)
+}
+
+// alarmPeriod is the period of an alarm on metric: a minute, or five for
+// CPU without detailed monitoring, since EC2 then publishes every five.
+func alarmPeriod(sc *scenario.Scenario, metric string) time.Duration {
+	if metric == baseline.CPU && !sc.Workers.DetailedMonitoring {
+		return 5 * time.Minute
+	}
+	return time.Minute
+}
+
+// targetTrackingTarget is the target tracking target: the scenario's, or
+// AWS's SQS recipe with the same acceptable latency Headroom is given:
+// acceptable backlog per instance = acceptable latency / the time an
+// instance spends per message ("Scaling policy based on Amazon SQS",
+// Amazon EC2 Auto Scaling User Guide).
+func targetTrackingTarget(sc *scenario.Scenario) float64 {
+	tt := sc.Baselines.TargetTracking
+	if tt.Target > 0 {
+		return tt.Target
+	}
+	if tt.Metric == "cpu" {
+		return 70
+	}
+	return acceptableLatency(sc).Seconds() * sc.Workers.PerInstanceRate
+}
+
+// acceptableLatency is the latency every queue-based policy is configured
+// with: half the SLO, leaving the other half for a surge to be met.
+func acceptableLatency(sc *scenario.Scenario) time.Duration { return sc.SLO / 2 }
+
+// campaignAction is a scheduled change of MinSize.
+type campaignAction struct {
+	at  int // step
+	min int
+}
+
+// scheduledActions turns the announced campaigns into the EC2 Auto Scaling
+// scheduled actions their users would configure: MinSize raised to the
+// campaign's expected capacity at its start and restored at its end. Each
+// starts late by a draw from the scenario's delay distribution.
+func scheduledActions(sc *scenario.Scenario, seed uint64) []campaignAction {
+	r := rand.New(rand.NewPCG(seed, 2))
+	var out []campaignAction
+	for _, c := range sc.Campaigns {
+		if !c.Announced {
+			continue
+		}
+		late := func() int { return int(sc.Baselines.ScheduledActionDelay.Sample(r) / Tick) }
+		out = append(out,
+			campaignAction{at: int(c.Start/Tick) + late(), min: min(c.Capacity, sc.Workers.Max)},
+			campaignAction{at: int(c.End/Tick) + late(), min: sc.Workers.Min})
+	}
+	slices.SortStableFunc(out, func(a, b campaignAction) int { return a.at - b.at })
+	return out
+}
+
+// baselineActor runs a baseline policy each step.
+type baselineActor struct {
+	policy    baseline.Policy
+	client    *autoscaling.Client
+	published *Published
+	start     time.Time
+	campaigns []campaignAction
+	next      int
+}
+
+func (b *baselineActor) step(ctx context.Context, i int, st State) ([]score.Action, error) {
+	for b.next < len(b.campaigns) && b.campaigns[b.next].at <= i {
+		c := b.campaigns[b.next]
+		b.next++
+		in := &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(GroupName), MinSize: aws.Int32(int32(c.min))}
+		if c.min > st.Desired {
+			// Raising MinSize above DesiredCapacity raises the desired
+			// capacity with it.
+			in.DesiredCapacity = aws.Int32(int32(c.min))
+			st.Desired = c.min
+		}
+		if _, err := b.client.UpdateAutoScalingGroup(ctx, in); err != nil {
+			return nil, fmt.Errorf("scheduled action: %w", err)
+		}
+		st.Min = c.min
+	}
+	want, ok := b.policy.Decide(baseline.Tick{
+		Now: st.Now, Desired: st.Desired, Min: st.Min, Max: st.Max,
+		InService: st.InService, Serving: st.Serving, Pending: st.Pending,
+		Queue:   baseline.Queue{Visible: st.Visible, InFlight: st.InFlight, OldestAge: st.OldestAge},
+		Metrics: b.published,
+	})
+	if !ok {
+		return nil, nil
+	}
+	want = min(max(want, st.Min), st.Max)
+	if want == st.Desired {
+		return nil, nil
+	}
+	if _, err := b.client.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{
+		AutoScalingGroupName: aws.String(GroupName), DesiredCapacity: aws.Int32(int32(want)), HonorCooldown: aws.Bool(false),
+	}); err != nil {
+		return nil, err
+	}
+	return []score.Action{{At: time.Duration(i) * Tick, From: st.Desired, To: want}}, nil
+}
+
+// headroomActor runs Headroom's own controller every interval.
+type headroomActor struct {
+	ctrl     *controller.Controller
+	interval int
+}
+
+func newHeadroomActor(sc *scenario.Scenario, awsCfg aws.Config, clk clock.Clock, log *slog.Logger) (*headroomActor, error) {
+	cfg, err := HeadroomConfig(sc)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctrl, err := controller.NewAWS(cfg, awsCfg, controller.Deps{Clock: clk, Log: log, Planner: CampaignPlan(sc)}, controller.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &headroomActor{ctrl: ctrl, interval: max(1, int(cfg.Interval.Std()/Tick))}, nil
+}
+
+func (h *headroomActor) step(ctx context.Context, i int, st State) ([]score.Action, error) {
+	if i%h.interval != 0 {
+		return nil, nil
+	}
+	recs, err := h.ctrl.RunOnce(ctx, st.Now)
+	if err != nil {
+		// A failed cycle is part of the run (an outage the scenario
+		// injects); the controller carries on next cycle, as serve does.
+		return nil, nil
+	}
+	var out []score.Action
+	for _, r := range recs {
+		if r.Acted {
+			out = append(out, score.Action{At: time.Duration(i) * Tick, From: r.Current, To: r.Desired})
+		}
+	}
+	return out, nil
+}
+
+// staticPlan is a plan that never changes.
+type staticPlan controller.Plan
+
+func (p staticPlan) Plan(context.Context, time.Time) (controller.Plan, error) {
+	return controller.Plan(p), nil
+}
+
+// CampaignPlan gives Headroom the announced campaigns as boosts, the way an
+// operator would schedule them: the campaign's window with its expected
+// capacity as the floor.
+func CampaignPlan(sc *scenario.Scenario) controller.Planner {
+	var p staticPlan
+	for i, c := range sc.Campaigns {
+		if !c.Announced {
+			continue
+		}
+		p.Boosts = append(p.Boosts, schedule.Boost{
+			ID:          fmt.Sprintf("campaign-%d", i),
+			Name:        c.Name,
+			Groups:      []string{headroomGroup},
+			Start:       sc.Start.Add(c.Start),
+			End:         sc.Start.Add(c.End),
+			MinCapacity: c.Capacity,
+		})
+	}
+	return p
+}
+
+// headroomGroup is Headroom's name for the simulated group.
+const headroomGroup = "workers"
+
+// HeadroomConfig is the config Headroom runs a scenario with: the
+// scenario's `headroom` block, or by default a backlog policy on the queue
+// with the same acceptable latency the baselines get. The default boost
+// lead is what an operator who knows the group's launch times would set:
+// their p90 plus the warmup and one interval (Headroom measures it itself
+// once instances have launched).
+func HeadroomConfig(sc *scenario.Scenario) (*config.Config, error) {
+	conc := max(1, int(math.Round(sc.Workers.PerInstanceRate*sc.Workers.ServiceTime.Seconds())))
+	spm := float64(conc) / sc.Workers.PerInstanceRate
+	top := map[string]any{"interval": "10s"}
+	group := map[string]any{
+		"policies": []any{map[string]any{
+			"name": "queue",
+			"backlog": map[string]any{
+				"mode":               "rate",
+				"acceptable_latency": acceptableLatency(sc).String(),
+				"target_utilization": 0.9,
+				"queues": []any{map[string]any{
+					"queue":               QueueName,
+					"seconds_per_message": spm,
+					"concurrency":         conc,
+				}},
+			},
+		}},
+	}
+	if strings.TrimSpace(sc.Headroom) != "" {
+		var block map[string]any
+		if err := yaml.Unmarshal([]byte(sc.Headroom), &block); err != nil {
+			return nil, fmt.Errorf("scenario %q: headroom: %w", sc.Name, err)
+		}
+		group = map[string]any{}
+		for k, v := range block {
+			switch k {
+			case "interval", "jitter", "call_timeout":
+				top[k] = v
+			case "name", "asg", "min", "max":
+				return nil, fmt.Errorf("scenario %q: headroom.%s: set by the scenario (workers), not here", sc.Name, k)
+			default:
+				group[k] = v
+			}
+		}
+	}
+	group["name"], group["asg"] = headroomGroup, GroupName
+	group["min"], group["max"] = sc.Workers.Min, sc.Workers.Max
+	if _, ok := group["warmup"]; !ok {
+		group["warmup"] = sc.Workers.Warmup.String()
+	}
+	if _, ok := group["boost_lead"]; !ok {
+		iv, err := time.ParseDuration(fmt.Sprint(top["interval"]))
+		if err != nil {
+			return nil, fmt.Errorf("scenario %q: headroom.interval: %w", sc.Name, err)
+		}
+		lead := sc.Workers.LaunchTime.Quantile(0.9) + sc.Workers.Warmup + iv
+		group["boost_lead"] = lead.Round(time.Second).String()
+	}
+	top["groups"] = []any{group}
+	text, err := yaml.Marshal(top)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %q: headroom config: %w", sc.Name, err)
+	}
+	cfg, err := config.Parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %q: headroom config: %w", sc.Name, err)
+	}
+	return cfg, nil
+}

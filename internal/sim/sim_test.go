@@ -1,0 +1,330 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+
+	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/config"
+	"github.com/headroom-dev/headroom/internal/emulator"
+	"github.com/headroom-dev/headroom/internal/sim/baseline"
+	"github.com/headroom-dev/headroom/internal/sim/scenario"
+)
+
+func parse(t *testing.T, text string) *scenario.Scenario {
+	t.Helper()
+	sc, err := scenario.Parse([]byte(text), "test", t.TempDir())
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	return sc
+}
+
+// steady: 50 msg/s worked by 5 instances of 10 msg/s.
+const steady = `
+name: steady
+start: 2026-12-15T06:00:00Z
+duration: 10m
+slo: 2m
+workers:
+  per_instance_rate: 10
+  launch_time: {distribution: fixed, value: 90s}
+  warmup: 60s
+  min: 1
+  max: 20
+monitoring: {sqs_delay: 60s, ec2_delay: 60s, asg_delay: 60s}
+load:
+  - constant: {rate: 50}
+`
+
+// newWorld builds a world of sc on a fake clock with initial instances.
+func newWorld(t *testing.T, sc *scenario.Scenario, initial int) (*World, *clock.Fake, *emulator.Server) {
+	t.Helper()
+	clk := clock.NewFake(sc.Start)
+	em := emulator.New(clk)
+	em.AutoScaling.SetLaunchTime(90 * time.Second)
+	w, err := NewWorld(sc, em, clk, sc.Load(1), initial)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w, clk, em
+}
+
+func TestWorldSteadyState(t *testing.T) {
+	sc := parse(t, steady)
+	w, clk, _ := newWorld(t, sc, 5)
+	var st State
+	for i := range 300 {
+		if i > 0 {
+			clk.Advance(Tick)
+		}
+		var err error
+		if st, err = w.Step(i); err != nil {
+			t.Fatal(err)
+		}
+		// Five instances of ten slots take each second's 50 arrivals at once
+		// and finish them a second later: nothing waits.
+		if st.Arrived != 50 || st.Visible != 0 || st.InFlight != 50 || st.Serving != 5 {
+			t.Fatalf("step %d: %+v", i, st)
+		}
+		if i > 0 && st.Done != 50 {
+			t.Fatalf("step %d: %d done, want 50", i, st.Done)
+		}
+	}
+	// The minute ending at 06:01:00 is published a minute later, at
+	// 06:02:00 (step 120). At 06:04:59 (step 299) minutes 06:00 to 06:02
+	// are out; 06:03 comes at 06:05:00.
+	got := w.Published().Last(baseline.MetricInService, 10)
+	if len(got) != 3 || !got[0].At.Equal(sc.Start) || !got[2].At.Equal(sc.Start.Add(2*time.Minute)) {
+		t.Fatalf("published in-service datapoints %v, want the minutes 06:00 to 06:02", got)
+	}
+	if cpu := w.Published().Last(baseline.MetricCPU, 1); len(cpu) != 1 || cpu[0].Value != 100 {
+		t.Fatalf("cpu %v: five instances with all their slots busy run at 100%%", cpu)
+	}
+}
+
+func TestWorldBacklogAndLaunch(t *testing.T) {
+	sc := parse(t, steady)
+	// Two instances for 50 msg/s: 30 a second pile up.
+	w, clk, em := newWorld(t, sc, 2)
+	for i := range 61 {
+		if i > 0 {
+			clk.Advance(Tick)
+		}
+		st, err := w.Step(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := 30 * (i + 1); st.Visible != want {
+			t.Fatalf("step %d: visible %d, want %d", i, st.Visible, want)
+		}
+		// The head of the queue moves 20 of each second's 50 arrivals a
+		// second, 0.4 s of arrivals: after 60 s it is 0.6 x 60 s old.
+		if i == 60 && st.OldestAge != 36*time.Second {
+			t.Fatalf("oldest age %s after a minute of backlog, want 36s", st.OldestAge)
+		}
+	}
+	// Three more instances: Pending for the launch time (90 s), then
+	// InService but warming for 60 s, then serving.
+	if _, err := em.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = em.Close() })
+	client := autoscaling.NewFromConfig(em.AWSConfig())
+	if _, err := client.SetDesiredCapacity(context.Background(), &autoscaling.SetDesiredCapacityInput{
+		AutoScalingGroupName: aws.String(GroupName), DesiredCapacity: aws.Int32(5),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 61; i <= 61+150; i++ {
+		clk.Advance(Tick)
+		st, err := w.Step(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want [3]int // pending, in service, serving
+		switch since := i - 60; {
+		case since < 90:
+			want = [3]int{3, 2, 2}
+		case since < 150:
+			want = [3]int{0, 5, 2}
+		default:
+			want = [3]int{0, 5, 5}
+		}
+		if got := [3]int{st.Pending, st.InService, st.Serving}; got != want {
+			t.Fatalf("%d s after the launch: pending, in service, serving = %v, want %v", i-60, got, want)
+		}
+	}
+}
+
+func TestWorldWithheldMetrics(t *testing.T) {
+	sc := parse(t, steady+`
+faults:
+  - {kind: metrics_withheld, from: 2m, until: 4m}
+`)
+	w, clk, _ := newWorld(t, sc, 5)
+	for i := range 600 {
+		if i > 0 {
+			clk.Advance(Tick)
+		}
+		if _, err := w.Step(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mins []int
+	for _, d := range w.Published().Last(baseline.MetricSQSVisible, 100) {
+		mins = append(mins, int(d.At.Sub(sc.Start)/time.Minute))
+	}
+	// Minutes 2 and 3 are withheld; minute 8 is published at 06:10:00,
+	// after the last step (06:09:59).
+	want := []int{0, 1, 4, 5, 6, 7}
+	if len(mins) != len(want) {
+		t.Fatalf("published minutes %v, want %v", mins, want)
+	}
+	for i := range want {
+		if mins[i] != want[i] {
+			t.Fatalf("published minutes %v, want %v", mins, want)
+		}
+	}
+}
+
+// spike is a short unannounced surge: 50 msg/s, then 400 for 10 minutes.
+const spike = `
+name: spike
+start: 2026-12-15T06:00:00Z
+duration: 40m
+slo: 2m
+workers:
+  per_instance_rate: 10
+  launch_time: {distribution: uniform, min: 60s, max: 120s}
+  warmup: 30s
+  min: 2
+  max: 40
+load:
+  - constant: {rate: 50}
+  - step: {at: 10m, rate: 350, until: 20m}
+`
+
+func TestHeadroomInTheLoop(t *testing.T) {
+	sc := parse(t, spike)
+	run, err := Simulate(context.Background(), sc, Headroom, Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, in bool
+	for _, a := range run.Actions {
+		if a.To > a.From {
+			out = true
+		}
+		if a.To < a.From {
+			in = true
+		}
+		if a.To < sc.Workers.Min || a.To > sc.Workers.Max {
+			t.Fatalf("action %+v outside [%d, %d]", a, sc.Workers.Min, sc.Workers.Max)
+		}
+	}
+	if !out || !in {
+		t.Fatalf("actions %+v: want a scale-out for the surge and a scale-in after it", run.Actions)
+	}
+	r := run.Result
+	if r.ReactionSeconds == nil || *r.ReactionSeconds > 15 {
+		t.Fatalf("reaction %v, want within one 10 s cycle plus 5 s", r.ReactionSeconds)
+	}
+	for i, s := range run.Samples {
+		if s.Desired < sc.Workers.Min || s.Desired > sc.Workers.Max {
+			t.Fatalf("sample %d: desired %d outside bounds", i, s.Desired)
+		}
+	}
+}
+
+func TestCompareIsDeterministic(t *testing.T) {
+	sc := parse(t, spike+`
+campaigns:
+  - {name: surge, start: 10m, end: 20m, capacity: 35}
+`)
+	encode := func() string {
+		t.Helper()
+		rep, err := Compare(context.Background(), sc, Policies, Options{Seed: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	first, second := encode(), encode()
+	if first != second {
+		t.Fatalf("two runs with one seed differ:\n%s\n%s", first, second)
+	}
+	var rep struct {
+		Scenario string           `json:"scenario"`
+		Seed     uint64           `json:"seed"`
+		Results  []map[string]any `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(first), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Scenario != "test" && rep.Scenario != "spike" || rep.Seed != 7 || len(rep.Results) != len(Policies) {
+		t.Fatalf("report %s", first)
+	}
+	for i, r := range rep.Results {
+		if r["policy"] != Policies[i] {
+			t.Errorf("result %d is %v, want %s", i, r["policy"], Policies[i])
+		}
+		for _, k := range []string{"instance_hours", "oracle_cost_ratio", "under_provisioning_accuracy", "over_provisioning_accuracy",
+			"under_provisioning_timeshare", "over_provisioning_timeshare", "jitter", "slo_violation_minutes",
+			"max_backlog_age_seconds", "scaling_actions", "reaction_seconds"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("%s: no %q", r["policy"], k)
+			}
+		}
+	}
+	if rep.Results[len(rep.Results)-1]["oracle_cost_ratio"] != 1.0 {
+		t.Errorf("the oracle's cost ratio is %v, want 1", rep.Results[len(rep.Results)-1]["oracle_cost_ratio"])
+	}
+}
+
+func TestHeadroomConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		block   string
+		wantErr string
+	}{
+		{name: "default"},
+		{name: "own policies", block: `
+headroom:
+  interval: 5s
+  scale_in_window: 120s
+  policies:
+    - name: q
+      backlog:
+        mode: per_instance
+        queues:
+          - {queue: sim-queue, target_per_instance: 300}
+`},
+		{name: "bounds belong to the workers", block: `
+headroom:
+  max: 3
+`, wantErr: "headroom.max"},
+		{name: "bad policy", block: `
+headroom:
+  policies:
+    - name: q
+      backlog: {queues: [{queue: sim-queue, seconds_per_message: -1}]}
+`, wantErr: "seconds_per_message"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc, err := scenario.Parse([]byte(steady+tc.block), "test", t.TempDir())
+			var cfg *config.Config
+			if err == nil {
+				cfg, err = HeadroomConfig(sc)
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want one naming %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := cfg.Groups[0]
+			if g.ASG != GroupName || g.Min != 1 || g.Max != 20 || g.Warmup.Std() != time.Minute {
+				t.Fatalf("group %+v", g)
+			}
+			// 90 s launch + 60 s warmup + the interval.
+			if want := 150*time.Second + cfg.Interval.Std(); g.BoostLead.Std() != want {
+				t.Errorf("boost_lead %s, want %s", g.BoostLead, want)
+			}
+		})
+	}
+}

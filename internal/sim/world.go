@@ -1,0 +1,347 @@
+// Package sim runs Headroom and its baselines in a simulated world and
+// scores them on the same work.
+//
+// The world lives inside the AWS emulator, on a clock the simulation
+// drives one second at a time:
+//
+//	arrivals (scenario) --> SQS queue (emulator) --> serving instances
+//	                                                 (emulator ASG, random
+//	                                                 launch time + warmup)
+//	            per-period datapoints, published after a delay
+//	            --> CloudWatch (emulator) and the baselines' alarm view
+//
+// Headroom runs as itself: the controller, sources, actuator and engine
+// that serve runs, calling the emulator over loopback HTTP with the real
+// SDK clients. The baselines emulate AWS's and Kubernetes' own scalers,
+// which act inside the service rather than through its API, so they read
+// the world's published datapoints directly and set capacity through the
+// same SDK.
+package sim
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/emulator"
+	"github.com/headroom-dev/headroom/internal/emulator/autoscaling"
+	"github.com/headroom-dev/headroom/internal/sim/baseline"
+	"github.com/headroom-dev/headroom/internal/sim/scenario"
+)
+
+// Names of the simulated resources.
+const (
+	GroupName = "sim-workers"
+	QueueName = "sim-queue"
+)
+
+// CloudWatch namespaces and metric names the world publishes, as AWS names
+// them.
+const (
+	nsSQS = "AWS/SQS"
+	nsEC2 = "AWS/EC2"
+	nsASG = "AWS/AutoScaling"
+)
+
+// Tick is one second of world time.
+const Tick = time.Second
+
+// State is the world at one step, as the step left it.
+type State struct {
+	// Now is the step's time.
+	Now time.Time
+	// Desired, Min and Max are the group's DesiredCapacity, MinSize and
+	// MaxSize.
+	Desired, Min, Max int
+	// InService, Serving (InService past the warmup) and Pending count
+	// instances.
+	InService, Serving, Pending int
+	// Visible and InFlight count queued messages; OldestAge is the age of
+	// the oldest visible message.
+	Visible, InFlight int
+	OldestAge         time.Duration
+	// Arrived and Done count the messages that arrived and finished in the
+	// step.
+	Arrived, Done int
+}
+
+// publication is a datapoint waiting for its publication time.
+type publication struct {
+	due       time.Time
+	namespace string
+	name      string
+	dims      map[string]string
+	metric    string // the baselines' name for it
+	at        time.Time
+	value     float64
+}
+
+// World is the simulated system of one run.
+type World struct {
+	sc    *scenario.Scenario
+	em    *emulator.Server
+	clk   clock.Clock
+	load  scenario.Load
+	start time.Time
+
+	concurrency float64 // messages one instance works on at once
+	service     int     // seconds one message takes, at least 1
+	carry       float64
+	nextBurst   int
+	// finishing[i % len] counts messages that finish at step i.
+	finishing []int
+	inFlight  int
+
+	published *Published
+	queue     []publication
+	cpuPeriod int // seconds per EC2 CPU datapoint
+	cpuSum    float64
+	cpuN      int
+}
+
+// NewWorld builds the world of a scenario inside em, whose clock clk the
+// caller advances. It creates the group (with initial instances already
+// serving) and the queue.
+func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load scenario.Load, initial int) (*World, error) {
+	w := &World{
+		sc:        sc,
+		em:        em,
+		clk:       clk,
+		load:      load,
+		start:     clk.Now(),
+		published: NewPublished(),
+		cpuPeriod: 60,
+	}
+	if !sc.Workers.DetailedMonitoring {
+		// Basic monitoring: EC2 sends metrics every 5 minutes ("List the
+		// available CloudWatch metrics for your instances", EC2 User Guide).
+		w.cpuPeriod = 300
+	}
+	st := sc.Workers.ServiceTime
+	if st <= 0 {
+		st = time.Second
+	}
+	w.service = max(1, int(math.Round(st.Seconds())))
+	w.concurrency = sc.Workers.PerInstanceRate * float64(w.service)
+	w.finishing = make([]int, w.service+1)
+	if err := em.AutoScaling.CreateGroup(autoscaling.GroupSpec{
+		Name: GroupName, Min: sc.Workers.Min, Max: sc.Workers.Max, Desired: initial, StartInService: true,
+	}); err != nil {
+		return nil, err
+	}
+	// Messages live as long as the run: SQS allows up to 14 days.
+	if _, err := em.SQS.CreateQueue(QueueName, map[string]string{"MessageRetentionPeriod": "1209600"}); err != nil {
+		return nil, err
+	}
+	for _, f := range sc.Faults {
+		if f.Kind == "metrics_withheld" {
+			continue
+		}
+		ef := emulator.Fault{
+			Service:   emulatorService(f.Service),
+			Operation: f.Operation,
+			Status:    f.Status,
+			Code:      f.Code,
+			Latency:   f.Latency,
+			From:      w.start.Add(f.From),
+			Until:     w.start.Add(f.Until),
+		}
+		if f.Kind == "api_error" && ef.Code == "" && ef.Status == 0 {
+			ef.Status, ef.Code = 500, "InternalFailure"
+		}
+		em.AddFault(ef)
+	}
+	return w, nil
+}
+
+// emulatorService maps a scenario's service name to the emulator's.
+func emulatorService(s string) string {
+	switch s {
+	case "autoscaling":
+		return emulator.ServiceAutoScaling
+	case "cloudwatch":
+		return emulator.ServiceCloudWatch
+	case "sqs":
+		return emulator.ServiceSQS
+	}
+	return s
+}
+
+// Published is the CloudWatch datapoints the world has published, as the
+// baselines (AWS's own alarms) read them.
+func (w *World) Published() *Published { return w.published }
+
+// Step moves the world through step i (the clock must read start + i
+// seconds): messages finish and arrive, serving instances take work,
+// datapoints of periods that ended are queued for publication, and those
+// due are published.
+func (w *World) Step(i int) (State, error) {
+	now := w.clk.Now()
+	st := State{Now: now}
+
+	// Work finishing now leaves the queue.
+	slot := i % len(w.finishing)
+	if n := w.finishing[slot]; n > 0 {
+		st.Done = w.em.SQS.Release(QueueName, n)
+		w.inFlight -= n
+		w.finishing[slot] = 0
+	}
+
+	// Arrivals.
+	if i < len(w.load.Rates) {
+		w.carry += w.load.Rates[i]
+	}
+	arrived := int(math.Floor(w.carry))
+	w.carry -= float64(arrived)
+	for w.nextBurst < len(w.load.Bursts) && w.load.Bursts[w.nextBurst].At <= time.Duration(i)*Tick {
+		arrived += w.load.Bursts[w.nextBurst].Messages
+		w.nextBurst++
+	}
+	if arrived > 0 {
+		if err := w.em.SQS.Enqueue(QueueName, arrived); err != nil {
+			return st, fmt.Errorf("step %d: %w", i, err)
+		}
+	}
+	st.Arrived = arrived
+
+	g, ok := w.em.AutoScaling.Group(GroupName)
+	if !ok {
+		return st, fmt.Errorf("step %d: group %q is gone", i, GroupName)
+	}
+	st.Desired, st.Min, st.Max = g.Desired, g.Min, g.Max
+	warmup := w.sc.Workers.Warmup
+	for _, in := range g.Instances {
+		switch in.State {
+		case autoscaling.StatePending:
+			st.Pending++
+		case autoscaling.StateInService:
+			st.InService++
+			if !now.Before(in.InServiceAt.Add(warmup)) || in.InServiceAt.Equal(w.start) {
+				st.Serving++
+			}
+		}
+	}
+
+	// Serving instances take work up to their concurrency; a message taken
+	// now finishes service seconds later.
+	slots := int(math.Floor(float64(st.Serving)*w.concurrency)) - w.inFlight
+	if slots > 0 {
+		took := w.em.SQS.Hold(QueueName, slots)
+		w.inFlight += took
+		w.finishing[(i+w.service)%len(w.finishing)] += took
+	}
+	visible, inFlight, _, oldest, _ := w.em.SQS.Stats(QueueName)
+	st.Visible, st.InFlight, st.OldestAge = visible, inFlight, oldest
+
+	// CPU: the share of the group's InService slots that are busy, as the
+	// average over the group's instances (warming instances count: they
+	// are InService and report CPU).
+	if st.InService > 0 {
+		busy := min(1, float64(w.inFlight)/(float64(st.InService)*w.concurrency))
+		w.cpuSum += 100 * busy
+		w.cpuN++
+	}
+
+	// Periods that end with this step.
+	end := i + 1
+	if end%60 == 0 {
+		periodStart := now.Add(-59 * Tick)
+		q := map[string]string{"QueueName": QueueName}
+		a := map[string]string{"AutoScalingGroupName": GroupName}
+		w.schedule(nsSQS, "ApproximateNumberOfMessagesVisible", q, baseline.MetricSQSVisible, periodStart, float64(visible), w.sc.Monitoring.SQSDelay)
+		w.schedule(nsSQS, "ApproximateAgeOfOldestMessage", q, baseline.MetricSQSAge, periodStart, oldest.Seconds(), w.sc.Monitoring.SQSDelay)
+		w.schedule(nsASG, "GroupInServiceInstances", a, baseline.MetricInService, periodStart, float64(st.InService), w.sc.Monitoring.ASGDelay)
+	}
+	if end%w.cpuPeriod == 0 {
+		if w.cpuN > 0 {
+			periodStart := now.Add(-time.Duration(w.cpuPeriod-1) * Tick)
+			a := map[string]string{"AutoScalingGroupName": GroupName}
+			w.schedule(nsEC2, "CPUUtilization", a, baseline.MetricCPU, periodStart, w.cpuSum/float64(w.cpuN), w.sc.Monitoring.EC2Delay)
+		}
+		w.cpuSum, w.cpuN = 0, 0
+	}
+	w.publishDue(now)
+	return st, nil
+}
+
+// schedule queues one datapoint for publication delay after its period
+// ends, unless a metrics_withheld fault covers its period.
+func (w *World) schedule(namespace, name string, dims map[string]string, metric string, at time.Time, value float64, delay time.Duration) {
+	for _, f := range w.sc.Faults {
+		if f.Kind != "metrics_withheld" {
+			continue
+		}
+		off := at.Sub(w.start)
+		if off < f.From || off >= f.Until {
+			continue
+		}
+		if len(f.Namespaces) == 0 {
+			return
+		}
+		for _, ns := range f.Namespaces {
+			if ns == namespace {
+				return
+			}
+		}
+	}
+	period := 60 * Tick
+	if namespace == nsEC2 {
+		period = time.Duration(w.cpuPeriod) * Tick
+	}
+	w.queue = append(w.queue, publication{
+		due: at.Add(period).Add(delay), namespace: namespace, name: name, dims: dims,
+		metric: metric, at: at, value: value,
+	})
+}
+
+// publishDue publishes every queued datapoint whose time has come, to the
+// emulator's CloudWatch and to the baselines' view alike.
+func (w *World) publishDue(now time.Time) {
+	kept := w.queue[:0]
+	for _, p := range w.queue {
+		if p.due.After(now) {
+			kept = append(kept, p)
+			continue
+		}
+		w.em.CloudWatch.Put(p.namespace, p.name, p.dims, p.at, p.value)
+		w.published.add(p.metric, baseline.Datapoint{At: p.at, Value: p.value})
+	}
+	w.queue = kept
+}
+
+// Published holds published datapoints per metric, in time order.
+type Published struct {
+	series map[string][]baseline.Datapoint
+}
+
+var _ baseline.Metrics = (*Published)(nil)
+
+// NewPublished returns an empty store.
+func NewPublished() *Published {
+	return &Published{series: map[string][]baseline.Datapoint{}}
+}
+
+func (p *Published) add(metric string, d baseline.Datapoint) {
+	s := p.series[metric]
+	// Datapoints are published in period order per metric; keep it so even
+	// if two delays ever cross.
+	i := len(s)
+	for i > 0 && s[i-1].At.After(d.At) {
+		i--
+	}
+	s = append(s, baseline.Datapoint{})
+	copy(s[i+1:], s[i:])
+	s[i] = d
+	p.series[metric] = s
+}
+
+// Last returns up to n of the most recent datapoints of metric, oldest
+// first.
+func (p *Published) Last(metric string, n int) []baseline.Datapoint {
+	s := p.series[metric]
+	if n < len(s) {
+		s = s[len(s)-n:]
+	}
+	return s
+}
