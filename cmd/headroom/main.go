@@ -4,7 +4,9 @@
 //	headroom validate --config FILE   check a config; exit 1 with every problem
 //	headroom explain  --config FILE --group NAME
 //	                                  read the live sources once, print the decision; write nothing
-//	headroom demo                     the control loop against the built-in emulator with a fixed load
+//	headroom demo                     a live demo: the control loop in a simulated world, sped up
+//	headroom simulate --scenario NAME --policy all
+//	                                  score Headroom and baselines on a scenario
 //	headroom emulator --listen ADDR   the AWS emulator, for manual runs
 //	headroom version
 package main
@@ -40,7 +42,8 @@ func commands() []command {
 		{"serve", "run the control loop (--config FILE)", runServe},
 		{"validate", "check a config file and print every problem (--config FILE)", runValidate},
 		{"explain", "read the live sources once and print a group's decision; writes nothing (--config FILE --group NAME)", runExplain},
-		{"demo", "run the control loop against the built-in AWS emulator with a small fixed load", runDemo},
+		{"demo", "a live demo: the control loop in a simulated world on the built-in AWS emulator, time sped up", runDemo},
+		{"simulate", "score Headroom and baselines on a scenario (--scenario NAME|FILE --policy all)", runSimulate},
 		{"emulator", "run the AWS emulator (Auto Scaling, CloudWatch, SQS) for manual runs (--listen ADDR)", runEmulator},
 		{"version", "print the version", runVersion},
 	}

@@ -11,17 +11,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/headroom-dev/headroom/internal/api"
-	"github.com/headroom-dev/headroom/internal/asg"
 	"github.com/headroom-dev/headroom/internal/awsapi"
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/controller"
-	"github.com/headroom-dev/headroom/internal/source"
 	"github.com/headroom-dev/headroom/internal/telemetry"
 )
 
@@ -84,22 +79,18 @@ func loadConfig(path string, stderr io.Writer) (*config.Config, int) {
 // newController wires the AWS clients, sources, actuator and controller.
 // An aws.Config already instrumented by awsapi is expected.
 func newController(cfg *config.Config, awsCfg aws.Config, clk clock.Clock, log *slog.Logger, m *telemetry.Metrics, opts controller.Options) (*controller.Controller, error) {
-	actuator := asg.New(autoscaling.NewFromConfig(awsCfg), clk)
-	return controller.New(cfg, controller.Deps{
-		Groups:    actuator,
-		Scaler:    actuator,
-		Metrics:   source.NewCloudWatch(cloudwatch.NewFromConfig(awsCfg)),
-		Queues:    source.NewSQS(sqs.NewFromConfig(awsCfg), clk, cfg.SQSConcurrency),
-		Clock:     clk,
-		Log:       log,
-		Telemetry: m,
-	}, opts)
+	return controller.NewAWS(cfg, awsCfg, controller.Deps{Clock: clk, Log: log, Telemetry: m}, opts)
 }
 
 // serve runs the control loop and the operational HTTP endpoints until ctx
 // ends, then drains within shutdownGrace.
 func serve(ctx context.Context, cfg *config.Config, awsCfg aws.Config, clk clock.Clock, log *slog.Logger, m *telemetry.Metrics) error {
-	ctrl, err := newController(cfg, awsCfg, clk, log, m, controller.Options{})
+	return serveWith(ctx, cfg, awsCfg, clk, log, m, nil)
+}
+
+// serveWith is serve with a planner of boosts and overrides (nil: none).
+func serveWith(ctx context.Context, cfg *config.Config, awsCfg aws.Config, clk clock.Clock, log *slog.Logger, m *telemetry.Metrics, planner controller.Planner) error {
+	ctrl, err := controller.NewAWS(cfg, awsCfg, controller.Deps{Clock: clk, Log: log, Telemetry: m, Planner: planner}, controller.Options{})
 	if err != nil {
 		return err
 	}
