@@ -132,7 +132,7 @@ func driveWorld(ctx context.Context, w *sim.World, clk *clock.Fake, sc *scenario
 		}
 		arrived += st.Arrived
 		if (i+1)%60 == 0 {
-			log.Info("world", "arrivals_per_s", arrived/60, "visible", st.Visible, "in_flight", st.InFlight,
+			log.Info("world", "at", st.Now.Format("15:04"), "arrivals_per_s", arrived/60, "visible", st.Visible, "in_flight", st.InFlight,
 				"oldest_age", st.OldestAge.Round(time.Second).String(), "serving", st.Serving, "pending", st.Pending, "desired", st.Desired)
 			arrived = 0
 		}

@@ -144,9 +144,19 @@ type groupRun struct {
 	periods map[string]time.Duration // metric query key -> period
 	state   policy.State
 	history []Record // ring, oldest first after trimming
-	// baselines holds, per boost id, the group's desired capacity in the
-	// last cycle before the boost began: a multiplier applies to it.
-	baselines map[string]int
+	// boosts holds what the controller remembers of each boost by id.
+	boosts map[string]boostState
+}
+
+// boostState is a boost as one group has seen it.
+type boostState struct {
+	// baseline is the group's desired capacity in the last cycle before the
+	// boost began: a multiplier applies to it.
+	baseline int
+	// begun is when the boost began for this group; zero until it has. A
+	// boost that has begun stays begun even if a later, shorter measured
+	// lead would start it later: a floor must not drop and come back.
+	begun time.Time
 }
 
 // Controller runs cycles over the configured groups. It is safe for
@@ -181,7 +191,7 @@ func New(cfg *config.Config, deps Deps, opts Options) (*Controller, error) {
 	c := &Controller{cfg: cfg, deps: deps, opts: opts, byName: map[string]*groupRun{}, warmups: map[string]time.Duration{}}
 	seenQueue := map[string]bool{}
 	for _, g := range cfg.Groups {
-		gr := &groupRun{cfg: g, spec: g.Policy(), periods: map[string]time.Duration{}, baselines: map[string]int{}}
+		gr := &groupRun{cfg: g, spec: g.Policy(), periods: map[string]time.Duration{}, boosts: map[string]boostState{}}
 		for _, q := range g.MetricQueries() {
 			gr.periods[q.Key] = q.Period
 			c.queries = append(c.queries, q)
@@ -419,11 +429,17 @@ func (c *Controller) input(gr *groupRun, g asg.Group, now time.Time, series map[
 	return in
 }
 
-// Lead is how long before a boost's window its floor must be reached for
+// minLaunchSamples is how many launches must be measured before their p90
+// replaces the configured boost_lead: the p90 of one or two launches says
+// little.
+const minLaunchSamples = 5
+
+// lead is how long before a boost's window its floor must be reached for
 // group g: the measured launch-to-InService p90 plus the warmup and one
-// interval, or the configured boost_lead while nothing is measured.
+// interval, or the configured boost_lead until enough launches are
+// measured.
 func (c *Controller) lead(gr *groupRun, g asg.Group) time.Duration {
-	if g.LaunchSamples == 0 {
+	if g.LaunchSamples < minLaunchSamples {
 		return gr.cfg.BoostLead.Std()
 	}
 	return g.LaunchP90 + gr.cfg.Warmup.Std() + c.cfg.Interval.Std()
@@ -441,17 +457,24 @@ func (c *Controller) floors(gr *groupRun, g asg.Group, now time.Time, boosts []s
 			continue
 		}
 		live[b.ID] = true
+		st, seen := gr.boosts[b.ID]
 		lead := b.LeadOr(c.lead(gr, g))
+		if !st.begun.IsZero() && st.begun.Before(b.Begins(lead)) {
+			// Keep the lead the boost began with.
+			lead = b.Start.Sub(st.begun) - b.Ramp
+		}
 		if now.Before(b.Begins(lead)) {
-			gr.baselines[b.ID] = g.Desired
+			gr.boosts[b.ID] = boostState{baseline: g.Desired}
 			continue
 		}
-		base, ok := gr.baselines[b.ID]
-		if !ok {
-			base = g.Desired
-			gr.baselines[b.ID] = base
+		if st.begun.IsZero() {
+			if !seen {
+				st.baseline = g.Desired
+			}
+			st.begun = b.Begins(lead)
+			gr.boosts[b.ID] = st
 		}
-		if f, active := b.FloorAt(now, lead, base); active {
+		if f, active := b.FloorAt(now, lead, st.baseline); active {
 			name := b.Name
 			if name == "" {
 				name = b.ID
@@ -459,9 +482,9 @@ func (c *Controller) floors(gr *groupRun, g asg.Group, now time.Time, boosts []s
 			out = append(out, policy.Floor{Name: "boost " + name, Capacity: f})
 		}
 	}
-	for id := range gr.baselines {
+	for id := range gr.boosts {
 		if !live[id] {
-			delete(gr.baselines, id)
+			delete(gr.boosts, id)
 		}
 	}
 	return out

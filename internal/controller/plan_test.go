@@ -83,7 +83,7 @@ func TestBoostFloor(t *testing.T) {
 			h := newHarness(t, Options{})
 			g := h.groups.groups["workers-asg"]
 			if tc.measured > 0 {
-				g.LaunchP90, g.LaunchSamples = tc.measured, 5
+				g.LaunchP90, g.LaunchSamples = tc.measured, minLaunchSamples
 			}
 			h.groups.groups["workers-asg"] = g
 			b := boost
@@ -100,5 +100,44 @@ func TestBoostFloor(t *testing.T) {
 				t.Errorf("desired %d, want %d", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestBoostStaysBegun checks that a boost that has begun keeps its floor
+// when a later measurement shortens the lead: the floor must not drop and
+// come back.
+func TestBoostStaysBegun(t *testing.T) {
+	start := t0.Add(time.Hour)
+	h := newHarness(t, Options{})
+	h.ctrl.deps.Planner = &fakePlanner{plan: Plan{Boosts: []schedule.Boost{
+		{ID: "b1", Groups: []string{"workers"}, Start: start, End: start.Add(time.Hour), MinCapacity: 40},
+	}}}
+	g := h.groups.groups["workers-asg"]
+	steps := []struct {
+		name    string
+		at      time.Time
+		samples int
+		p90     time.Duration
+		want    int
+	}{
+		{name: "before boost_lead (10m)", at: start.Add(-11 * time.Minute), want: 15},
+		{name: "boost_lead reached", at: start.Add(-10 * time.Minute), want: 40},
+		// Four launches are too few to replace boost_lead.
+		{name: "too few launches measured", at: start.Add(-9 * time.Minute), samples: 4, p90: 10 * time.Second, want: 40},
+		// Five launches of 10 s: lead 10 + 60 + 10 = 80 s, which would begin
+		// the boost at start-80s; it has begun already and stays begun.
+		{name: "a shorter measured lead keeps the floor", at: start.Add(-8 * time.Minute), samples: 5, p90: 10 * time.Second, want: 40},
+		{name: "in the window", at: start.Add(time.Minute), samples: 5, p90: 10 * time.Second, want: 40},
+		{name: "after the window", at: start.Add(time.Hour), samples: 5, p90: 10 * time.Second, want: 15},
+	}
+	for _, st := range steps {
+		g.LaunchSamples, g.LaunchP90 = st.samples, st.p90
+		h.groups.groups["workers-asg"] = g
+		q := h.queues.readings["jobs"]
+		q.At, q.ReadAt = st.at, st.at
+		h.queues.readings["jobs"] = q
+		if got := h.runAt(t, st.at)["workers"].Desired; got != st.want {
+			t.Fatalf("%s: desired %d, want %d", st.name, got, st.want)
+		}
 	}
 }
