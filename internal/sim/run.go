@@ -422,6 +422,8 @@ func newHeadroomActor(sc *scenario.Scenario, awsCfg aws.Config, clk clock.Clock,
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// Headroom's own call deadline, as serve sets it.
+	awsapi.Instrument(&awsCfg, nil, cfg.CallTimeout.Std())
 	ctrl, err := controller.NewAWS(cfg, awsCfg, controller.Deps{Clock: clk, Log: log, Planner: CampaignPlan(sc)}, controller.Options{})
 	if err != nil {
 		return nil, err

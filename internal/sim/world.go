@@ -217,6 +217,7 @@ func (w *World) Step(i int) (State, error) {
 			st.Pending++
 		case autoscaling.StateInService:
 			st.InService++
+			// Instances the group started with were warm before the run.
 			if !now.Before(in.InServiceAt.Add(warmup)) || in.InServiceAt.Equal(w.start) {
 				st.Serving++
 			}
