@@ -74,6 +74,26 @@ func Fauxqs(t testing.TB) string {
 	return "http://" + addr
 }
 
+// Dynalite starts dynalite, a DynamoDB emulator that speaks the AWS JSON
+// 1.0 protocol, and returns its endpoint URL (http://127.0.0.1:PORT) for a
+// DynamoDB client's BaseEndpoint. Tables live in memory and vanish when the
+// test ends. dynalite keeps a new table CREATING for createTableMs (500 ms
+// by default); 0 makes it ACTIVE almost at once, so a fresh table per test
+// is cheap. dynalite has no health path, so readiness is a TCP connection.
+func Dynalite(t testing.TB) string {
+	t.Helper()
+	addr := Start(t, Program{
+		Name: "dynalite",
+		Args: func(port int) []string {
+			return []string{
+				"--host", "127.0.0.1", "--port", strconv.Itoa(port),
+				"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0",
+			}
+		},
+	})
+	return "http://" + addr
+}
+
 // probeClient keeps no idle connections to emulators that are stopped later.
 var probeClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 

@@ -1,0 +1,307 @@
+package bolt
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/headroom-dev/headroom/internal/store"
+	"github.com/headroom-dev/headroom/internal/store/storetest"
+)
+
+func openTemp(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "headroom.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	return s, path
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store {
+		t.Helper()
+		s, _ := openTemp(t)
+		return s
+	})
+}
+
+func TestSecondOpenRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		// closeFirst closes the first store before the second Open.
+		closeFirst bool
+		wantErr    bool
+	}{
+		{"while_open", false, true},
+		{"after_close", true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			first, path := openTemp(t)
+			t.Cleanup(func() { _ = first.Close() })
+			if tc.closeFirst {
+				if err := first.Close(); err != nil {
+					t.Fatalf("close first: %v", err)
+				}
+			}
+			second, err := Open(path)
+			if !tc.wantErr {
+				if err != nil {
+					t.Fatalf("open after close: %v", err)
+				}
+				if err := second.Close(); err != nil {
+					t.Fatalf("close second: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				_ = second.Close()
+				t.Fatal("second open of a held file succeeded")
+			}
+			if !errors.Is(err, ErrLocked) {
+				t.Errorf("error %v does not match ErrLocked", err)
+			}
+			for _, want := range []string{path, "another headroom process holds it"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not mention %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenBadPath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "missing-dir", "headroom.db")
+	_, err := Open(path)
+	if err == nil {
+		t.Fatal("open under a missing directory succeeded")
+	}
+	if !strings.Contains(err.Error(), path) {
+		t.Errorf("error %q does not name the file", err)
+	}
+}
+
+func TestOpenNotABoltFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "garbage.db")
+	if err := os.WriteFile(path, []byte(strings.Repeat("not a bolt file\n", 1024)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path); err == nil {
+		t.Fatal("open of a garbage file succeeded")
+	}
+}
+
+// TestReopenKeepsEverything writes every kind of object, closes the store,
+// reopens the file and reads them all back.
+func TestReopenKeepsEverything(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, path := openTemp(t)
+
+	boost, err := s.PutBoost(ctx, store.Boost{ID: "b1", Name: "sale", Groups: []string{"workers"}, Start: now, End: now.Add(time.Hour), MinCapacity: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if boost, err = s.PutBoost(ctx, boost); err != nil {
+		t.Fatal(err)
+	}
+	override, err := s.PutOverride(ctx, store.Override{ID: "o1", Group: "workers", Kind: "pause", ExpiresAt: now.Add(time.Hour), CreatedAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit := store.AuditEntry{ID: "a1", At: now, Actor: "ops", Action: "boost.create", Object: "b1", After: json.RawMessage(`{"id":"b1"}`)}
+	if err := s.AppendAudit(ctx, audit); err != nil {
+		t.Fatal(err)
+	}
+	dec := store.Decision{Group: "workers", At: now, Body: json.RawMessage(`{"desired":10}`)}
+	if err := s.AppendDecisions(ctx, []store.Decision{dec}, store.Retention{Count: 10}, now); err != nil {
+		t.Fatal(err)
+	}
+	lease, err := s.AcquireLease(ctx, "replica-a", time.Minute, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SaveIdempotent(ctx, "k1", []byte("first"), time.Hour, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+
+	tests := []struct {
+		name  string
+		check func(t *testing.T) (got, want any)
+	}{
+		{"boost", func(t *testing.T) (any, any) {
+			got, err := s.GetBoost(ctx, "b1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got, boost
+		}},
+		{"override", func(t *testing.T) (any, any) {
+			got, err := s.ListOverrides(ctx, "workers")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got, []store.Override{override}
+		}},
+		{"audit", func(t *testing.T) (any, any) {
+			got, err := s.ListAudit(ctx, time.Time{}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got, []store.AuditEntry{audit}
+		}},
+		{"decisions", func(t *testing.T) (any, any) {
+			got, err := s.ListDecisions(ctx, "workers", time.Time{}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got, []store.Decision{dec}
+		}},
+		{"lease_still_held", func(t *testing.T) (any, any) {
+			_, err := s.AcquireLease(ctx, "replica-b", time.Minute, now.Add(time.Second))
+			if !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("other holder acquire after reopen: error = %v, want ErrConflict", err)
+			}
+			got, err := s.AcquireLease(ctx, "replica-a", time.Minute, now.Add(time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.Token, lease.Token
+		}},
+		{"idempotency_key", func(t *testing.T) (any, any) {
+			got, err := s.SaveIdempotent(ctx, "k1", []byte("second"), time.Hour, now.Add(time.Minute))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(got), "first"
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, want := tc.check(t)
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			if string(g) != string(w) {
+				t.Errorf("after reopen:\n got  %s\n want %s", g, w)
+			}
+		})
+	}
+}
+
+// TestSweepDropsExpiredKeys checks that saving a key removes other
+// expired keys, so the idempotency bucket does not grow without bound.
+func TestSweepDropsExpiredKeys(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, _ := openTemp(t)
+	t.Cleanup(func() { _ = s.Close() })
+	for _, k := range []string{"a", "b", "c"} {
+		if _, err := s.SaveIdempotent(ctx, k, []byte(k), time.Minute, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.SaveIdempotent(ctx, "d", []byte("d"), time.Minute, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var keys int
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		keys = tx.Bucket(bucketIdempotency).Stats().KeyN
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if keys != 1 {
+		t.Errorf("%d idempotency keys left, want 1 (the fresh one)", keys)
+	}
+}
+
+// holdEnv names the file a re-executed test binary holds open for
+// TestOtherProcessRefused.
+const holdEnv = "HEADROOM_BOLT_TEST_HOLD"
+
+// TestMain lets the test binary act as the other process: with holdEnv set
+// it opens the file, says "ready" and holds it until stdin closes.
+func TestMain(m *testing.M) {
+	if path := os.Getenv(holdEnv); path != "" {
+		s, err := Open(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Println("ready")
+		_, _ = io.Copy(io.Discard, os.Stdin)
+		_ = s.Close()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestOtherProcessRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "headroom.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), holdEnv+"="+path)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start holder process: %v", err)
+	}
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "ready\n" {
+		t.Fatalf("holder process did not open the file: %q, %v", line, err)
+	}
+
+	s, err := Open(path)
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("open of a file another process holds succeeded")
+	}
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), path) {
+		t.Errorf("error = %v, want ErrLocked naming %s", err, path)
+	}
+
+	// Once the other process exits, the file opens.
+	_ = stdin.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("holder process: %v", err)
+	}
+	s, err = Open(path)
+	if err != nil {
+		t.Fatalf("open after the other process exited: %v", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

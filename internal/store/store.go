@@ -1,0 +1,154 @@
+// Package store keeps what Headroom cannot rebuild: operators' boosts and
+// overrides, the audit trail, recent decisions and the leader lease. One
+// interface, two implementations that pass the same conformance suite:
+// bbolt (one file, one replica) and DynamoDB (one table, many replicas).
+//
+// Every update that could race is conditional on the version the caller
+// read: a create expects version 0 (the object must not exist), an update
+// or delete expects the current version. A mismatch is ErrConflict and
+// changes nothing.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Errors callers branch on, matched with errors.Is.
+var (
+	// ErrNotFound: no object with that id.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the object changed (or exists, or the lease is held)
+	// since the caller read it; nothing was written.
+	ErrConflict = errors.New("conflict")
+)
+
+// Boost is a scheduled raise of one or more groups' floor.
+type Boost struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Reason string `json:"reason"`
+	// Groups selects groups by Headroom name ("workers") or by ASG tag
+	// ("team=rewards").
+	Groups []string `json:"groups"`
+	// Start and End bound the campaign window [Start, End), in UTC.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// TimeZone is the IANA zone the operator wrote local times in, kept
+	// for display; empty for RFC 3339 input.
+	TimeZone    string        `json:"time_zone,omitempty"`
+	MinCapacity int           `json:"min_capacity,omitempty"`
+	Multiplier  float64       `json:"multiplier,omitempty"`
+	Ramp        time.Duration `json:"ramp,omitempty"`
+	Lead        time.Duration `json:"lead,omitempty"`
+	CapAtMax    bool          `json:"cap_at_max,omitempty"`
+	CreatedBy   string        `json:"created_by"`
+	CreatedAt   time.Time     `json:"created_at"`
+	UpdatedAt   time.Time     `json:"updated_at"`
+	// Version increases by one with every write; 0 means never stored.
+	Version int64 `json:"version"`
+}
+
+// Override is an operator's pin, pause or bounds on one group.
+type Override struct {
+	ID    string `json:"id"`
+	Group string `json:"group"`
+	// Kind is "pin", "pause" or "bounds".
+	Kind      string    `json:"kind"`
+	Capacity  int       `json:"capacity,omitempty"`
+	Min       *int      `json:"min,omitempty"`
+	Max       *int      `json:"max,omitempty"`
+	Reason    string    `json:"reason"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	Version   int64     `json:"version"`
+}
+
+// AuditEntry is one write, as the audit trail records it.
+type AuditEntry struct {
+	ID string    `json:"id"`
+	At time.Time `json:"at"`
+	// Actor is the token name, or "headroom" for automatic changes such as
+	// an override's expiry.
+	Actor string `json:"actor"`
+	// Action is e.g. "boost.create", "override.expire".
+	Action string `json:"action"`
+	// Object is the id of what changed.
+	Object string          `json:"object"`
+	Before json.RawMessage `json:"before,omitempty"`
+	After  json.RawMessage `json:"after,omitempty"`
+}
+
+// Decision is one recorded decision of one group; Body is the decision as
+// the API shows it, opaque to the store.
+type Decision struct {
+	Group string          `json:"group"`
+	At    time.Time       `json:"at"`
+	Body  json.RawMessage `json:"body"`
+}
+
+// Lease is the leader lease.
+type Lease struct {
+	Holder string `json:"holder"`
+	// Token is the fencing token: it increases every time the lease
+	// changes hands, never on a renewal.
+	Token     int64     `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	Version   int64     `json:"version"`
+}
+
+// Retention bounds decision history per group.
+type Retention struct {
+	// Count keeps at most this many decisions per group (0: no limit).
+	Count int
+	// Age drops decisions older than this (0: no limit).
+	Age time.Duration
+}
+
+// Store is the state Headroom keeps.
+type Store interface {
+	// PutBoost creates (b.Version == 0) or replaces (b.Version == the stored
+	// version) a boost and returns it with its new version.
+	PutBoost(ctx context.Context, b Boost) (Boost, error)
+	GetBoost(ctx context.Context, id string) (Boost, error)
+	// ListBoosts returns every boost, by Start then ID.
+	ListBoosts(ctx context.Context) ([]Boost, error)
+	// DeleteBoost deletes the boost if its stored version is version.
+	DeleteBoost(ctx context.Context, id string, version int64) error
+
+	PutOverride(ctx context.Context, o Override) (Override, error)
+	GetOverride(ctx context.Context, id string) (Override, error)
+	// ListOverrides returns the overrides of group ("" for every group),
+	// by CreatedAt then ID.
+	ListOverrides(ctx context.Context, group string) ([]Override, error)
+	DeleteOverride(ctx context.Context, id string, version int64) error
+
+	// AppendAudit records e; an empty ID gets one.
+	AppendAudit(ctx context.Context, e AuditEntry) error
+	// ListAudit returns entries at or after since, oldest first, at most
+	// limit (0: no limit).
+	ListAudit(ctx context.Context, since time.Time, limit int) ([]AuditEntry, error)
+
+	// AppendDecisions records decisions and applies r to their groups as
+	// of now.
+	AppendDecisions(ctx context.Context, ds []Decision, r Retention, now time.Time) error
+	// ListDecisions returns a group's decisions at or after since, newest
+	// first, at most limit (0: no limit).
+	ListDecisions(ctx context.Context, group string, since time.Time, limit int) ([]Decision, error)
+
+	// AcquireLease takes or renews the lease for holder until now+ttl. It
+	// fails with ErrConflict while another holder's lease is unexpired.
+	AcquireLease(ctx context.Context, holder string, ttl time.Duration, now time.Time) (Lease, error)
+	// ReleaseLease gives the lease up if l is still the stored lease.
+	ReleaseLease(ctx context.Context, l Lease) error
+
+	// SaveIdempotent stores body under key unless the key is already
+	// stored, and returns the body stored first (body itself when new).
+	// Keys are kept for ttl.
+	SaveIdempotent(ctx context.Context, key string, body []byte, ttl time.Duration, now time.Time) ([]byte, error)
+
+	Close() error
+}
