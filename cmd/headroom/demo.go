@@ -8,7 +8,6 @@ import (
 
 	_ "embed"
 	"log/slog"
-	"math/rand/v2"
 
 	"github.com/headroom-dev/headroom/internal/awsapi"
 	"github.com/headroom-dev/headroom/internal/clock"
@@ -67,8 +66,6 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// times a wall-clock second; the controller's timers run on it too.
 	clk := clock.NewFake(sc.Start)
 	em := emulator.New(clk)
-	launches := rand.New(rand.NewPCG(*seed, 1))
-	em.AutoScaling.SetLaunchTimeFunc(func(string) time.Duration { return sc.Workers.LaunchTime.Sample(launches) })
 	url, err := em.Start("127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintln(stderr, "headroom demo:", err)
@@ -76,8 +73,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer em.Close()
 	load := sc.Load(*seed)
-	initial := min(max(sim.Demand(sc, load)[0], sc.Workers.Min), sc.Workers.Max)
-	world, err := sim.NewWorld(sc, em, clk, load, initial)
+	world, err := sim.NewWorld(sc, em, clk, load, sim.InitialCapacity(sc, sim.Headroom, sim.Demand(sc, load)), *seed)
 	if err != nil {
 		fmt.Fprintln(stderr, "headroom demo:", err)
 		return 1

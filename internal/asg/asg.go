@@ -194,7 +194,7 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 	prevLaunching := a.launching[out.Name]
 	lastSeen := a.described[out.Name]
 	next := make(map[string]time.Time, len(g.Instances))
-	launching := map[string]time.Time{}
+	var launching map[string]time.Time // most groups have nothing pending
 	for _, in := range g.Instances {
 		id := aws.ToString(in.InstanceId)
 		switch in.LifecycleState {
@@ -203,6 +203,9 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 			since, ok := prevLaunching[id]
 			if !ok && known {
 				since = lastSeen
+			}
+			if launching == nil {
+				launching = map[string]time.Time{}
 			}
 			launching[id] = since
 		case types.LifecycleStateTerminating, types.LifecycleStateTerminatingWait, types.LifecycleStateTerminatingProceed:

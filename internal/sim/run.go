@@ -154,13 +154,7 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 		return nil, err
 	}
 	defer em.Close()
-	// Launch times are drawn from one stream per seed, so every policy's
-	// k-th instance takes as long to launch.
-	launches := rand.New(rand.NewPCG(opts.Seed, 1))
-	em.AutoScaling.SetLaunchTimeFunc(func(string) time.Duration { return sc.Workers.LaunchTime.Sample(launches) })
-
-	initial := initialCapacity(sc, policy, demand)
-	world, err := NewWorld(sc, em, clk, load, initial)
+	world, err := NewWorld(sc, em, clk, load, InitialCapacity(sc, policy, demand), opts.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %q: %w", sc.Name, err)
 	}
@@ -217,10 +211,11 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 	return run, nil
 }
 
-// initialCapacity is where each policy starts: the demand at the start
+// InitialCapacity is where each policy starts: the demand at the start
 // (what a group that had been running would have), the peak for
-// static-peak, and one lead's worth of demand for the oracle.
-func initialCapacity(sc *scenario.Scenario, policy string, demand []int) int {
+// static-peak, and one lead's worth of demand for the oracle; always within
+// the workers' bounds.
+func InitialCapacity(sc *scenario.Scenario, policy string, demand []int) int {
 	n := sc.Workers.Initial
 	if n == 0 && len(demand) > 0 {
 		n = demand[0]

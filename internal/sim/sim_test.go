@@ -48,8 +48,7 @@ func newWorld(t *testing.T, sc *scenario.Scenario, initial int) (*World, *clock.
 	t.Helper()
 	clk := clock.NewFake(sc.Start)
 	em := emulator.New(clk)
-	em.AutoScaling.SetLaunchTime(90 * time.Second)
-	w, err := NewWorld(sc, em, clk, sc.Load(1), initial)
+	w, err := NewWorld(sc, em, clk, sc.Load(1), initial, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

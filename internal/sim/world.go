@@ -21,6 +21,7 @@ package sim
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"time"
 
 	"github.com/headroom-dev/headroom/internal/clock"
@@ -102,8 +103,12 @@ type World struct {
 
 // NewWorld builds the world of a scenario inside em, whose clock clk the
 // caller advances. It creates the group (with initial instances already
-// serving) and the queue.
-func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load scenario.Load, initial int) (*World, error) {
+// serving) and the queue, and draws launch times from the scenario's
+// distribution, one stream per seed, so that every policy's k-th instance
+// takes as long to launch.
+func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load scenario.Load, initial int, seed uint64) (*World, error) {
+	launches := rand.New(rand.NewPCG(seed, 1))
+	em.AutoScaling.SetLaunchTimeFunc(func(string) time.Duration { return sc.Workers.LaunchTime.Sample(launches) })
 	w := &World{
 		sc:        sc,
 		em:        em,
