@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -12,30 +11,34 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/headroom-dev/headroom/internal/clock"
+	headroomemu "github.com/headroom-dev/headroom/internal/emulator"
 	emulator "github.com/headroom-dev/headroom/internal/emulator/autoscaling"
 )
 
 var t0 = time.Date(2025, 3, 3, 12, 0, 0, 0, time.UTC)
 
-// counter counts requests per operation on their way to the emulator.
+// counter counts operations as the SDK client invokes them, once per
+// call however many attempts the call takes.
 type counter struct {
-	next  http.Handler
 	mu    sync.Mutex
 	calls map[string]int
 }
 
-func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	op := emulator.RequestOperation(r)
-	c.mu.Lock()
-	c.calls[op]++
-	c.mu.Unlock()
-	c.next.ServeHTTP(w, r)
+// middleware adds the counter to a client's stack.
+func (c *counter) middleware(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("count", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		op := awsmiddleware.GetOperationName(ctx)
+		c.mu.Lock()
+		c.calls[op]++
+		c.mu.Unlock()
+		return next.HandleInitialize(ctx, in)
+	}), middleware.After)
 }
 
 func (c *counter) count(op string) int {
@@ -58,30 +61,28 @@ type fixture struct {
 	act     *Actuator
 }
 
-// newFixture starts the Auto Scaling emulator on a fake clock behind a
-// counting handler and a real HTTP server, with an actuator over the SDK.
+// newFixture starts the Auto Scaling emulator on a fake clock behind a real
+// HTTP server, with an actuator over an SDK client that counts its calls.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	emu := emulator.New(clk)
-	c := &counter{next: emu, calls: map[string]int{}}
-	srv := httptest.NewServer(c)
+	c := &counter{calls: map[string]int{}}
+	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
-	client := newClient(srv.URL)
+	client := newClient(srv.URL, c.middleware)
 	return &fixture{emu: emu, clk: clk, counter: c, client: client, act: New(client, clk)}
 }
 
-func newClient(endpoint string) *autoscaling.Client {
+func newClient(endpoint string, apiOptions ...func(*middleware.Stack) error) *autoscaling.Client {
 	return autoscaling.New(autoscaling.Options{
+		APIOptions:   apiOptions,
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 			return aws.Credentials{AccessKeyID: "AKIDTEST", SecretAccessKey: "secret", Source: "test"}, nil
 		}),
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = 1
-			o.RateLimiter = ratelimit.None
-		}),
+		Retryer: headroomemu.Retryer(),
 	})
 }
 

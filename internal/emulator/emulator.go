@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/headroom-dev/headroom/internal/clock"
@@ -145,12 +147,34 @@ func (s *Server) URL() string {
 // static credentials and few retries, for tests and the demo.
 func (s *Server) AWSConfig() aws.Config {
 	return aws.Config{
-		Region:           Region,
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEMULATOR", "emulator-secret", ""),
-		BaseEndpoint:     aws.String(s.URL()),
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second},
-		RetryMaxAttempts: 1,
+		Region:       Region,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEMULATOR", "emulator-secret", ""),
+		BaseEndpoint: aws.String(s.URL()),
+		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
+		Retryer:      func() aws.Retryer { return Retryer() },
 	}
+}
+
+// Retryer retries nothing but the SDK's own closed-connection race, so
+// that a test sees every fault it injects exactly once.
+//
+// The race: the SDK closes a request's body as soon as the response
+// arrives, while net/http's write loop may still be reading that body for
+// its end; the transport then closes the connection under the response
+// being read, and the read fails with net.ErrClosed. The standard retryer
+// retries that error by default (aws-sdk-go-v2 issue 2737, pull 2949); a
+// retryer with one attempt turns it into a spurious failure.
+func Retryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = 2
+		o.RateLimiter = ratelimit.None
+		o.Retryables = []retry.IsErrorRetryable{retry.IsErrorRetryableFunc(func(err error) aws.Ternary {
+			if errors.Is(err, net.ErrClosed) {
+				return aws.TrueTernary
+			}
+			return aws.FalseTernary
+		})}
+	})
 }
 
 // AddFault installs a fault and returns a function that removes it.
