@@ -5,9 +5,13 @@ package awsapi
 // deploy/ is tested against it, and the end-to-end tests check that every
 // call the daemon makes is in it.
 var Actions = []string{
+	"autoscaling:DeleteScheduledAction",
 	"autoscaling:DescribeAutoScalingGroups",
 	"autoscaling:DescribeInstanceRefreshes",
+	"autoscaling:DescribeScheduledActions",
+	"autoscaling:PutScheduledUpdateGroupAction",
 	"autoscaling:SetDesiredCapacity",
+	"autoscaling:UpdateAutoScalingGroup",
 	"cloudwatch:GetMetricData",
 	"sqs:GetQueueAttributes",
 	"sqs:GetQueueUrl",

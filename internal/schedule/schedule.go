@@ -17,6 +17,7 @@ package schedule
 
 import (
 	"math"
+	"strings"
 	"time"
 )
 
@@ -43,9 +44,21 @@ type Boost struct {
 
 // AppliesTo reports whether the boost names group.
 func (b Boost) AppliesTo(group string) bool {
+	return b.Selects(group, nil)
+}
+
+// Selects reports whether the boost applies to the group named group whose
+// Auto Scaling group carries tags: an entry of Groups is either a group
+// name or a tag selector "key=value".
+func (b Boost) Selects(group string, tags map[string]string) bool {
 	for _, g := range b.Groups {
 		if g == group {
 			return true
+		}
+		if k, v, ok := strings.Cut(g, "="); ok {
+			if tv, has := tags[k]; has && tv == v {
+				return true
+			}
 		}
 	}
 	return false

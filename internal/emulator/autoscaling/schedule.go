@@ -182,7 +182,10 @@ func (s *Service) deleteScheduledAction(p params, now time.Time) (any, *apiError
 		return nil, err
 	}
 	if _, ok := g.actions[name]; !ok {
-		return nil, validationf("Scheduled Update Group Action name not found - Could not find scheduled update group action %s", name)
+		// AWS answers a missing name with ValidationError "Scheduled
+		// action name not found", also when a one-time action has already
+		// run and been removed.
+		return nil, validationf("Scheduled action name not found")
 	}
 	delete(g.actions, name)
 	return nil, nil

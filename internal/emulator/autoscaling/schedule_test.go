@@ -262,8 +262,8 @@ func TestDeleteScheduledAction(t *testing.T) {
 		t.Errorf("deleted action ran: desired %d", g.Desired)
 	}
 	_, err = f.client.DeleteScheduledAction(ctx, &autoscaling.DeleteScheduledActionInput{AutoScalingGroupName: aws.String("web"), ScheduledActionName: aws.String("a")})
-	if apiCode(err) != "ValidationError" {
-		t.Errorf("delete twice: err = %v, want ValidationError", err)
+	if apiCode(err) != "ValidationError" || apiMessage(err) != "Scheduled action name not found" {
+		t.Errorf("delete twice: err = %v, want ValidationError: Scheduled action name not found", err)
 	}
 }
 
