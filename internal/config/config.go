@@ -30,8 +30,13 @@ type Config struct {
 	// SQSConcurrency bounds the GetQueueAttributes calls in flight.
 	SQSConcurrency int `yaml:"sqs_concurrency"`
 	// History is how many decisions are kept per group in memory.
-	History int     `yaml:"history"`
-	Groups  []Group `yaml:"groups"`
+	History int `yaml:"history"`
+	// Store is where boosts, overrides, the audit trail and decision
+	// history live.
+	Store Store `yaml:"store"`
+	// API configures the admin API's tokens.
+	API    API     `yaml:"api"`
+	Groups []Group `yaml:"groups"`
 }
 
 // Group is one EC2 Auto Scaling group under management.

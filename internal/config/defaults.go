@@ -61,6 +61,7 @@ func (c *Config) applyDefaults(present func(path string) bool) {
 	if !present("history") {
 		c.History = DefaultHistory
 	}
+	c.applyStateDefaults(present)
 	for i := range c.Groups {
 		c.Groups[i].applyDefaults(fmt.Sprintf("groups[%d]", i), present, c.Interval)
 	}

@@ -143,6 +143,7 @@ func (c *Config) problems() Problems {
 	if c.History < 1 || c.History > maxHistory {
 		ps.add("history", fmt.Sprintf("must be between 1 and %d", maxHistory))
 	}
+	c.checkState(&ps)
 	if len(c.Groups) == 0 {
 		ps.add("groups", "at least one group is required")
 	}
