@@ -24,6 +24,7 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 	actuator := asg.New(autoscaling.NewFromConfig(awsCfg), deps.Clock)
 	deps.Groups = actuator
 	deps.Scaler = actuator
+	deps.Mirror = actuator
 	deps.Metrics = source.NewCloudWatch(cloudwatch.NewFromConfig(awsCfg))
 	deps.Queues = source.NewSQS(sqs.NewFromConfig(awsCfg), deps.Clock, cfg.SQSConcurrency)
 	return New(cfg, deps, opts)

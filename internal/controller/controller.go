@@ -33,6 +33,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/policy"
 	"github.com/headroom-dev/headroom/internal/schedule"
 	"github.com/headroom-dev/headroom/internal/source"
+	"github.com/headroom-dev/headroom/internal/store"
 	"github.com/headroom-dev/headroom/internal/telemetry"
 )
 
@@ -65,6 +66,19 @@ type Planner interface {
 	Plan(ctx context.Context, now time.Time) (Plan, error)
 }
 
+// DecisionRecorder keeps decision history where every replica can read it.
+type DecisionRecorder interface {
+	AppendDecisions(ctx context.Context, ds []store.Decision, r store.Retention, now time.Time) error
+}
+
+// Mirror keeps a group's boosts as EC2 Auto Scaling scheduled actions, so
+// that AWS itself holds a campaign's floor if Headroom stops.
+type Mirror interface {
+	ScheduledActions(ctx context.Context, asgName string) ([]schedule.Action, error)
+	Reconcile(ctx context.Context, asgName string, existing, want []schedule.Action) (put, deleted int, err error)
+	SetMinSize(ctx context.Context, asgName string, min int) error
+}
+
 // Plan is what operators have planned, as of one cycle.
 type Plan struct {
 	// Boosts are every boost not yet ended; each names its groups.
@@ -78,6 +92,7 @@ var (
 	_ Scaler       = (*asg.Actuator)(nil)
 	_ MetricReader = (*source.CloudWatch)(nil)
 	_ QueueReader  = (*source.SQS)(nil)
+	_ Mirror       = (*asg.Actuator)(nil)
 )
 
 // Deps are the controller's collaborators.
@@ -94,6 +109,11 @@ type Deps struct {
 	Leader func() bool
 	// Planner supplies boosts and overrides; nil means none.
 	Planner Planner
+	// Decisions records decision history; nil keeps it in memory only.
+	Decisions DecisionRecorder
+	// Mirror mirrors boosts into scheduled actions; nil means boosts are
+	// enforced by the control loop alone.
+	Mirror Mirror
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -136,6 +156,8 @@ type Record struct {
 type Options struct {
 	// DryRun computes decisions and sends no writes (explain, shadow mode).
 	DryRun bool
+	// Retention bounds the decision history kept by Deps.Decisions.
+	Retention store.Retention
 }
 
 type groupRun struct {
@@ -146,6 +168,15 @@ type groupRun struct {
 	history []Record // ring, oldest first after trimming
 	// boosts holds what the controller remembers of each boost by id.
 	boosts map[string]boostState
+	// last is the group as last described; described is false until it
+	// has been.
+	last      asg.Group
+	described bool
+	// recorded is the last decision written to Deps.Decisions.
+	recorded *Record
+	// mirrored is true while the group carries Headroom's scheduled
+	// actions (or may: until the first sweep).
+	mirrored bool
 }
 
 // boostState is a boost as one group has seen it.
@@ -172,9 +203,12 @@ type Controller struct {
 	byName  map[string]*groupRun
 	warmups map[string]time.Duration // by ASG name
 
-	mu      sync.Mutex // guards group state, history and the fields below
-	lastRun time.Time  // when the last cycle ran (controller clock)
-	lastErr error      // the last cycle's error
+	mu         sync.Mutex // guards group state, history and the fields below
+	lastRun    time.Time  // when the last cycle ran (controller clock)
+	lastErr    error      // the last cycle's error
+	lastSeries map[string]source.Series
+	lastQueues map[string]source.QueueReading
+	lastPlan   Plan
 }
 
 // New builds a controller for a validated config.
@@ -191,7 +225,7 @@ func New(cfg *config.Config, deps Deps, opts Options) (*Controller, error) {
 	c := &Controller{cfg: cfg, deps: deps, opts: opts, byName: map[string]*groupRun{}, warmups: map[string]time.Duration{}}
 	seenQueue := map[string]bool{}
 	for _, g := range cfg.Groups {
-		gr := &groupRun{cfg: g, spec: g.Policy(), periods: map[string]time.Duration{}, boosts: map[string]boostState{}}
+		gr := &groupRun{cfg: g, spec: g.Policy(), periods: map[string]time.Duration{}, boosts: map[string]boostState{}, mirrored: true}
 		for _, q := range g.MetricQueries() {
 			gr.periods[q.Key] = q.Period
 			c.queries = append(c.queries, q)
@@ -301,8 +335,15 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 
 	var writes []int
 	c.mu.Lock()
+	c.lastSeries, c.lastQueues = series, queues
+	if planErr == nil {
+		c.lastPlan = plan
+	}
 	for i, gr := range c.groups {
 		g, ok := groups[gr.cfg.ASG]
+		if ok {
+			gr.last, gr.described = g, true
+		}
 		if !ok {
 			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
 				Error: fmt.Sprintf("auto scaling group %q not found", gr.cfg.ASG)}
@@ -338,7 +379,11 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 	c.mu.Unlock()
 
 	c.act(ctx, records, writes)
+	if !c.opts.DryRun && planErr == nil && (c.deps.Leader == nil || c.deps.Leader()) {
+		c.mirror(ctx, now, groups, plan.Boosts)
+	}
 	c.record(records, true)
+	c.persist(ctx, records, now)
 	c.mu.Lock()
 	c.lastRun, c.lastErr = now, nil
 	c.mu.Unlock()
@@ -453,7 +498,7 @@ func (c *Controller) floors(gr *groupRun, g asg.Group, now time.Time, boosts []s
 	var out []policy.Floor
 	live := map[string]bool{}
 	for _, b := range boosts {
-		if !b.AppliesTo(gr.cfg.Name) {
+		if !b.Selects(gr.cfg.Name, g.Tags) {
 			continue
 		}
 		live[b.ID] = true

@@ -1,0 +1,104 @@
+package controller
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/headroom-dev/headroom/internal/asg"
+	"github.com/headroom-dev/headroom/internal/schedule"
+)
+
+// mirror keeps every group's boosts mirrored as scheduled actions
+// (DESIGN.md section 5): at start-lead MinSize becomes the floor, at end
+// it returns to its earlier value. It runs on the leader after the
+// cycle's writes. A group is reconciled while a boost selects it or while
+// it carries Headroom's actions; every group is checked on the first cycle
+// after a start, which is how a boost cancelled while Headroom was down
+// gets its actions removed and MinSize restored.
+func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[string]asg.Group, boosts []schedule.Boost) {
+	if c.deps.Mirror == nil {
+		return
+	}
+	type job struct {
+		gr     *groupRun
+		g      asg.Group
+		boosts []schedule.MirrorBoost
+	}
+	var jobs []job
+	c.mu.Lock()
+	for _, gr := range c.groups {
+		g, ok := groups[gr.cfg.ASG]
+		if !ok {
+			continue
+		}
+		var mb []schedule.MirrorBoost
+		for _, b := range boosts {
+			if !b.Selects(gr.cfg.Name, g.Tags) || !now.Before(b.End) {
+				continue
+			}
+			st := gr.boosts[b.ID]
+			lead := b.LeadOr(c.lead(gr, g))
+			if !st.begun.IsZero() {
+				lead = b.Start.Sub(st.begun) - b.Ramp
+			}
+			baseline := st.baseline
+			if _, seen := gr.boosts[b.ID]; !seen {
+				baseline = g.Desired
+			}
+			mb = append(mb, schedule.MirrorBoost{ID: b.ID, Reached: b.Start.Add(-lead), End: b.End, Floor: b.Target(baseline)})
+		}
+		if len(mb) == 0 && !gr.mirrored {
+			continue
+		}
+		jobs = append(jobs, job{gr: gr, g: g, boosts: mb})
+	}
+	c.mu.Unlock()
+
+	sem := make(chan struct{}, writeConcurrency)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			carries, err := c.mirrorGroup(ctx, now, j.gr, j.g, j.boosts)
+			if err != nil {
+				c.deps.Log.Warn("mirror boosts", "group", j.gr.cfg.Name, "asg", j.gr.cfg.ASG, "err", err)
+				c.countError(j.gr.cfg.Name, "mirror")
+				return
+			}
+			c.mu.Lock()
+			j.gr.mirrored = carries
+			c.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+}
+
+// mirrorGroup reconciles one group and reports whether it still carries
+// Headroom's actions afterwards.
+func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRun, g asg.Group, boosts []schedule.MirrorBoost) (bool, error) {
+	existing, err := c.deps.Mirror.ScheduledActions(ctx, gr.cfg.ASG)
+	if err != nil {
+		return true, err
+	}
+	plan := schedule.Mirror(schedule.MirrorInput{Now: now, MinSize: g.Min, MaxSize: g.Max, Existing: existing, Boosts: boosts})
+	// Actions first: when a boost is created after its lead has begun,
+	// its end action is the only record of the MinSize to return to, so it
+	// must exist before MinSize is raised.
+	put, deleted, err := c.deps.Mirror.Reconcile(ctx, gr.cfg.ASG, existing, plan.Want)
+	if put+deleted > 0 {
+		c.deps.Log.Info("scheduled actions", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "put", put, "deleted", deleted, "carried", len(plan.Want))
+	}
+	if err != nil {
+		return true, err
+	}
+	if plan.SetMin != nil && *plan.SetMin != g.Min {
+		if err := c.deps.Mirror.SetMinSize(ctx, gr.cfg.ASG, *plan.SetMin); err != nil {
+			return true, err
+		}
+		c.deps.Log.Info("min size", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "from", g.Min, "to", *plan.SetMin)
+	}
+	return len(plan.Want) > 0, nil
+}

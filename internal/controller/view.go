@@ -1,0 +1,238 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/headroom-dev/headroom/internal/policy"
+	"github.com/headroom-dev/headroom/internal/schedule"
+)
+
+// DecisionDoc is a decision as the API, the store and ctl show it: every
+// proposal, every rule that changed the number, every input with its age,
+// and what was done about it.
+type DecisionDoc struct {
+	Group          string        `json:"group"`
+	ASG            string        `json:"asg"`
+	At             time.Time     `json:"at"`
+	Current        int           `json:"current"`
+	Desired        int           `json:"desired"`
+	Min            int           `json:"min"`
+	Max            int           `json:"max"`
+	Serving        int           `json:"serving"`
+	Pending        int           `json:"pending"`
+	Warming        int           `json:"warming"`
+	ASGMin         int           `json:"asg_min"`
+	ASGMax         int           `json:"asg_max"`
+	Proposals      []ProposalDoc `json:"proposals"`
+	Changes        []ChangeDoc   `json:"changes"`
+	Inputs         []InputDoc    `json:"inputs"`
+	ScaleInBlocked string        `json:"scale_in_blocked,omitempty"`
+	Paused         bool          `json:"paused"`
+	Notes          []string      `json:"notes,omitempty"`
+	Reason         string        `json:"reason"`
+	Acted          bool          `json:"acted"`
+	Skipped        string        `json:"skipped,omitempty"`
+	Error          string        `json:"error,omitempty"`
+}
+
+// ProposalDoc is one policy's proposal.
+type ProposalDoc struct {
+	Policy   string `json:"policy"`
+	Kind     string `json:"kind"`
+	Capacity int    `json:"capacity"`
+	OK       bool   `json:"ok"`
+	Reason   string `json:"reason"`
+}
+
+// ChangeDoc is one rule that changed the number, from what to what.
+type ChangeDoc struct {
+	Rule   string `json:"rule"`
+	From   int    `json:"from"`
+	To     int    `json:"to"`
+	Reason string `json:"reason"`
+}
+
+// InputDoc is one input of a decision with its age.
+type InputDoc struct {
+	Policy     string  `json:"policy"`
+	Name       string  `json:"name"`
+	Value      float64 `json:"value"`
+	AgeSeconds float64 `json:"age_seconds"`
+	Stale      bool    `json:"stale"`
+}
+
+// Doc returns r as a DecisionDoc. Slices are never nil, so that JSON shows
+// [] rather than null.
+func Doc(r Record) DecisionDoc {
+	d := DecisionDoc{
+		Group: r.Group, ASG: r.ASG, At: r.At, Current: r.Current, Desired: r.Desired,
+		Min: r.Min, Max: r.Max, Serving: r.Serving, Pending: r.Pending, Warming: r.Warming,
+		ASGMin: r.ASGMin, ASGMax: r.ASGMax, ScaleInBlocked: r.ScaleInBlocked, Paused: r.Paused,
+		Notes: r.Notes, Reason: r.Reason, Acted: r.Acted, Skipped: r.Skipped, Error: r.Error,
+		Proposals: make([]ProposalDoc, 0, len(r.Proposals)),
+		Changes:   make([]ChangeDoc, 0, len(r.Changes)),
+		Inputs:    make([]InputDoc, 0, len(r.Inputs)),
+	}
+	for _, p := range r.Proposals {
+		d.Proposals = append(d.Proposals, ProposalDoc{Policy: p.Policy, Kind: string(p.Kind), Capacity: p.Capacity, OK: p.OK, Reason: p.Reason})
+	}
+	for _, c := range r.Changes {
+		d.Changes = append(d.Changes, ChangeDoc{Rule: c.Rule, From: c.From, To: c.To, Reason: c.Reason})
+	}
+	for _, in := range r.Inputs {
+		d.Inputs = append(d.Inputs, InputDoc{Policy: in.Policy, Name: in.Name, Value: in.Value, AgeSeconds: in.Age.Seconds(), Stale: in.Stale})
+	}
+	return d
+}
+
+// GroupView is what the controller knows of one configured group: its
+// configuration, the Auto Scaling group as last described, and its latest
+// decision.
+type GroupView struct {
+	// Name is Headroom's name for the group; ASG the Auto Scaling group's.
+	Name string
+	ASG  string
+	// Min and Max are the configured bounds.
+	Min, Max int
+	// Tags are the Auto Scaling group's tags as last described; nil until
+	// the group has been described.
+	Tags map[string]string
+	// ASGMin and ASGMax are the group's own MinSize and MaxSize as last
+	// described; Known is false until the group has been described.
+	ASGMin, ASGMax int
+	Known          bool
+	// Lead is the boost lead the group would use now: measured or
+	// configured.
+	Lead time.Duration
+	// Last is the latest decision; nil before the first cycle.
+	Last *Record
+}
+
+// Preview is a hypothetical cycle for one group: the group as last
+// described, with any of these replaced.
+type Preview struct {
+	// Current and Serving replace the group's desired capacity and serving
+	// instances when set.
+	Current, Serving *int
+	// Metrics replaces a target tracking or step policy's newest value, by
+	// policy name.
+	Metrics map[string]float64
+	// Queues replaces a queue's reading, by queue name.
+	Queues map[string]policy.QueueObservation
+	// Boosts are added to the boosts in force (e.g. one not yet created);
+	// each applies whatever its Groups say.
+	Boosts []schedule.Boost
+}
+
+// Views returns every configured group's view, in config order.
+func (c *Controller) Views() []GroupView {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]GroupView, len(c.groups))
+	for i, gr := range c.groups {
+		out[i] = c.view(gr)
+	}
+	return out
+}
+
+// View returns one group's view by Headroom name.
+func (c *Controller) View(name string) (GroupView, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gr := c.byName[name]
+	if gr == nil {
+		return GroupView{}, false
+	}
+	return c.view(gr), true
+}
+
+func (c *Controller) view(gr *groupRun) GroupView {
+	v := GroupView{Name: gr.cfg.Name, ASG: gr.cfg.ASG, Min: gr.cfg.Min, Max: gr.cfg.Max, Lead: gr.cfg.BoostLead.Std()}
+	if gr.described {
+		v.Known, v.Tags, v.ASGMin, v.ASGMax = true, gr.last.Tags, gr.last.Min, gr.last.Max
+		v.Lead = c.lead(gr, gr.last)
+	}
+	if n := len(gr.history); n > 0 {
+		r := gr.history[n-1]
+		v.Last = &r
+	}
+	return v
+}
+
+// ErrUnknownGroup is returned by Preview for a group not in the config.
+var ErrUnknownGroup = errors.New("unknown group")
+
+// ErrNotDescribed is returned by Preview before the group has been read.
+var ErrNotDescribed = errors.New("group not described yet")
+
+// Preview decides one group as the last cycle saw it, with p's changes,
+// and writes nothing: neither AWS, nor the store, nor the group's state.
+func (c *Controller) Preview(_ context.Context, name string, p Preview) (Record, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gr := c.byName[name]
+	if gr == nil {
+		return Record{}, fmt.Errorf("%w %q", ErrUnknownGroup, name)
+	}
+	if !gr.described {
+		return Record{}, fmt.Errorf("%q: %w", name, ErrNotDescribed)
+	}
+	now := c.deps.Clock.Now()
+	g := gr.last
+	if p.Current != nil {
+		g.Desired = *p.Current
+	}
+	if p.Serving != nil {
+		g.Serving = *p.Serving
+	}
+	in := c.input(gr, g, now, c.lastSeries, c.lastQueues)
+	for _, pol := range gr.spec.Policies {
+		pi := in.Policies[pol.Name]
+		if v, ok := p.Metrics[pol.Name]; ok && pol.Backlog == nil {
+			// Enough equal datapoints, a period apart and newest first as
+			// CloudWatch returns them, for any alarm rule.
+			period := gr.periods[gr.cfg.Name+"/"+pol.Name]
+			if period <= 0 {
+				period = time.Minute
+			}
+			pi.Metric = make([]policy.Observation, previewPoints)
+			for j := range pi.Metric {
+				at := now.Add(-time.Duration(j) * period)
+				pi.Metric[j] = policy.Observation{Value: v, At: at, ReadAt: now}
+			}
+			pi.Missing = ""
+		}
+		if pol.Backlog != nil && len(p.Queues) > 0 {
+			if pi.Queues == nil {
+				pi.Queues = map[string]policy.QueueObservation{}
+			}
+			replaced := false
+			for _, q := range pol.Backlog.Queues {
+				if o, ok := p.Queues[q.Name]; ok {
+					o.At, o.ReadAt = now, now
+					pi.Queues[q.Name] = o
+					replaced = true
+				}
+			}
+			if replaced && len(pi.Queues) == len(pol.Backlog.Queues) {
+				pi.Missing = ""
+			}
+		}
+		in.Policies[pol.Name] = pi
+	}
+	saved := maps.Clone(gr.boosts)
+	in.Floors = c.floors(gr, g, now, append(append([]schedule.Boost(nil), c.lastPlan.Boosts...), p.Boosts...))
+	gr.boosts = saved
+	in.Overrides = c.lastPlan.Overrides[gr.cfg.Name]
+	d, _ := policy.Decide(gr.spec, in, gr.state)
+	return Record{Decision: d, ASG: gr.cfg.ASG, Serving: g.Serving, Pending: g.Pending,
+		Warming: g.Warming, ASGMin: g.Min, ASGMax: g.Max, Skipped: SkipDryRun}, nil
+}
+
+// previewPoints is how many datapoints a previewed metric gets: more than
+// any evaluation_periods a step policy is likely to use.
+const previewPoints = 10
