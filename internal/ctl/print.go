@@ -1,0 +1,304 @@
+package ctl
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// printJSON writes the server's document pretty-printed, for scripts.
+func printJSON(w io.Writer, body []byte) error {
+	var b bytes.Buffer
+	if err := json.Indent(&b, body, "", "  "); err != nil {
+		return fmt.Errorf("response is not JSON: %w", err)
+	}
+	b.WriteByte('\n')
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func newTable(w io.Writer) *tabwriter.Writer {
+	return tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+}
+
+// ts formats a time in UTC RFC 3339; the zero time is "-".
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// dash shows an empty string as "-", so that columns stay aligned.
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func list(s []string) string {
+	if len(s) == 0 {
+		return "-"
+	}
+	return strings.Join(s, ",")
+}
+
+func optInt(p *int) string {
+	if p == nil {
+		return "-"
+	}
+	return strconv.Itoa(*p)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// floor says how a boost raises the floor.
+func floor(b Boost) string {
+	var parts []string
+	if b.MinCapacity > 0 {
+		parts = append(parts, "min "+strconv.Itoa(b.MinCapacity))
+	}
+	if b.Multiplier > 0 {
+		parts = append(parts, "x"+strconv.FormatFloat(b.Multiplier, 'g', -1, 64))
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, " ")
+}
+
+func printGroups(w io.Writer, groups []GroupSummary) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "NAME\tASG\tBOUNDS\tASG BOUNDS\tDESIRED\tDECIDED\tSERVING\tPENDING\tWARMING\tLEAD\tBOOSTS\tOVERRIDES\tSTATE\tAT")
+	for _, g := range groups {
+		asgBounds := "unknown"
+		if g.Known {
+			asgBounds = fmt.Sprintf("%d-%d", g.ASGMin, g.ASGMax)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d-%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n",
+			g.Name, g.ASG, g.Min, g.Max, asgBounds, g.Desired, g.Decided, g.Serving, g.Pending, g.Warming,
+			dash(g.Lead), list(g.Boosts), list(g.Overrides), groupState(g), ts(g.At))
+	}
+	return tw.Flush()
+}
+
+// groupState is one word on what the latest cycle did with the group.
+func groupState(g GroupSummary) string {
+	switch {
+	case g.Error != "":
+		return "error"
+	case g.Paused:
+		return "paused"
+	case g.At.IsZero():
+		return "waiting"
+	case g.Acted:
+		return "acted"
+	case g.Skipped != "":
+		return "skipped"
+	default:
+		return "steady"
+	}
+}
+
+func printGroup(w io.Writer, d GroupDetail) error {
+	g := d.Group
+	tw := newTable(w)
+	fmt.Fprintf(tw, "group\t%s\n", g.Name)
+	fmt.Fprintf(tw, "asg\t%s\n", g.ASG)
+	fmt.Fprintf(tw, "bounds\t%d-%d (configured)\n", g.Min, g.Max)
+	if g.Known {
+		fmt.Fprintf(tw, "asg bounds\t%d-%d (MinSize-MaxSize)\n", g.ASGMin, g.ASGMax)
+	} else {
+		fmt.Fprintf(tw, "asg bounds\tunknown (not described yet)\n")
+	}
+	fmt.Fprintf(tw, "lead\t%s\n", dash(g.Lead))
+	fmt.Fprintf(tw, "state\t%s\n", groupState(g))
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	if d.Decision == nil {
+		fmt.Fprintln(w, "no decision yet")
+	} else {
+		printDecision(w, *d.Decision)
+	}
+	fmt.Fprintln(w)
+	if len(d.Boosts) == 0 {
+		fmt.Fprintln(w, "boosts: none")
+	} else {
+		fmt.Fprintln(w, "boosts:")
+		if err := printBoosts(w, d.Boosts); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(w)
+	if len(d.Overrides) == 0 {
+		fmt.Fprintln(w, "overrides: none")
+		return nil
+	}
+	fmt.Fprintln(w, "overrides:")
+	return printOverrides(w, d.Overrides)
+}
+
+// printDecision writes a decision with its proposals, the limits that
+// changed the number, and its inputs with their ages.
+func printDecision(w io.Writer, d Decision) {
+	fmt.Fprintf(w, "decision for %s (auto scaling group %s) at %s\n", d.Group, dash(d.ASG), ts(d.At))
+	tw := newTable(w)
+	fmt.Fprintf(tw, "  desired\t%d -> %d\n", d.Current, d.Desired)
+	fmt.Fprintf(tw, "  reason\t%s\n", dash(d.Reason))
+	fmt.Fprintf(tw, "  capacity\tserving %d, pending %d, warming %d\n", d.Serving, d.Pending, d.Warming)
+	fmt.Fprintf(tw, "  bounds\t%d-%d this cycle (MinSize-MaxSize %d-%d)\n", d.Min, d.Max, d.ASGMin, d.ASGMax)
+	acted := yesNo(d.Acted)
+	if d.Skipped != "" {
+		acted += " (" + d.Skipped + ")"
+	}
+	fmt.Fprintf(tw, "  acted\t%s\n", acted)
+	if d.Paused {
+		fmt.Fprintf(tw, "  paused\tyes\n")
+	}
+	if d.ScaleInBlocked != "" {
+		fmt.Fprintf(tw, "  scale-in blocked\t%s\n", d.ScaleInBlocked)
+	}
+	if d.Error != "" {
+		fmt.Fprintf(tw, "  error\t%s\n", d.Error)
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(tw, "  note\t%s\n", n)
+	}
+	_ = tw.Flush()
+	if len(d.Proposals) > 0 {
+		fmt.Fprintln(w, "  proposals:")
+		tw = newTable(w)
+		fmt.Fprintln(tw, "    POLICY\tKIND\tCAPACITY\tREASON")
+		for _, p := range d.Proposals {
+			c := "-"
+			if p.OK {
+				c = strconv.Itoa(p.Capacity)
+			}
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\n", p.Policy, p.Kind, c, p.Reason)
+		}
+		_ = tw.Flush()
+	}
+	if len(d.Changes) > 0 {
+		fmt.Fprintln(w, "  changes:")
+		tw = newTable(w)
+		fmt.Fprintln(tw, "    RULE\tFROM\tTO\tREASON")
+		for _, c := range d.Changes {
+			fmt.Fprintf(tw, "    %s\t%d\t%d\t%s\n", c.Rule, c.From, c.To, c.Reason)
+		}
+		_ = tw.Flush()
+	}
+	if len(d.Inputs) > 0 {
+		fmt.Fprintln(w, "  inputs:")
+		tw = newTable(w)
+		fmt.Fprintln(tw, "    POLICY\tNAME\tVALUE\tAGE\tSTALE")
+		for _, in := range d.Inputs {
+			age := time.Duration(in.AgeSeconds * float64(time.Second)).Round(time.Second)
+			fmt.Fprintf(tw, "    %s\t%s\t%s\t%s\t%s\n", in.Policy, in.Name,
+				strconv.FormatFloat(in.Value, 'f', -1, 64), age, yesNo(in.Stale))
+		}
+		_ = tw.Flush()
+	}
+}
+
+func printDecisions(w io.Writer, ds []Decision) {
+	if len(ds) == 0 {
+		fmt.Fprintln(w, "no decisions")
+		return
+	}
+	for i, d := range ds {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		printDecision(w, d)
+	}
+}
+
+func printBoosts(w io.Writer, bs []Boost) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "ID\tNAME\tSTATE\tSTART\tEND\tGROUPS\tFLOOR\tLEAD\tRAMP\tVERSION")
+	for _, b := range bs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", b.ID, b.Name, dash(b.State), ts(b.Start), ts(b.End),
+			list(b.Groups), floor(b), dash(b.Lead), dash(b.Ramp), b.Version)
+	}
+	return tw.Flush()
+}
+
+func printBoost(w io.Writer, b Boost) error {
+	tw := newTable(w)
+	fmt.Fprintf(tw, "id\t%s\n", b.ID)
+	fmt.Fprintf(tw, "name\t%s\n", b.Name)
+	fmt.Fprintf(tw, "state\t%s\n", dash(b.State))
+	fmt.Fprintf(tw, "reason\t%s\n", b.Reason)
+	fmt.Fprintf(tw, "groups\t%s\n", list(b.Groups))
+	fmt.Fprintf(tw, "start\t%s\n", ts(b.Start))
+	fmt.Fprintf(tw, "end\t%s\n", ts(b.End))
+	fmt.Fprintf(tw, "time zone\t%s\n", dash(b.TimeZone))
+	fmt.Fprintf(tw, "floor\t%s\n", floor(b))
+	fmt.Fprintf(tw, "lead\t%s\n", dash(b.Lead))
+	fmt.Fprintf(tw, "ramp\t%s\n", dash(b.Ramp))
+	fmt.Fprintf(tw, "cap at max\t%s\n", yesNo(b.CapAtMax))
+	fmt.Fprintf(tw, "created\t%s by %s\n", ts(b.CreatedAt), dash(b.CreatedBy))
+	fmt.Fprintf(tw, "updated\t%s\n", ts(b.UpdatedAt))
+	fmt.Fprintf(tw, "version\t%d\n", b.Version)
+	return tw.Flush()
+}
+
+// overrideValue is what an override does, in one cell.
+func overrideValue(o Override) string {
+	switch o.Kind {
+	case "pin":
+		return "capacity " + optInt(o.Capacity)
+	case "bounds":
+		return "min " + optInt(o.Min) + " max " + optInt(o.Max)
+	default:
+		return "-"
+	}
+}
+
+func printOverrides(w io.Writer, ovs []Override) error {
+	tw := newTable(w)
+	fmt.Fprintln(tw, "ID\tGROUP\tKIND\tVALUE\tEXPIRES\tBY\tREASON")
+	for _, o := range ovs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.ID, o.Group, o.Kind, overrideValue(o), ts(o.ExpiresAt), dash(o.CreatedBy), o.Reason)
+	}
+	return tw.Flush()
+}
+
+func printOverride(w io.Writer, o Override) error {
+	tw := newTable(w)
+	fmt.Fprintf(tw, "id\t%s\n", o.ID)
+	fmt.Fprintf(tw, "group\t%s\n", o.Group)
+	fmt.Fprintf(tw, "kind\t%s\n", o.Kind)
+	fmt.Fprintf(tw, "value\t%s\n", overrideValue(o))
+	fmt.Fprintf(tw, "reason\t%s\n", o.Reason)
+	fmt.Fprintf(tw, "expires\t%s\n", ts(o.ExpiresAt))
+	fmt.Fprintf(tw, "created\t%s by %s\n", ts(o.CreatedAt), dash(o.CreatedBy))
+	fmt.Fprintf(tw, "version\t%d\n", o.Version)
+	return tw.Flush()
+}
+
+func printAudit(w io.Writer, es []AuditEntry) error {
+	if len(es) == 0 {
+		fmt.Fprintln(w, "no entries")
+		return nil
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "AT\tACTOR\tACTION\tOBJECT\tID")
+	for _, e := range es {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ts(e.At), e.Actor, e.Action, e.Object, e.ID)
+	}
+	return tw.Flush()
+}
