@@ -1,5 +1,3 @@
-// Package api serves Headroom's HTTP endpoints: the operational ones
-// (/healthz, /readyz, /metrics) outside /v1.
 package api
 
 import (
@@ -15,9 +13,16 @@ import (
 type Readiness func() error
 
 // Ops returns the router for /healthz (the process is alive), /readyz (the
-// control loop is working) and /metrics (Prometheus).
+// control loop is working) and /metrics (Prometheus). New serves the same
+// endpoints alongside the admin API.
 func Ops(ready Readiness, reg *prometheus.Registry) chi.Router {
 	r := chi.NewRouter()
+	mountOps(r, ready, reg)
+	return r
+}
+
+// mountOps adds /healthz, /readyz and /metrics to r; none needs a token.
+func mountOps(r chi.Router, ready Readiness, reg *prometheus.Registry) {
 	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = w.Write([]byte("ok\n"))
@@ -36,5 +41,4 @@ func Ops(ready Readiness, reg *prometheus.Registry) chi.Router {
 		_, _ = w.Write([]byte("ready\n"))
 	})
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	return r
 }

@@ -1,0 +1,225 @@
+// Package api serves Headroom's HTTP endpoints: the admin API under /v1
+// (groups, decisions, previews, boosts, overrides, the audit trail), its
+// OpenAPI document, and the operational endpoints (/healthz, /readyz,
+// /metrics) outside /v1.
+//
+// Every request under /v1 carries a bearer token. Tokens are configured as
+// SHA-256 hashes with a name and a role: a viewer reads (and previews,
+// which writes nothing), an operator also writes. Every write is recorded
+// in the audit trail under the token's name. Errors are RFC 9457 problem
+// details naming the offending field.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/controller"
+	"github.com/headroom-dev/headroom/internal/store"
+
+	// The API parses IANA time zones (a boost's time_zone). Embedding the
+	// zone database makes that work the same in minimal container images,
+	// which often ship without /usr/share/zoneinfo.
+	_ "time/tzdata"
+)
+
+// Fleet is what the API needs of the controller.
+type Fleet interface {
+	// Views returns every configured group, in config order.
+	Views() []controller.GroupView
+	// View returns one group by Headroom name.
+	View(name string) (controller.GroupView, bool)
+	// Preview decides one group hypothetically and writes nothing.
+	Preview(ctx context.Context, group string, p controller.Preview) (controller.Record, error)
+}
+
+var _ Fleet = (*controller.Controller)(nil)
+
+// Role is what a token may do.
+type Role string
+
+// Roles.
+const (
+	// RoleViewer reads everything and previews decisions.
+	RoleViewer Role = "viewer"
+	// RoleOperator also creates, changes and cancels boosts and overrides.
+	RoleOperator Role = "operator"
+)
+
+// Token is one configured API token: its name (the actor in the audit
+// trail), its role, and the SHA-256 of the secret. The secret itself is
+// never held.
+type Token struct {
+	Name   string
+	Role   Role
+	SHA256 [32]byte
+}
+
+// Options configure the API.
+type Options struct {
+	Store  store.Store
+	Fleet  Fleet
+	Tokens []Token
+	// Clock defaults to the wall clock.
+	Clock clock.Clock
+	// Log defaults to discarding.
+	Log *slog.Logger
+	// Ready answers /readyz; nil means always ready.
+	Ready Readiness
+	// Registry is served on /metrics; nil serves an empty registry.
+	Registry *prometheus.Registry
+	// MaxBody limits request bodies; 0 means DefaultMaxBody.
+	MaxBody int64
+	// IdempotencyTTL is how long an Idempotency-Key is remembered; 0
+	// means DefaultIdempotencyTTL.
+	IdempotencyTTL time.Duration
+}
+
+// DefaultMaxBody is the request body limit: far above any real boost or
+// override, low enough that a client cannot make the server buffer much.
+const DefaultMaxBody = 1 << 20
+
+// DefaultIdempotencyTTL is how long idempotency keys are kept: the 24 h
+// that common practice (and the IETF Idempotency-Key draft's examples)
+// give a client to retry.
+const DefaultIdempotencyTTL = 24 * time.Hour
+
+// HashToken returns the hex SHA-256 of token: what `headroom token hash`
+// prints and the configuration holds in place of the secret.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// server holds the API's collaborators for its handlers.
+type server struct {
+	store   store.Store
+	fleet   Fleet
+	tokens  []Token
+	clock   clock.Clock
+	log     *slog.Logger
+	maxBody int64
+	idemTTL time.Duration
+}
+
+// New returns the whole router: /v1/..., /healthz, /readyz, /metrics and
+// /openapi.json.
+func New(o Options) (http.Handler, error) {
+	s, err := newServer(o)
+	if err != nil {
+		return nil, err
+	}
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	doc, err := openAPIDocument()
+	if err != nil {
+		return nil, err
+	}
+
+	r := chi.NewRouter()
+	r.Use(requestID, s.recoverer, s.logRequests)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, notFound("no such path: %s", r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(kindMethodNotAllowed, http.StatusMethodNotAllowed,
+			"method %s is not allowed on %s", r.Method, r.URL.Path))
+	})
+	mountOps(r, o.Ready, reg)
+	r.Get("/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(doc)
+	})
+
+	r.Route("/v1", func(r chi.Router) {
+		r.Use(s.authenticate)
+		// Reads, and previews, which write nothing: any role.
+		r.Get("/groups", s.listGroups)
+		r.Get("/groups/{name}", s.getGroup)
+		r.Get("/groups/{name}/decisions", s.listDecisions)
+		r.Post("/groups/{name}/preview", s.preview)
+		r.Get("/groups/{name}/overrides", s.listGroupOverrides)
+		r.Get("/boosts", s.listBoosts)
+		r.Get("/boosts/{id}", s.getBoost)
+		r.Get("/overrides", s.listOverrides)
+		r.Get("/overrides/{id}", s.getOverride)
+		r.Get("/audit", s.listAudit)
+		// Writes: operators only.
+		r.Group(func(r chi.Router) {
+			r.Use(requireRole(RoleOperator))
+			r.Post("/boosts", s.createBoost)
+			r.Patch("/boosts/{id}", s.updateBoost)
+			r.Delete("/boosts/{id}", s.cancelBoost)
+			r.Post("/groups/{name}/overrides", s.createOverride)
+			r.Delete("/overrides/{id}", s.cancelOverride)
+		})
+	})
+	return r, nil
+}
+
+func newServer(o Options) (*server, error) {
+	if o.Store == nil {
+		return nil, errors.New("api: no store")
+	}
+	if o.Fleet == nil {
+		return nil, errors.New("api: no fleet")
+	}
+	seen := map[string]bool{}
+	for i, t := range o.Tokens {
+		if t.Name == "" {
+			return nil, fmt.Errorf("api: token %d: empty name", i)
+		}
+		if seen[t.Name] {
+			return nil, fmt.Errorf("api: token %q: name used twice", t.Name)
+		}
+		seen[t.Name] = true
+		if t.Role != RoleViewer && t.Role != RoleOperator {
+			return nil, fmt.Errorf("api: token %q: role %q is neither %q nor %q", t.Name, t.Role, RoleViewer, RoleOperator)
+		}
+		if t.SHA256 == ([32]byte{}) {
+			return nil, fmt.Errorf("api: token %q: empty hash", t.Name)
+		}
+	}
+	s := &server{store: o.Store, fleet: o.Fleet, tokens: o.Tokens, clock: o.Clock, log: o.Log,
+		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL}
+	if s.clock == nil {
+		s.clock = clock.Real()
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBody
+	}
+	if s.idemTTL <= 0 {
+		s.idemTTL = DefaultIdempotencyTTL
+	}
+	return s, nil
+}
+
+// storeProblem maps a store error to the contract's problem: missing
+// objects are 404, version mismatches 409, anything else means the store
+// cannot be used right now.
+func (s *server) storeProblem(r *http.Request, what string, err error) *problem {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return notFound("%s not found", what)
+	case errors.Is(err, store.ErrConflict):
+		return conflict("%s changed since it was read; read it again and retry", what)
+	}
+	s.log.ErrorContext(r.Context(), "store call failed", "object", what, "request_id", requestIDFrom(r.Context()), "err", err)
+	return unavailable("the state store is unavailable; retry later")
+}

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/headroom-dev/headroom/internal/store"
+)
+
+// auditDoc is an audit entry as the API shows it; before and after are
+// the object as the API showed it, null for a create's before and a
+// cancel's after.
+type auditDoc struct {
+	ID     string          `json:"id"`
+	At     time.Time       `json:"at"`
+	Actor  string          `json:"actor"`
+	Action string          `json:"action"`
+	Object string          `json:"object"`
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
+}
+
+func auditEntryFor(actor, action, object string, at time.Time) store.AuditEntry {
+	return store.AuditEntry{At: at, Actor: actor, Action: action, Object: object}
+}
+
+func auditView(e store.AuditEntry) auditDoc {
+	d := auditDoc{ID: e.ID, At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Object: e.Object,
+		Before: json.RawMessage("null"), After: json.RawMessage("null")}
+	if len(e.Before) > 0 && json.Valid(e.Before) {
+		d.Before = e.Before
+	}
+	if len(e.After) > 0 && json.Valid(e.After) {
+		d.After = e.After
+	}
+	return d
+}
+
+func (s *server) listAudit(w http.ResponseWriter, r *http.Request) {
+	since, limit, p := sinceAndLimit(r)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	es, err := s.store.ListAudit(r.Context(), since, limit)
+	if err != nil {
+		writeProblem(w, r, s.storeProblem(r, "audit trail", err))
+		return
+	}
+	out := make([]auditDoc, len(es))
+	for i, e := range es {
+		out[i] = auditView(e)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+}

@@ -1,0 +1,199 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// decodeStrict decodes data, which must be exactly one JSON object, into
+// v. Unknown keys and type mismatches name their field, prefixed with
+// prefix ("boost" for a preview's boost); anything unparseable is
+// malformed-json.
+func decodeStrict(data []byte, prefix string, v any) *problem {
+	if len(bytes.TrimSpace(data)) == 0 {
+		if prefix == "" {
+			return malformed("empty body: expected a JSON object")
+		}
+		return invalid(prefix, "must be a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeProblem(err, prefix)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return malformed("trailing data after the JSON value")
+	}
+	return nil
+}
+
+// unknownFieldPrefix starts encoding/json's error for a key that no field
+// takes, `json: unknown field "name"`; the package has no typed error for
+// it.
+const unknownFieldPrefix = "json: unknown field "
+
+func decodeProblem(err error, prefix string) *problem {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return malformed("invalid JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "json: "))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return malformed("the JSON value ends early")
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			if prefix == "" {
+				return malformed("the body must be a JSON object, not %s", typ.Value)
+			}
+			return invalid(prefix, "must be a JSON object, not %s", typ.Value)
+		}
+		return invalid(joinField(prefix, typ.Field), "must be %s, not %s", jsonTypeName(typ.Type), typ.Value)
+	case strings.HasPrefix(err.Error(), unknownFieldPrefix):
+		name, uerr := strconv.Unquote(strings.TrimPrefix(err.Error(), unknownFieldPrefix))
+		if uerr != nil {
+			name = strings.TrimPrefix(err.Error(), unknownFieldPrefix)
+		}
+		if name == "" {
+			name = `""` // the empty key still needs a name to blame
+		}
+		return unknownField(joinField(prefix, name))
+	}
+	return malformed("cannot decode the body: %s", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+func joinField(prefix, field string) string {
+	switch {
+	case prefix == "":
+		return field
+	case field == "":
+		return prefix
+	}
+	return prefix + "." + field
+}
+
+// jsonTypeName says what JSON a Go type takes, for error details.
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a " + t.Kind().String()
+}
+
+// readBody reads a write's body: JSON only, at most s.maxBody bytes.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *problem) {
+	if r.ContentLength > s.maxBody {
+		return nil, newProblem(kindBodyTooLarge, http.StatusRequestEntityTooLarge,
+			"the body is %d bytes; the limit is %d", r.ContentLength, s.maxBody)
+	}
+	ct := r.Header.Get("Content-Type")
+	if ct != "" || r.ContentLength > 0 {
+		if p := checkJSONType(ct); p != nil {
+			return nil, p
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, newProblem(kindBodyTooLarge, http.StatusRequestEntityTooLarge,
+				"the body is over the limit of %d bytes", s.maxBody)
+		}
+		return nil, malformed("cannot read the body: %v", err)
+	}
+	if ct == "" && len(body) > 0 {
+		return nil, checkJSONType(ct)
+	}
+	return body, nil
+}
+
+func checkJSONType(ct string) *problem {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || mt != "application/json" {
+		return newProblem(kindUnsupportedMedia, http.StatusUnsupportedMediaType,
+			"Content-Type %q: send application/json", ct)
+	}
+	if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		// RFC 8259 section 8.1: JSON exchanged between systems is UTF-8.
+		return newProblem(kindUnsupportedMedia, http.StatusUnsupportedMediaType,
+			"charset %q: JSON must be UTF-8", cs)
+	}
+	return nil
+}
+
+// maxLimit bounds limit= on listings; defaultLimit is what a listing
+// without one returns.
+const (
+	defaultLimit = 100
+	maxLimit     = 1000
+)
+
+// sinceAndLimit parses the since= and limit= query parameters of the
+// decision and audit listings.
+func sinceAndLimit(r *http.Request) (time.Time, int, *problem) {
+	var ps problems
+	var since time.Time
+	q := r.URL.Query()
+	if v := q.Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			ps.add("since", "must be an RFC 3339 time such as 2026-12-15T09:00:00Z")
+		}
+		since = t
+	}
+	limit := defaultLimit
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			ps.add("limit", "must be an integer")
+		case n < 1 || n > maxLimit:
+			ps.add("limit", "must be between 1 and %d", maxLimit)
+		default:
+			limit = n
+		}
+	}
+	return since, limit, ps.problem()
+}
+
+// writeJSON answers with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write(newProblem(kindInternal, http.StatusInternalServerError, "cannot encode the response").marshal("", ""))
+		return
+	}
+	writeRaw(w, status, b)
+}
+
+func writeRaw(w http.ResponseWriter, status int, b []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	_, _ = w.Write([]byte("\n"))
+}

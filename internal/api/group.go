@@ -1,0 +1,323 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/headroom-dev/headroom/internal/controller"
+	"github.com/headroom-dev/headroom/internal/policy"
+	"github.com/headroom-dev/headroom/internal/schedule"
+	"github.com/headroom-dev/headroom/internal/store"
+)
+
+// groupSummary is one group as GET /v1/groups lists it: configuration, the
+// Auto Scaling group as last described, the latest decision, and the ids
+// of the boosts and overrides that concern it.
+type groupSummary struct {
+	Name   string `json:"name"`
+	ASG    string `json:"asg"`
+	Min    int    `json:"min"`
+	Max    int    `json:"max"`
+	ASGMin int    `json:"asg_min"`
+	ASGMax int    `json:"asg_max"`
+	Known  bool   `json:"known"`
+	Lead   string `json:"lead"`
+	// Desired is the group's desired capacity when last decided; Decided
+	// what Headroom decided.
+	Desired   int        `json:"desired"`
+	Decided   int        `json:"decided"`
+	Serving   int        `json:"serving"`
+	Pending   int        `json:"pending"`
+	Warming   int        `json:"warming"`
+	Paused    bool       `json:"paused"`
+	Acted     bool       `json:"acted"`
+	Skipped   string     `json:"skipped"`
+	Reason    string     `json:"reason"`
+	Error     string     `json:"error"`
+	At        *time.Time `json:"at"`
+	Boosts    []string   `json:"boosts"`
+	Overrides []string   `json:"overrides"`
+}
+
+func summarize(v controller.GroupView, boosts []store.Boost, overrides []store.Override) groupSummary {
+	g := groupSummary{Name: v.Name, ASG: v.ASG, Min: v.Min, Max: v.Max, ASGMin: v.ASGMin, ASGMax: v.ASGMax,
+		Known: v.Known, Lead: formatDuration(v.Lead), Boosts: []string{}, Overrides: []string{}}
+	if d := v.Last; d != nil {
+		g.Desired, g.Decided, g.Serving, g.Pending, g.Warming = d.Current, d.Desired, d.Serving, d.Pending, d.Warming
+		g.Paused, g.Acted, g.Skipped, g.Reason, g.Error = d.Paused, d.Acted, d.Skipped, d.Reason, d.Error
+		g.At = utc(d.At)
+	}
+	for _, b := range boosts {
+		if (schedule.Boost{Groups: b.Groups}).Selects(v.Name, v.Tags) {
+			g.Boosts = append(g.Boosts, b.ID)
+		}
+	}
+	for _, o := range overrides {
+		if o.Group == v.Name {
+			g.Overrides = append(g.Overrides, o.ID)
+		}
+	}
+	return g
+}
+
+// planned reads the boosts not ended and the overrides not expired at now.
+func (s *server) planned(r *http.Request, now time.Time) ([]store.Boost, []store.Override, *problem) {
+	bs, err := s.store.ListBoosts(r.Context())
+	if err != nil {
+		return nil, nil, s.storeProblem(r, "boosts", err)
+	}
+	bs = slices.DeleteFunc(bs, func(b store.Boost) bool { return !now.Before(b.End) })
+	os, err := s.store.ListOverrides(r.Context(), "")
+	if err != nil {
+		return nil, nil, s.storeProblem(r, "overrides", err)
+	}
+	os = slices.DeleteFunc(os, func(o store.Override) bool { return !now.Before(o.ExpiresAt) })
+	return bs, os, nil
+}
+
+func (s *server) listGroups(w http.ResponseWriter, r *http.Request) {
+	now := s.clock.Now()
+	bs, os, p := s.planned(r, now)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	views := s.fleet.Views()
+	byGroup := map[string][]store.Override{}
+	for _, o := range os {
+		byGroup[o.Group] = append(byGroup[o.Group], o)
+	}
+	out := make([]groupSummary, len(views))
+	for i, v := range views {
+		out[i] = summarize(v, bs, byGroup[v.Name])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"groups": out})
+}
+
+func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	v, ok := s.fleet.View(name)
+	if !ok {
+		writeProblem(w, r, notFound("group %q is not configured", name))
+		return
+	}
+	now := s.clock.Now()
+	bs, os, p := s.planned(r, now)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	sum := summarize(v, bs, os)
+	f := newFleet(s.fleet.Views())
+	boosts := []boostDoc{}
+	for _, b := range bs {
+		if slices.Contains(sum.Boosts, b.ID) {
+			boosts = append(boosts, boostView(b, now, f))
+		}
+	}
+	overrides := []overrideDoc{}
+	for _, o := range os {
+		if o.Group == name {
+			overrides = append(overrides, overrideView(o))
+		}
+	}
+	var decision *controller.DecisionDoc
+	if v.Last != nil {
+		d := controller.Doc(*v.Last)
+		decision = &d
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"group": sum, "decision": decision, "boosts": boosts, "overrides": overrides})
+}
+
+func (s *server) listDecisions(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	if _, ok := s.fleet.View(name); !ok {
+		writeProblem(w, r, notFound("group %q is not configured", name))
+		return
+	}
+	since, limit, p := sinceAndLimit(r)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	ds, err := s.store.ListDecisions(r.Context(), name, since, limit)
+	if err != nil {
+		writeProblem(w, r, s.storeProblem(r, fmt.Sprintf("decisions of group %q", name), err))
+		return
+	}
+	out := make([]json.RawMessage, 0, len(ds))
+	for _, d := range ds {
+		if !json.Valid(d.Body) {
+			s.log.WarnContext(r.Context(), "stored decision is not JSON; skipped", "group", name, "at", d.At)
+			continue
+		}
+		out = append(out, d.Body)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"decisions": out})
+}
+
+// previewInput is a POST /v1/groups/{name}/preview body. The boost and
+// the queues are decoded on their own so that their problems name the
+// full path (boost.end, queues.jobs.visible).
+type previewInput struct {
+	Current *int                       `json:"current"`
+	Serving *int                       `json:"serving"`
+	Metrics map[string]float64         `json:"metrics"`
+	Queues  map[string]json.RawMessage `json:"queues"`
+	Boost   json.RawMessage            `json:"boost"`
+}
+
+// queueInput is one queue's hypothetical reading.
+type queueInput struct {
+	Visible  *float64 `json:"visible"`
+	InFlight *float64 `json:"in_flight"`
+	Delayed  *float64 `json:"delayed"`
+}
+
+// previewRequest is a decoded preview: the parts each need the fleet and
+// the clock to check.
+type previewRequest struct {
+	in     previewInput
+	queues map[string]queueInput
+	boost  *boostFields
+}
+
+// decodePreview decodes a preview body; an empty body previews the group
+// as it is.
+func decodePreview(data []byte) (previewRequest, *problem) {
+	var req previewRequest
+	if len(data) == 0 {
+		return req, nil
+	}
+	if p := decodeStrict(data, "", &req.in); p != nil {
+		return req, p
+	}
+	if len(req.in.Queues) > 0 {
+		req.queues = make(map[string]queueInput, len(req.in.Queues))
+		for _, name := range sortedKeys(req.in.Queues) {
+			var q queueInput
+			if p := decodeStrict(req.in.Queues[name], "queues."+name, &q); p != nil {
+				return req, p
+			}
+			req.queues[name] = q
+		}
+	}
+	if raw := req.in.Boost; len(raw) > 0 && string(raw) != "null" {
+		var b boostFields
+		if p := decodeStrict(raw, "boost", &b); p != nil {
+			return req, p
+		}
+		req.boost = &b
+	}
+	return req, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// buildPreview checks req for group and returns the controller's preview.
+// A boost is checked as a create would check it, but applies to group
+// alone; with no groups of its own it selects group.
+func buildPreview(req previewRequest, group string, now time.Time, f fleet) (controller.Preview, problems) {
+	var ps problems
+	p := controller.Preview{Current: req.in.Current, Serving: req.in.Serving, Metrics: req.in.Metrics}
+	for _, c := range []struct {
+		name string
+		v    *int
+	}{{"current", req.in.Current}, {"serving", req.in.Serving}} {
+		if c.v != nil && *c.v < 0 {
+			ps.add(c.name, "must not be negative")
+		}
+	}
+	for _, name := range sortedKeys(req.in.Metrics) {
+		if v := req.in.Metrics[name]; math.IsNaN(v) || math.IsInf(v, 0) {
+			ps.add("metrics."+name, "must be a finite number")
+		}
+	}
+	if len(req.queues) > 0 {
+		p.Queues = make(map[string]policy.QueueObservation, len(req.queues))
+		for _, name := range sortedKeys(req.queues) {
+			q := req.queues[name]
+			var o policy.QueueObservation
+			for _, v := range []struct {
+				field string
+				in    *float64
+				out   *float64
+			}{{"visible", q.Visible, &o.Visible}, {"in_flight", q.InFlight, &o.InFlight}, {"delayed", q.Delayed, &o.Delayed}} {
+				if v.in == nil {
+					continue
+				}
+				if *v.in < 0 {
+					ps.add("queues."+name+"."+v.field, "must not be negative")
+				}
+				*v.out = *v.in
+			}
+			// The controller stamps previewed readings as fresh.
+			o.At, o.ReadAt = now, now
+			p.Queues[name] = o
+		}
+	}
+	if req.boost != nil {
+		in := *req.boost
+		if in.Groups == nil {
+			in.Groups = &[]string{group}
+		}
+		b, bps := buildBoost(in, store.Boost{}, true, now, f, "boost")
+		ps = append(ps, bps...)
+		if len(bps) == 0 {
+			p.Boosts = []schedule.Boost{{ID: "preview", Name: b.Name, Reason: b.Reason, Groups: []string{group},
+				Start: b.Start, End: b.End, MinCapacity: b.MinCapacity, Multiplier: b.Multiplier, Ramp: b.Ramp, Lead: b.Lead}}
+		}
+	}
+	return p, ps
+}
+
+func (s *server) preview(w http.ResponseWriter, r *http.Request) {
+	name := chi.URLParam(r, "name")
+	if _, ok := s.fleet.View(name); !ok {
+		writeProblem(w, r, notFound("group %q is not configured", name))
+		return
+	}
+	body, p := s.readBody(w, r)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	req, p := decodePreview(body)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	pv, ps := buildPreview(req, name, s.clock.Now(), newFleet(s.fleet.Views()))
+	if p := ps.problem(); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	rec, err := s.fleet.Preview(r.Context(), name, pv)
+	switch {
+	case errors.Is(err, controller.ErrUnknownGroup):
+		writeProblem(w, r, notFound("group %q is not configured", name))
+		return
+	case errors.Is(err, controller.ErrNotDescribed):
+		writeProblem(w, r, unavailable("group %q has not been read from AWS yet; retry after the first cycle", name))
+		return
+	case err != nil:
+		s.log.ErrorContext(r.Context(), "preview failed", "group", name, "request_id", requestIDFrom(r.Context()), "err", err)
+		writeProblem(w, r, unavailable("cannot preview group %q: %v", name, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"decision": controller.Doc(rec)})
+}

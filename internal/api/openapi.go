@@ -1,0 +1,298 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// obj is a JSON object of the OpenAPI document.
+type obj = map[string]any
+
+// ref points at a schema of the document's components.
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func str(desc string) obj { return obj{"type": "string", "description": desc} }
+func integer(desc string) obj {
+	return obj{"type": "integer", "description": desc}
+}
+func number(desc string) obj  { return obj{"type": "number", "description": desc} }
+func boolean(desc string) obj { return obj{"type": "boolean", "description": desc} }
+func dateTime(desc string) obj {
+	return obj{"type": "string", "format": "date-time", "description": desc}
+}
+func nullable(t string, desc string) obj {
+	return obj{"type": []string{t, "null"}, "description": desc}
+}
+func arrayOf(items obj) obj { return obj{"type": "array", "items": items} }
+
+// object is a closed object schema; required lists the keys always sent.
+func object(props obj, required ...string) obj {
+	o := obj{"type": "object", "properties": props, "additionalProperties": false}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+// allKeys lists props' keys, for response schemas where every key is sent.
+func allKeys(props obj) []string {
+	return sortedKeys(props)
+}
+
+func respObject(props obj) obj { return object(props, allKeys(props)...) }
+
+var (
+	boostInputProps = obj{
+		"name":         str("Short name of the campaign."),
+		"reason":       str("Why; shown in the audit trail and decisions."),
+		"groups":       obj{"type": "array", "minItems": 1, "items": str("A configured group name, or a key=value Auto Scaling tag selector.")},
+		"start":        str("Window start: RFC 3339 with offset, or local YYYY-MM-DDTHH:MM[:SS] with time_zone."),
+		"end":          str("Window end, after start and in the future; same forms as start."),
+		"time_zone":    str("IANA time zone of local start/end, e.g. Europe/Paris."),
+		"min_capacity": integer("Absolute floor (> 0)."),
+		"multiplier":   number("Floor as ceil(multiplier x baseline capacity), >= 1."),
+		"ramp":         str("Go duration (0 to 24h) over which the floor climbs before start-lead."),
+		"lead":         str("Go duration (0 to 24h): how long before start the floor is reached; 0s means the group's measured lead."),
+		"cap_at_max":   boolean("Accept a floor above a group's maximum and cap it there."),
+	}
+	boostProps = obj{
+		"id": str("b- followed by 16 hex characters."), "name": str(""), "reason": str(""),
+		"groups": arrayOf(str("")), "start": dateTime("UTC."), "end": dateTime("UTC."),
+		"time_zone": nullable("string", "The zone local times were given in."), "min_capacity": nullable("integer", ""),
+		"multiplier": nullable("number", ""), "ramp": str("Go duration."), "lead": str("Go duration; 0s means the group's lead."),
+		"cap_at_max": boolean(""), "created_by": str("Token name."), "created_at": dateTime(""), "updated_at": dateTime(""),
+		"version": integer("Increases with every write; send it back in PATCH for optimistic concurrency."),
+		"state":   obj{"type": "string", "enum": []string{stateScheduled, stateLeading, stateActive, stateEnded}},
+	}
+	overrideProps = obj{
+		"id": str("o- followed by 16 hex characters."), "group": str(""),
+		"kind":     obj{"type": "string", "enum": []string{kindPin, kindPause, kindBounds}},
+		"capacity": nullable("integer", "Pinned capacity (pin)."), "min": nullable("integer", "bounds"), "max": nullable("integer", "bounds"),
+		"reason": str(""), "expires_at": dateTime(""), "created_by": str(""), "created_at": dateTime(""), "version": integer(""),
+	}
+	groupSummaryProps = obj{
+		"name": str("Headroom's name."), "asg": str("Auto Scaling group name."), "min": integer("Configured minimum."),
+		"max": integer("Configured maximum."), "asg_min": integer("MinSize as last described."), "asg_max": integer("MaxSize as last described."),
+		"known": boolean("The group has been described."), "lead": str("Boost lead in force (Go duration)."),
+		"desired": integer("Desired capacity at the latest decision."), "decided": integer("Capacity decided."),
+		"serving": integer(""), "pending": integer(""), "warming": integer(""), "paused": boolean(""), "acted": boolean(""),
+		"skipped": str(""), "reason": str(""), "error": str(""), "at": nullable("string", "Time of the latest decision."),
+		"boosts": arrayOf(str("Boost id.")), "overrides": arrayOf(str("Override id.")),
+	}
+	decisionProps = obj{
+		"group": str(""), "asg": str(""), "at": dateTime(""), "current": integer(""), "desired": integer(""),
+		"min": integer("Effective minimum."), "max": integer("Effective maximum."), "serving": integer(""), "pending": integer(""),
+		"warming": integer(""), "asg_min": integer(""), "asg_max": integer(""),
+		"proposals":        arrayOf(ref("Proposal")),
+		"changes":          arrayOf(ref("Change")),
+		"inputs":           arrayOf(ref("Input")),
+		"scale_in_blocked": str(""), "paused": boolean(""), "notes": arrayOf(str("")), "reason": str(""),
+		"acted": boolean(""), "skipped": str(""), "error": str(""),
+	}
+)
+
+// schemas are the document's components.
+func schemas() obj {
+	patch := obj{}
+	for k, v := range boostInputProps {
+		patch[k] = v
+	}
+	patch["version"] = integer("The version read; a mismatch is 409.")
+	return obj{
+		"Problem": object(obj{
+			"type": str("https://headroom.dev/problems/<kind>"), "title": str(""), "status": integer(""),
+			"detail": str(""), "instance": str("The request path."), "field": str("The first invalid field (JSON path)."),
+			"errors": arrayOf(ref("FieldError")), "request_id": str(""),
+		}, "type", "title", "status"),
+		"FieldError":    object(obj{"field": str(""), "detail": str("")}, "field", "detail"),
+		"BoostInput":    object(boostInputProps, "name", "reason", "groups", "start", "end"),
+		"BoostPatch":    object(patch),
+		"Boost":         respObject(boostProps),
+		"BoostList":     respObject(obj{"boosts": arrayOf(ref("Boost"))}),
+		"OverrideInput": overrideInputSchema(),
+		"Override":      respObject(overrideProps),
+		"OverrideList":  respObject(obj{"overrides": arrayOf(ref("Override"))}),
+		"GroupSummary":  respObject(groupSummaryProps),
+		"GroupList":     respObject(obj{"groups": arrayOf(ref("GroupSummary"))}),
+		"GroupDetail": respObject(obj{
+			"group":     ref("GroupSummary"),
+			"decision":  obj{"oneOf": []obj{ref("Decision"), {"type": "null"}}},
+			"boosts":    arrayOf(ref("Boost")),
+			"overrides": arrayOf(ref("Override")),
+		}),
+		"Decision":     object(decisionProps, "group", "asg", "at", "current", "desired", "min", "max", "serving", "pending", "warming", "asg_min", "asg_max", "proposals", "changes", "inputs", "paused", "reason", "acted"),
+		"Proposal":     respObject(obj{"policy": str(""), "kind": str(""), "capacity": integer(""), "ok": boolean(""), "reason": str("")}),
+		"Change":       respObject(obj{"rule": str(""), "from": integer(""), "to": integer(""), "reason": str("")}),
+		"Input":        respObject(obj{"policy": str(""), "name": str(""), "value": number(""), "age_seconds": number(""), "stale": boolean("")}),
+		"DecisionList": respObject(obj{"decisions": arrayOf(ref("Decision"))}),
+		"PreviewInput": object(obj{
+			"current": integer("Replaces the desired capacity."), "serving": integer("Replaces the serving instances."),
+			"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number"}, "description": "Newest metric value by policy name."},
+			"queues": obj{"type": "object", "description": "Queue readings by queue name.", "additionalProperties": object(obj{
+				"visible": number(""), "in_flight": number(""), "delayed": number(""),
+			})},
+			"boost": ref("BoostInput"),
+		}),
+		"PreviewResult": respObject(obj{"decision": ref("Decision")}),
+		"AuditEntry": respObject(obj{
+			"id": str(""), "at": dateTime(""), "actor": str("Token name, or headroom."),
+			"action": obj{"type": "string", "enum": []string{"boost.create", "boost.update", "boost.cancel", "override.create", "override.cancel", "override.expire"}},
+			"object": str("Id of what changed."), "before": obj{"description": "The object before (null for a create)."},
+			"after": obj{"description": "The object after (null for a cancel)."},
+		}),
+		"AuditList": respObject(obj{"entries": arrayOf(ref("AuditEntry"))}),
+	}
+}
+
+func overrideInputSchema() obj {
+	return object(obj{
+		"kind":     obj{"type": "string", "enum": []string{kindPin, kindPause, kindBounds}},
+		"capacity": integer("pin: the capacity to hold."),
+		"min":      integer("bounds: the minimum."), "max": integer("bounds: the maximum."),
+		"reason":     str("Why; required."),
+		"expires_at": str("RFC 3339; at most 7 days away. Exactly one of expires_at and ttl."),
+		"ttl":        str("Go duration, at most 168h."),
+	}, "kind", "reason")
+}
+
+// op describes one operation.
+type op struct {
+	summary string
+	// role is the least role that may call it; "" needs no token.
+	role     Role
+	params   []obj
+	body     string // request schema name
+	ok       int
+	okSchema string
+	okType   string // media type when not JSON
+	errs     []int
+	idem     bool
+}
+
+func pathParam(name, desc string) obj {
+	return obj{"name": name, "in": "path", "required": true, "schema": obj{"type": "string"}, "description": desc}
+}
+
+func queryParam(name, desc string, schema obj) obj {
+	return obj{"name": name, "in": "query", "required": false, "schema": schema, "description": desc}
+}
+
+var (
+	groupName    = pathParam("name", "The group's Headroom name.")
+	boostID      = pathParam("id", "The boost's id.")
+	overID       = pathParam("id", "The override's id.")
+	paramSince   = queryParam("since", "RFC 3339 time; only entries at or after it.", obj{"type": "string", "format": "date-time"})
+	paramLimit   = queryParam("limit", "At most this many (default 100).", obj{"type": "integer", "minimum": 1, "maximum": maxLimit})
+	paramVersion = queryParam("version", "The version read; a mismatch is 409.", obj{"type": "integer", "minimum": 1})
+	idemKeyP     = obj{"name": "Idempotency-Key", "in": "header", "required": false,
+		"schema":      obj{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKeyLen},
+		"description": "Retries with the same key, token and body return the first response with Idempotent-Replayed: true; kept 24 h."}
+)
+
+// paths maps every route to its operations, by lower-case method.
+func paths() map[string]map[string]op {
+	read := []int{401, 403, 503}
+	write := []int{400, 401, 403, 409, 413, 415, 422, 503}
+	return map[string]map[string]op{
+		"/healthz":      {"get": {summary: "The process is alive.", ok: 200, okType: "text/plain"}},
+		"/readyz":       {"get": {summary: "The control loop is working (503 with the reason when not).", ok: 200, okType: "text/plain", errs: []int{}}},
+		"/metrics":      {"get": {summary: "Prometheus metrics.", ok: 200, okType: "text/plain"}},
+		"/openapi.json": {"get": {summary: "This document.", ok: 200, okType: "application/json"}},
+		"/v1/groups":    {"get": {summary: "List groups in config order.", role: RoleViewer, ok: 200, okSchema: "GroupList", errs: read}},
+		"/v1/groups/{name}": {"get": {summary: "One group, its latest decision, boosts and overrides.", role: RoleViewer,
+			params: []obj{groupName}, ok: 200, okSchema: "GroupDetail", errs: append([]int{404}, read...)}},
+		"/v1/groups/{name}/decisions": {"get": {summary: "Recent decisions, newest first.", role: RoleViewer,
+			params: []obj{groupName, paramSince, paramLimit}, ok: 200, okSchema: "DecisionList", errs: append([]int{404, 422}, read...)}},
+		"/v1/groups/{name}/preview": {"post": {summary: "Decide the group hypothetically; writes nothing.", role: RoleViewer,
+			params: []obj{groupName}, body: "PreviewInput", ok: 200, okSchema: "PreviewResult", errs: []int{400, 401, 403, 404, 413, 415, 422, 503}}},
+		"/v1/groups/{name}/overrides": {
+			"get": {summary: "Unexpired overrides of the group.", role: RoleViewer, params: []obj{groupName}, ok: 200, okSchema: "OverrideList", errs: append([]int{404}, read...)},
+			"post": {summary: "Create an override (pin, pause or bounds).", role: RoleOperator, params: []obj{groupName},
+				body: "OverrideInput", ok: 201, okSchema: "Override", errs: append([]int{404}, write...), idem: true},
+		},
+		"/v1/boosts": {
+			"get": {summary: "Boosts not ended (all=true: every boost).", role: RoleViewer,
+				params: []obj{queryParam("all", "Include ended boosts.", obj{"type": "boolean"})}, ok: 200, okSchema: "BoostList", errs: append([]int{422}, read...)},
+			"post": {summary: "Create a boost.", role: RoleOperator, body: "BoostInput", ok: 201, okSchema: "Boost", errs: write, idem: true},
+		},
+		"/v1/boosts/{id}": {
+			"get":    {summary: "One boost.", role: RoleViewer, params: []obj{boostID}, ok: 200, okSchema: "Boost", errs: append([]int{404}, read...)},
+			"patch":  {summary: "Change a boost.", role: RoleOperator, params: []obj{boostID}, body: "BoostPatch", ok: 200, okSchema: "Boost", errs: append([]int{404}, write...), idem: true},
+			"delete": {summary: "Cancel a boost.", role: RoleOperator, params: []obj{boostID, paramVersion}, ok: 200, okSchema: "Boost", errs: []int{401, 403, 404, 409, 422, 503}, idem: true},
+		},
+		"/v1/overrides": {"get": {summary: "Every unexpired override.", role: RoleViewer, ok: 200, okSchema: "OverrideList", errs: read}},
+		"/v1/overrides/{id}": {
+			"get":    {summary: "One override.", role: RoleViewer, params: []obj{overID}, ok: 200, okSchema: "Override", errs: append([]int{404}, read...)},
+			"delete": {summary: "Cancel an override.", role: RoleOperator, params: []obj{overID, paramVersion}, ok: 200, okSchema: "Override", errs: []int{401, 403, 404, 409, 422, 503}, idem: true},
+		},
+		"/v1/audit": {"get": {summary: "The audit trail, oldest first.", role: RoleViewer, params: []obj{paramSince, paramLimit}, ok: 200, okSchema: "AuditList", errs: append([]int{422}, read...)}},
+	}
+}
+
+var statusText = map[int]string{
+	400: "malformed-json or unknown-field", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field", 503: "unavailable",
+}
+
+// openAPIDocument renders the OpenAPI 3.1 document.
+func openAPIDocument() ([]byte, error) {
+	ps := obj{}
+	for path, ops := range paths() {
+		item := obj{}
+		for method, o := range ops {
+			operation := obj{"summary": o.summary, "operationId": method + " " + path}
+			if o.role == "" {
+				operation["security"] = []obj{}
+			} else {
+				operation["description"] = fmt.Sprintf("Needs a %s token.", o.role)
+			}
+			params := append([]obj(nil), o.params...)
+			if o.idem {
+				params = append(params, idemKeyP)
+			}
+			if len(params) > 0 {
+				operation["parameters"] = params
+			}
+			if o.body != "" {
+				operation["requestBody"] = obj{"required": o.body != "PreviewInput",
+					"content": obj{"application/json": obj{"schema": ref(o.body)}}}
+			}
+			responses := obj{}
+			okContent := obj{"application/json": obj{"schema": ref(o.okSchema)}}
+			if o.okType != "" {
+				okContent = obj{o.okType: obj{"schema": obj{"type": "string"}}}
+			}
+			responses[fmt.Sprint(o.ok)] = obj{"description": "Success.", "content": okContent}
+			for _, code := range o.errs {
+				responses[fmt.Sprint(code)] = obj{"description": statusText[code],
+					"content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
+			}
+			if path == "/readyz" {
+				responses["503"] = obj{"description": "Not ready, with the reason.", "content": okContent}
+			}
+			if o.role != "" {
+				responses["500"] = obj{"description": "internal", "content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
+			}
+			item[method] = operation
+			operation["responses"] = responses
+		}
+		ps[path] = item
+	}
+	doc := obj{
+		"openapi": "3.1.0",
+		"info": obj{"title": "Headroom admin API", "version": "1",
+			"description": "Groups, decisions, previews, boosts, overrides and the audit trail of a Headroom daemon. Errors are RFC 9457 problem details."},
+		"security": []obj{{"bearer": []string{}}},
+		"paths":    ps,
+		"components": obj{
+			"schemas": schemas(),
+			"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer",
+				"description": "A token whose SHA-256 (headroom token hash) is configured with role viewer or operator."}},
+		},
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("render OpenAPI document: %w", err)
+	}
+	return b, nil
+}

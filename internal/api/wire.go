@@ -1,0 +1,71 @@
+package api
+
+import (
+	"strings"
+	"time"
+)
+
+// localLayouts are the local-time forms a boost's start and end may take
+// when a time_zone says where they are.
+var localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04"}
+
+// parseWhen parses an RFC 3339 time (offset given) or, when loc is not
+// nil, a local YYYY-MM-DDTHH:MM[:SS] in loc. It returns the time in UTC;
+// local reports a local form, which is an error when loc is nil.
+func parseWhen(s string, loc *time.Location) (t time.Time, local bool, ok bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), false, true
+	}
+	for _, layout := range localLayouts {
+		if _, err := time.Parse(layout, s); err == nil {
+			if loc == nil {
+				return time.Time{}, true, false
+			}
+			// A local time in a daylight-saving gap or overlap resolves
+			// as time.Date documents: one of the two readings, never an
+			// error.
+			t, err := time.ParseInLocation(layout, s, loc)
+			if err != nil {
+				return time.Time{}, true, false
+			}
+			return t.UTC(), true, true
+		}
+	}
+	return time.Time{}, false, false
+}
+
+// loadZone loads an IANA time zone. "Local" and "" are refused: they mean
+// whatever zone the server runs in, which an operator cannot see.
+func loadZone(name string) (*time.Location, bool) {
+	if name == "" || name == "Local" || strings.HasPrefix(name, "/") {
+		return nil, false
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, false
+	}
+	return loc, true
+}
+
+// formatDuration renders d as a Go duration string without trailing zero
+// units ("15m", "1h30m", "12m30s", "0s"), which time.ParseDuration reads
+// back.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// utc returns t in UTC, or nil for the zero time.
+func utc(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
