@@ -2,18 +2,26 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	_ "embed"
 	"log/slog"
 
+	"github.com/headroom-dev/headroom/internal/api"
 	"github.com/headroom-dev/headroom/internal/awsapi"
 	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/emulator"
 	"github.com/headroom-dev/headroom/internal/sim"
 	"github.com/headroom-dev/headroom/internal/sim/scenario"
+	"github.com/headroom-dev/headroom/internal/store"
+	"github.com/headroom-dev/headroom/internal/store/bolt"
 	"github.com/headroom-dev/headroom/internal/telemetry"
 )
 
@@ -92,9 +100,21 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "Time runs %gx: one simulated minute every %s. One log line per decision; Ctrl-C stops.\n",
 		*speed, (time.Duration(float64(time.Minute) / *speed)).Round(time.Millisecond))
 
+	// The demo keeps its state in a throwaway bolt file, seeded with the
+	// scenario's announced campaigns as boosts, and prints an operator
+	// token so that `headroom ctl` can be tried against it.
+	st, token, err := demoStore(ctx, sc)
+	if err != nil {
+		fmt.Fprintln(stderr, "headroom demo:", err)
+		return 1
+	}
+	defer st.Close()
+	cfg.API.Tokens = []config.Token{{Name: "demo-operator", Role: config.RoleOperator, SHA256: api.HashToken(token)}}
+	fmt.Fprintf(stdout, "Admin API: export HEADROOM_URL=http://%s HEADROOM_TOKEN=%s; then try `headroom ctl groups`.\n", *listen, token)
+
 	worldErr := make(chan error, 1)
 	go func() { worldErr <- driveWorld(ctx, world, clk, sc, *speed, log) }()
-	if err := serveWith(ctx, cfg, awsCfg, clk, log, m, sim.CampaignPlan(sc)); err != nil {
+	if err := serveWith(ctx, daemon{cfg: cfg, awsCfg: awsCfg, clk: clk, log: log, m: m, store: st}); err != nil {
 		fmt.Fprintln(stderr, "headroom demo:", err)
 		return 1
 	}
@@ -134,4 +154,52 @@ func driveWorld(ctx context.Context, w *sim.World, clk *clock.Fake, sc *scenario
 		}
 	}
 	return nil
+}
+
+// demoStore opens a bolt store in a temporary directory that is removed
+// when the store is closed, seeds it with the scenario's announced
+// campaigns and returns it with a fresh operator token.
+func demoStore(ctx context.Context, sc *scenario.Scenario) (store.Store, string, error) {
+	dir, err := os.MkdirTemp("", "headroom-demo-")
+	if err != nil {
+		return nil, "", err
+	}
+	st, err := bolt.Open(filepath.Join(dir, "headroom.db"))
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, "", err
+	}
+	plan, err := sim.CampaignPlan(sc).Plan(ctx, sc.Start)
+	if err == nil {
+		for _, b := range plan.Boosts {
+			_, err = st.PutBoost(ctx, store.Boost{ID: b.ID, Name: b.Name, Reason: "announced campaign of the demo scenario",
+				Groups: b.Groups, Start: b.Start, End: b.End, MinCapacity: b.MinCapacity, Multiplier: b.Multiplier,
+				Ramp: b.Ramp, Lead: b.Lead, CreatedBy: "demo", CreatedAt: sc.Start, UpdatedAt: sc.Start})
+			if err != nil {
+				break
+			}
+		}
+	}
+	var raw [32]byte
+	if _, rerr := rand.Read(raw[:]); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		_ = st.Close()
+		_ = os.RemoveAll(dir)
+		return nil, "", err
+	}
+	return removeOnClose{Store: st, dir: dir}, base64.RawURLEncoding.EncodeToString(raw[:]), nil
+}
+
+// removeOnClose removes the demo's state directory with the store.
+type removeOnClose struct {
+	store.Store
+	dir string
+}
+
+func (r removeOnClose) Close() error {
+	err := r.Store.Close()
+	_ = os.RemoveAll(r.dir)
+	return err
 }

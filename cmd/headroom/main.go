@@ -44,6 +44,8 @@ func commands() []command {
 		{"explain", "read the live sources once and print a group's decision; writes nothing (--config FILE --group NAME)", runExplain},
 		{"demo", "a live demo: the control loop in a simulated world on the built-in AWS emulator, time sped up", runDemo},
 		{"simulate", "score Headroom and baselines on a scenario (--scenario NAME|FILE --policy all)", runSimulate},
+		{"ctl", "call the admin API: groups, decisions, preview, boosts, overrides, audit (ctl --help)", runCtl},
+		{"token", "hash an admin API token for the config (token hash [TOKEN]), or make a new one (token new)", runToken},
 		{"emulator", "run the AWS emulator (Auto Scaling, CloudWatch, SQS) for manual runs (--listen ADDR)", runEmulator},
 		{"version", "print the version", runVersion},
 	}

@@ -148,6 +148,7 @@ interval: 1s
 jitter: 100ms
 call_timeout: 900ms
 listen: %q
+store: {path: %q}
 groups:
   - name: workers
     asg: workers
@@ -162,7 +163,7 @@ groups:
           queues:
             - queue: jobs
               seconds_per_message: 1
-`, listen))
+`, listen, filepath.Join(t.TempDir(), "headroom.db")))
 
 	// explain reads once and writes nothing.
 	code, stdout, stderr := runCLI(t, ctx, "explain", "--config", cfgPath, "--group", "workers")
