@@ -83,22 +83,32 @@ func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRu
 	if err != nil {
 		return true, err
 	}
-	plan := schedule.Mirror(schedule.MirrorInput{Now: now, MinSize: g.Min, MaxSize: g.Max, Existing: existing, Boosts: boosts})
-	// Actions first: when a boost is created after its lead has begun,
-	// its end action is the only record of the MinSize to return to, so it
-	// must exist before MinSize is raised.
-	put, deleted, err := c.deps.Mirror.Reconcile(ctx, gr.cfg.ASG, existing, plan.Want)
-	if put+deleted > 0 {
-		c.deps.Log.Info("scheduled actions", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "put", put, "deleted", deleted, "carried", len(plan.Want))
-	}
-	if err != nil {
-		return true, err
-	}
-	if plan.SetMin != nil && *plan.SetMin != g.Min {
+	minSize := g.Min
+	var plan schedule.MirrorPlan
+	// A second pass settles what the first one's MinSize change allows at
+	// once: after a cancelled boost's MinSize is restored, its end action
+	// (kept until then as the record of the base) can go.
+	for pass := 0; pass < 2; pass++ {
+		plan = schedule.Mirror(schedule.MirrorInput{Now: now, MinSize: minSize, MaxSize: g.Max, Existing: existing, Boosts: boosts})
+		// Actions first: when a boost is created after its lead has begun,
+		// its end action is the only record of the MinSize to return to, so
+		// it must exist before MinSize is raised.
+		put, deleted, err := c.deps.Mirror.Reconcile(ctx, gr.cfg.ASG, existing, plan.Want)
+		if put+deleted > 0 {
+			c.deps.Log.Info("scheduled actions", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "put", put, "deleted", deleted, "carried", len(plan.Want))
+		}
+		if err != nil {
+			return true, err
+		}
+		existing = plan.Want
+		if plan.SetMin == nil || *plan.SetMin == minSize {
+			break
+		}
 		if err := c.deps.Mirror.SetMinSize(ctx, gr.cfg.ASG, *plan.SetMin); err != nil {
 			return true, err
 		}
-		c.deps.Log.Info("min size", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "from", g.Min, "to", *plan.SetMin)
+		c.deps.Log.Info("min size", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "from", minSize, "to", *plan.SetMin)
+		minSize = *plan.SetMin
 	}
 	return len(plan.Want) > 0, nil
 }
