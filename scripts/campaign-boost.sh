@@ -75,7 +75,7 @@ done
 [[ -n $zone ]] || die "--zone is required"
 [[ ${#groups[@]} -gt 0 ]] || die "--group is required"
 [[ $min =~ ^[1-9][0-9]*$ ]] || die "--min must be a positive whole number, got '$min'"
-[[ -n ${HEADROOM_URL:-} ]] || die "HEADROOM_URL is not set (the admin API, e.g. https://headroom.internal:8080)"
+[[ -n ${HEADROOM_URL:-} ]] || die "HEADROOM_URL is not set (the admin API, e.g. https://headroom.internal:9464)"
 [[ -n ${HEADROOM_TOKEN:-} ]] || die "HEADROOM_TOKEN is not set (an operator token)"
 reason=${reason:-"campaign $name"}
 headroom=${HEADROOM_BIN:-headroom}

@@ -373,3 +373,93 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// TestCtlAgainstServe runs every ctl command, in both output formats,
+// against a real serve, so that the client and the server keep to one
+// contract.
+func TestCtlAgainstServe(t *testing.T) {
+	d := newCampaignDay(t)
+	ctx := context.Background()
+	server := []string{"--server", "http://" + d.addr, "--token", operatorToken}
+	run := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, ctx, append(append([]string{"ctl"}, args...), server...)...)
+	}
+	var boostID, overrideID string
+	steps := []struct {
+		name string
+		args func() []string
+		want []string // in table output
+		save *string  // the "id" of the JSON output
+	}{
+		{name: "groups", args: func() []string { return []string{"groups"} }, want: []string{"workers"}},
+		{name: "group", args: func() []string { return []string{"group", "workers"} }, want: []string{"workers", "queue"}},
+		{name: "decisions", args: func() []string { return []string{"decisions", "workers", "--limit", "5"} }, want: []string{"hold at 1"}},
+		{name: "preview", args: func() []string {
+			return []string{"preview", "workers", "--queue", "jobs=900", "--boost-min", "5",
+				"--boost-start", "2026-12-15T08:00:00Z", "--boost-end", "2026-12-15T09:00:00Z"}
+		}, want: []string{"9"}},
+		{name: "boost create", args: func() []string {
+			return []string{"boost", "create", "--name", "payouts", "--reason", "sales incentive payouts", "--group", "workers",
+				"--start", "2026-12-15T12:00:00Z", "--end", "2026-12-15T13:00:00Z", "--multiplier", "2", "--ramp", "10m"}
+		}, want: []string{"payouts"}, save: &boostID},
+		{name: "boost list", args: func() []string { return []string{"boost", "list"} }, want: []string{"payouts"}},
+		{name: "boost get", args: func() []string { return []string{"boost", "get", boostID} }, want: []string{"payouts", "sales incentive payouts"}},
+		{name: "boost update", args: func() []string { return []string{"boost", "update", boostID, "--min-capacity", "4"} }, want: []string{"payouts"}},
+		{name: "override pin", args: func() []string {
+			return []string{"override", "pin", "workers", "--capacity", "3", "--reason", "incident 4411", "--ttl", "30m"}
+		}, want: []string{"pin"}, save: &overrideID},
+		{name: "override pause", args: func() []string {
+			return []string{"override", "pause", "workers", "--reason", "deploy", "--expires-at", "2026-12-15T09:00:00Z"}
+		}, want: []string{"pause"}},
+		{name: "override bounds", args: func() []string {
+			return []string{"override", "bounds", "workers", "--min", "2", "--max", "10", "--reason", "load test", "--ttl", "1h"}
+		}, want: []string{"bounds"}},
+		{name: "override list", args: func() []string { return []string{"override", "list", "workers"} }, want: []string{"pin", "pause", "bounds"}},
+		{name: "override cancel", args: func() []string { return []string{"override", "cancel", overrideID} }, want: []string{"pin"}},
+		{name: "boost cancel", args: func() []string { return []string{"boost", "cancel", boostID} }, want: []string{"payouts"}},
+		{name: "audit", args: func() []string { return []string{"audit"} }, want: []string{"boost.create", "boost.update", "override.create", "override.cancel", "boost.cancel", "alice"}},
+	}
+	for _, s := range steps {
+		args := s.args()
+		code, stdout, stderr := run(append(args, "--output", "json")...)
+		if code != 0 || !json.Valid([]byte(stdout)) {
+			t.Fatalf("%s (json): exit %d, stdout %q, stderr %q", s.name, code, stdout, stderr)
+		}
+		if s.save != nil {
+			var obj struct {
+				ID string `json:"id"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &obj); err != nil || obj.ID == "" {
+				t.Fatalf("%s: no id in %s", s.name, stdout)
+			}
+			*s.save = obj.ID
+			continue // a second create would be a second object
+		}
+		if strings.HasPrefix(s.name, "boost cancel") || strings.HasPrefix(s.name, "override cancel") || s.name == "boost update" ||
+			strings.HasPrefix(s.name, "override p") || s.name == "override bounds" {
+			continue // writes run once
+		}
+		code, stdout, stderr = run(args...)
+		if code != 0 {
+			t.Fatalf("%s (table): exit %d, stderr %q", s.name, code, stderr)
+		}
+		for _, w := range s.want {
+			if !strings.Contains(stdout, w) {
+				t.Errorf("%s (table): output lacks %q:\n%s", s.name, w, stdout)
+			}
+		}
+	}
+	// Refusals come back as the documented exit codes.
+	if code, _, stderr := run("boost", "get", "b-0000000000000000"); code != 3 {
+		t.Errorf("unknown boost: exit %d (%s), want 3", code, stderr)
+	}
+	if code, _, stderr := run("boost", "create", "--name", "x", "--reason", "y", "--group", "workers",
+		"--start", "2026-12-15T12:00:00Z", "--end", "2026-12-15T11:00:00Z", "--min-capacity", "2"); code != 1 || !strings.Contains(stderr, "end") {
+		t.Errorf("end before start: exit %d, stderr %q; want 1 naming end", code, stderr)
+	}
+	viewer := []string{"ctl", "override", "pause", "workers", "--reason", "r", "--ttl", "1h", "--server", "http://" + d.addr, "--token", viewerToken}
+	if code, _, _ := runCLI(t, ctx, viewer...); code != 4 {
+		t.Errorf("viewer writing: exit %d, want 4", code)
+	}
+}

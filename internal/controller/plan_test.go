@@ -141,3 +141,20 @@ func TestBoostStaysBegun(t *testing.T) {
 		}
 	}
 }
+
+func TestBoostByTag(t *testing.T) {
+	h := newHarness(t, Options{})
+	g := h.groups.groups["workers-asg"]
+	g.Tags = map[string]string{"team": "rewards"}
+	h.groups.groups["workers-asg"] = g
+	h.ctrl.deps.Planner = &fakePlanner{plan: Plan{Boosts: []schedule.Boost{{
+		ID: "b1", Name: "payouts", Groups: []string{"team=rewards"}, Start: t0.Add(-time.Minute), End: t0.Add(time.Hour), MinCapacity: 30,
+	}}}}
+	got := h.run(t)
+	if got["workers"].Desired != 30 {
+		t.Errorf("workers (tagged team=rewards) decided %d, want the floor 30", got["workers"].Desired)
+	}
+	if got["api"].Desired != 4 {
+		t.Errorf("api (untagged) decided %d, want 4", got["api"].Desired)
+	}
+}

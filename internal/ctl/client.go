@@ -28,7 +28,7 @@ const maxResponseBytes = 64 << 20
 // Client calls the Headroom admin API. The zero value is not usable; set at
 // least BaseURL.
 type Client struct {
-	// BaseURL is the server's root, e.g. http://127.0.0.1:8080; paths
+	// BaseURL is the server's root, e.g. http://127.0.0.1:9464; paths
 	// under /v1 are appended to it.
 	BaseURL string
 	// Token is sent as "Authorization: Bearer <Token>" when not empty.

@@ -26,7 +26,7 @@ const (
 
 // DefaultURL is the server when neither --server nor HEADROOM_URL says
 // otherwise: `headroom serve`'s default listen address.
-const DefaultURL = "http://127.0.0.1:8080"
+const DefaultURL = "http://127.0.0.1:9464"
 
 // DefaultTimeout bounds one command, retries included.
 const DefaultTimeout = 10 * time.Second
