@@ -327,7 +327,7 @@ func TestBoostEndToEnd(t *testing.T) {
 
 	// A second campaign at 10:00; serve stops before its lead: AWS itself
 	// raises the floor at 09:55 from the mirrored action.
-	code, out = d.ctl("boost", "create", "--name", "payouts", "--reason", "sales incentive payouts",
+	code, _ = d.ctl("boost", "create", "--name", "payouts", "--reason", "sales incentive payouts",
 		"--group", "workers", "--start", "2026-12-15T10:00:00Z", "--end", "2026-12-15T10:30:00Z", "--min-capacity", "6", "--lead", "5m")
 	if code != 0 {
 		t.Fatalf("ctl boost create: exit %d", code)
