@@ -363,7 +363,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 		switch {
 		case c.opts.DryRun:
 			records[i].Skipped = SkipDryRun
-		case c.deps.Leader != nil && !c.deps.Leader():
+		case !c.leading():
 			records[i].Skipped = SkipNotLeader
 		case planErr != nil:
 			records[i].Skipped = SkipPlanUnknown
@@ -379,7 +379,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 	c.mu.Unlock()
 
 	c.act(ctx, records, writes)
-	if !c.opts.DryRun && planErr == nil && (c.deps.Leader == nil || c.deps.Leader()) {
+	if !c.opts.DryRun && planErr == nil && c.leading() {
 		c.mirror(ctx, now, groups, plan.Boosts)
 	}
 	c.record(records, true)
@@ -535,6 +535,9 @@ func (c *Controller) floors(gr *groupRun, g asg.Group, now time.Time, boosts []s
 	return out
 }
 
+// leading reports whether this replica may write now.
+func (c *Controller) leading() bool { return c.deps.Leader == nil || c.deps.Leader() }
+
 // act sends the writes of this cycle with bounded concurrency.
 func (c *Controller) act(ctx context.Context, records []Record, writes []int) {
 	sem := make(chan struct{}, writeConcurrency)
@@ -544,6 +547,12 @@ func (c *Controller) act(ctx context.Context, records []Record, writes []int) {
 		sem <- struct{}{}
 		go func(r *Record) {
 			defer func() { <-sem; wg.Done() }()
+			// Leadership is checked before every write, not once a cycle:
+			// a lease lost mid-cycle stops the writes not yet sent.
+			if !c.leading() {
+				r.Skipped = SkipNotLeader
+				return
+			}
 			refreshing, err := c.deps.Scaler.RefreshInProgress(ctx, r.ASG)
 			switch {
 			case err != nil:
@@ -554,6 +563,10 @@ func (c *Controller) act(ctx context.Context, records []Record, writes []int) {
 				return
 			case refreshing:
 				r.Skipped = SkipInstanceRefresh
+				return
+			}
+			if !c.leading() {
+				r.Skipped = SkipNotLeader
 				return
 			}
 			if err := c.deps.Scaler.SetDesired(ctx, r.ASG, r.Desired); err != nil {

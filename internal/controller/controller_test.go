@@ -380,3 +380,31 @@ func waitFor(t *testing.T, cond func() bool, what string) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// leaseLosingScaler loses the lease while the controller checks for an
+// instance refresh, between its decision and its write.
+type leaseLosingScaler struct {
+	fakeScaler
+	lose func()
+}
+
+func (s *leaseLosingScaler) RefreshInProgress(ctx context.Context, name string) (bool, error) {
+	s.lose()
+	return s.fakeScaler.RefreshInProgress(ctx, name)
+}
+
+func TestLeaseLostMidCycleStopsWrites(t *testing.T) {
+	h := newHarness(t, Options{})
+	var leading atomic.Bool
+	leading.Store(true)
+	sc := &leaseLosingScaler{fakeScaler: fakeScaler{refreshing: map[string]bool{}}, lose: func() { leading.Store(false) }}
+	h.ctrl.deps.Scaler = sc
+	h.ctrl.deps.Leader = leading.Load
+	got := h.run(t)["workers"]
+	if got.Desired != 15 || got.Acted || got.Skipped != SkipNotLeader {
+		t.Errorf("record = desired %d acted %v skipped %q; want 15, not acted, %q", got.Desired, got.Acted, got.Skipped, SkipNotLeader)
+	}
+	if len(sc.set) != 0 {
+		t.Errorf("writes after the lease was lost: %v", sc.set)
+	}
+}

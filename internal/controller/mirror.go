@@ -2,12 +2,16 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/headroom-dev/headroom/internal/asg"
 	"github.com/headroom-dev/headroom/internal/schedule"
 )
+
+// errNotLeader stops a group's mirroring when the lease is lost mid-cycle.
+var errNotLeader = errors.New("no longer the leader")
 
 // mirror keeps every group's boosts mirrored as scheduled actions
 // (DESIGN.md section 5): at start-lead MinSize becomes the floor, at end
@@ -79,6 +83,9 @@ func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[strin
 // mirrorGroup reconciles one group and reports whether it still carries
 // Headroom's actions afterwards.
 func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRun, g asg.Group, boosts []schedule.MirrorBoost) (bool, error) {
+	if !c.leading() {
+		return true, errNotLeader
+	}
 	existing, err := c.deps.Mirror.ScheduledActions(ctx, gr.cfg.ASG)
 	if err != nil {
 		return true, err
@@ -93,6 +100,9 @@ func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRu
 		// Actions first: when a boost is created after its lead has begun,
 		// its end action is the only record of the MinSize to return to, so
 		// it must exist before MinSize is raised.
+		if !c.leading() {
+			return true, errNotLeader
+		}
 		put, deleted, err := c.deps.Mirror.Reconcile(ctx, gr.cfg.ASG, existing, plan.Want)
 		if put+deleted > 0 {
 			c.deps.Log.Info("scheduled actions", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "put", put, "deleted", deleted, "carried", len(plan.Want))
@@ -103,6 +113,9 @@ func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRu
 		existing = plan.Want
 		if plan.SetMin == nil || *plan.SetMin == minSize {
 			break
+		}
+		if !c.leading() {
+			return true, errNotLeader
 		}
 		if err := c.deps.Mirror.SetMinSize(ctx, gr.cfg.ASG, *plan.SetMin); err != nil {
 			return true, err

@@ -19,7 +19,7 @@ const recordEvery = time.Minute
 // recordEvery. Only the replica that acts records: followers' decisions
 // are shadows.
 func (c *Controller) persist(ctx context.Context, records []Record, now time.Time) {
-	if c.deps.Decisions == nil || c.opts.DryRun || (c.deps.Leader != nil && !c.deps.Leader()) {
+	if c.deps.Decisions == nil || c.opts.DryRun || !c.leading() {
 		return
 	}
 	var ds []store.Decision
