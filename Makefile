@@ -9,7 +9,7 @@ TESTENV := scripts/testenv
 # Packages that must import only the standard library.
 PURE_PKGS := ./internal/policy ./internal/schedule
 
-.PHONY: help build run test testenv bench sim footprint lint check clean
+.PHONY: help build run test testenv bench sim footprint fuzz lint check clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ bench: ## Run the benchmarks (engine and cycle)
 SIM_OUT ?= sim-out
 sim: ## Score Headroom and every baseline on every built-in scenario; charts into $(SIM_OUT)/
 	$(GO) run ./cmd/headroom simulate --scenario all --policy all --seed 1 --chart-dir $(SIM_OUT)
+
+fuzz: ## Run every fuzz target for FUZZTIME each (default 30s) from its committed corpus
+	FUZZTIME=$(or $(FUZZTIME),30s) scripts/fuzz.sh
 
 footprint: ## Measure serve's peak memory and cycle time managing 2,000 groups (scripts/footprint.sh)
 	scripts/footprint.sh 2000 60

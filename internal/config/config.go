@@ -35,7 +35,9 @@ type Config struct {
 	// history live.
 	Store Store `yaml:"store"`
 	// API configures the admin API's tokens.
-	API    API     `yaml:"api"`
+	API API `yaml:"api"`
+	// Lease configures the leader lease between replicas.
+	Lease  Lease   `yaml:"lease"`
 	Groups []Group `yaml:"groups"`
 }
 

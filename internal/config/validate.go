@@ -144,6 +144,7 @@ func (c *Config) problems() Problems {
 		ps.add("history", fmt.Sprintf("must be between 1 and %d", maxHistory))
 	}
 	c.checkState(&ps)
+	c.checkLease(&ps)
 	if len(c.Groups) == 0 {
 		ps.add("groups", "at least one group is required")
 	}
