@@ -23,6 +23,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/controller"
@@ -84,6 +85,13 @@ type Options struct {
 	// IdempotencyTTL is how long an Idempotency-Key is remembered; 0
 	// means DefaultIdempotencyTTL.
 	IdempotencyTTL time.Duration
+	// WriteRate limits each token's writes (POST, PATCH and DELETE under
+	// /v1; previews are reads) to this many a second, refilled
+	// continuously; over it a write is 429. 0 or rate.Inf means no limit.
+	WriteRate rate.Limit
+	// WriteBurst is how many writes a token may make at once before
+	// WriteRate paces it; 0 means DefaultWriteBurst.
+	WriteBurst int
 }
 
 // DefaultMaxBody is the request body limit: far above any real boost or
@@ -111,6 +119,8 @@ type server struct {
 	log     *slog.Logger
 	maxBody int64
 	idemTTL time.Duration
+	// writes is nil when writes are not limited.
+	writes *writeLimiter
 }
 
 // New returns the whole router: /v1/..., /healthz, /readyz, /metrics and
@@ -159,7 +169,7 @@ func New(o Options) (http.Handler, error) {
 		r.Get("/audit", s.listAudit)
 		// Writes: operators only.
 		r.Group(func(r chi.Router) {
-			r.Use(requireRole(RoleOperator))
+			r.Use(requireRole(RoleOperator), s.limitWrites)
 			r.Post("/boosts", s.createBoost)
 			r.Patch("/boosts/{id}", s.updateBoost)
 			r.Delete("/boosts/{id}", s.cancelBoost)
@@ -207,6 +217,11 @@ func newServer(o Options) (*server, error) {
 	if s.idemTTL <= 0 {
 		s.idemTTL = DefaultIdempotencyTTL
 	}
+	w, err := newWriteLimiter(s.clock, o.WriteRate, o.WriteBurst, o.Tokens)
+	if err != nil {
+		return nil, err
+	}
+	s.writes = w
 	return s, nil
 }
 

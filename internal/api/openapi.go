@@ -192,7 +192,7 @@ var (
 // paths maps every route to its operations, by lower-case method.
 func paths() map[string]map[string]op {
 	read := []int{401, 403, 503}
-	write := []int{400, 401, 403, 409, 413, 415, 422, 503}
+	write := []int{400, 401, 403, 409, 413, 415, 422, 429, 503}
 	return map[string]map[string]op{
 		"/healthz":      {"get": {summary: "The process is alive.", ok: 200, okType: "text/plain"}},
 		"/readyz":       {"get": {summary: "The control loop is working (503 with the reason when not).", ok: 200, okType: "text/plain", errs: []int{}}},
@@ -218,12 +218,12 @@ func paths() map[string]map[string]op {
 		"/v1/boosts/{id}": {
 			"get":    {summary: "One boost.", role: RoleViewer, params: []obj{boostID}, ok: 200, okSchema: "Boost", errs: append([]int{404}, read...)},
 			"patch":  {summary: "Change a boost.", role: RoleOperator, params: []obj{boostID}, body: "BoostPatch", ok: 200, okSchema: "Boost", errs: append([]int{404}, write...), idem: true},
-			"delete": {summary: "Cancel a boost.", role: RoleOperator, params: []obj{boostID, paramVersion}, ok: 200, okSchema: "Boost", errs: []int{401, 403, 404, 409, 422, 503}, idem: true},
+			"delete": {summary: "Cancel a boost.", role: RoleOperator, params: []obj{boostID, paramVersion}, ok: 200, okSchema: "Boost", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
 		},
 		"/v1/overrides": {"get": {summary: "Every unexpired override.", role: RoleViewer, ok: 200, okSchema: "OverrideList", errs: read}},
 		"/v1/overrides/{id}": {
 			"get":    {summary: "One override.", role: RoleViewer, params: []obj{overID}, ok: 200, okSchema: "Override", errs: append([]int{404}, read...)},
-			"delete": {summary: "Cancel an override.", role: RoleOperator, params: []obj{overID, paramVersion}, ok: 200, okSchema: "Override", errs: []int{401, 403, 404, 409, 422, 503}, idem: true},
+			"delete": {summary: "Cancel an override.", role: RoleOperator, params: []obj{overID, paramVersion}, ok: 200, okSchema: "Override", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
 		},
 		"/v1/audit": {"get": {summary: "The audit trail, oldest first.", role: RoleViewer, params: []obj{paramSince, paramLimit}, ok: 200, okSchema: "AuditList", errs: append([]int{422}, read...)}},
 	}
@@ -231,7 +231,7 @@ func paths() map[string]map[string]op {
 
 var statusText = map[int]string{
 	400: "malformed-json or unknown-field", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field", 503: "unavailable",
+	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field", 429: "rate-limited", 503: "unavailable",
 }
 
 // openAPIDocument renders the OpenAPI 3.1 document.

@@ -23,6 +23,7 @@ const (
 	kindBodyTooLarge     = "body-too-large"
 	kindUnsupportedMedia = "unsupported-media-type"
 	kindUnavailable      = "unavailable"
+	kindRateLimited      = "rate-limited"
 	kindInternal         = "internal"
 )
 
@@ -39,6 +40,7 @@ var problemTitles = map[string]string{
 	kindBodyTooLarge:     "Request body too large",
 	kindUnsupportedMedia: "Unsupported media type",
 	kindUnavailable:      "Service unavailable",
+	kindRateLimited:      "Too many requests",
 	kindInternal:         "Internal error",
 }
 

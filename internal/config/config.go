@@ -34,7 +34,7 @@ type Config struct {
 	// Store is where boosts, overrides, the audit trail and decision
 	// history live.
 	Store Store `yaml:"store"`
-	// API configures the admin API's tokens.
+	// API configures the admin API: tokens, TLS and the write rate limit.
 	API API `yaml:"api"`
 	// Lease configures the leader lease between replicas.
 	Lease  Lease   `yaml:"lease"`

@@ -2,9 +2,16 @@ package config
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"regexp"
+	"strconv"
+	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Store backends.
@@ -40,6 +47,65 @@ type API struct {
 	// (`headroom token hash` prints one). No tokens: every /v1 call is
 	// refused.
 	Tokens []Token `yaml:"tokens,omitempty"`
+	// TLS, when set, serves the listener over HTTPS.
+	TLS TLS `yaml:"tls,omitempty"`
+	// WriteRate limits each token's writes (POST, PATCH, DELETE under
+	// /v1, previews excepted): "30/m" is 30 a minute.
+	WriteRate Rate `yaml:"write_rate"`
+	// WriteBurst is how many writes a token may make at once before
+	// WriteRate paces it.
+	WriteBurst int `yaml:"write_burst"`
+}
+
+// TLS names the PEM certificate chain and private key of the listener.
+// Both or neither are set; the files are read when the daemon starts and
+// again whenever they change.
+type TLS struct {
+	CertFile string `yaml:"cert_file,omitempty"`
+	KeyFile  string `yaml:"key_file,omitempty"`
+}
+
+// Enabled reports whether t asks for HTTPS.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
+
+// Rate is an event rate as written in the file: a whole number of events
+// per second, minute or hour ("30/m").
+type Rate string
+
+// rateUnits are the periods a Rate may be written per.
+var rateUnits = map[string]time.Duration{"s": time.Second, "m": time.Minute, "h": time.Hour}
+
+// maxRateCount bounds a Rate's count: far above any human or script
+// writing through the admin API, low enough to stay exact in a float.
+const maxRateCount = 1_000_000
+
+var errRate = errors.New(`must be a whole number of writes per s, m or h, such as "30/m"`)
+
+// Parse returns r as a count per period ("30/m" is 30 per minute).
+func (r Rate) Parse() (count int, per time.Duration, err error) {
+	num, unit, ok := strings.Cut(strings.TrimSpace(string(r)), "/")
+	if !ok {
+		return 0, 0, errRate
+	}
+	per, ok = rateUnits[strings.TrimSpace(unit)]
+	if !ok {
+		return 0, 0, errRate
+	}
+	count, err = strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || count < 1 || count > maxRateCount {
+		return 0, 0, errRate
+	}
+	return count, per, nil
+}
+
+// Limit returns r in events per second, the unit of
+// golang.org/x/time/rate.
+func (r Rate) Limit() (rate.Limit, error) {
+	count, per, err := r.Parse()
+	if err != nil {
+		return 0, err
+	}
+	return rate.Limit(float64(count) / per.Seconds()), nil
 }
 
 // Token is one API token: a name for the audit trail, a role, and the hex
@@ -63,6 +129,12 @@ const (
 	DefaultDecisionsAge  = 7 * 24 * time.Hour
 	maxDecisionsKeep     = 100_000
 	maxDecisionsAge      = 90 * 24 * time.Hour
+	// DefaultWriteRate and DefaultWriteBurst let a person or a script make
+	// a burst of changes, then one a second, while a runaway client
+	// cannot flood the store and the audit trail.
+	DefaultWriteRate  Rate = "60/m"
+	DefaultWriteBurst      = 10
+	maxWriteBurst          = 10_000
 )
 
 // tokenNameRE keeps token names printable in the audit trail and logs.
@@ -84,6 +156,12 @@ func (c *Config) applyStateDefaults(present func(path string) bool) {
 	}
 	if !present("store.decisions.max_age") {
 		c.Store.Decisions.MaxAge = Duration(DefaultDecisionsAge)
+	}
+	if !present("api.write_rate") {
+		c.API.WriteRate = DefaultWriteRate
+	}
+	if !present("api.write_burst") {
+		c.API.WriteBurst = DefaultWriteBurst
 	}
 }
 
@@ -128,6 +206,40 @@ func (c *Config) checkState(ps *problems) {
 		}
 		if b, err := hex.DecodeString(t.SHA256); err != nil || len(b) != 32 {
 			ps.add(path+".sha256", "must be the 64 hex digits of a SHA-256 hash (`headroom token hash` prints one); never the token itself")
+		}
+	}
+	if _, _, err := c.API.WriteRate.Parse(); err != nil {
+		ps.add("api.write_rate", fmt.Sprintf("%q %v", c.API.WriteRate, err))
+	}
+	if c.API.WriteBurst < 1 || c.API.WriteBurst > maxWriteBurst {
+		ps.add("api.write_burst", fmt.Sprintf("must be between 1 and %d", maxWriteBurst))
+	}
+	c.API.TLS.check(ps)
+}
+
+// check requires both files or neither, and that each exists and is a
+// regular file. Loading the pair is left to the daemon's start, which
+// reports a mismatched or malformed pair naming both files.
+func (t TLS) check(ps *problems) {
+	if !t.Enabled() {
+		return
+	}
+	for _, f := range []struct{ field, path, other string }{
+		{"api.tls.cert_file", t.CertFile, "api.tls.key_file"},
+		{"api.tls.key_file", t.KeyFile, "api.tls.cert_file"},
+	} {
+		if f.path == "" {
+			ps.add(f.field, fmt.Sprintf("is required when %s is set", f.other))
+			continue
+		}
+		fi, err := os.Stat(f.path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			ps.add(f.field, fmt.Sprintf("%q does not exist", f.path))
+		case err != nil:
+			ps.add(f.field, fmt.Sprintf("cannot read %q: %v", f.path, err))
+		case !fi.Mode().IsRegular():
+			ps.add(f.field, fmt.Sprintf("%q is not a regular file", f.path))
 		}
 	}
 }
