@@ -206,6 +206,7 @@ type Controller struct {
 	mu         sync.Mutex // guards group state, history and the fields below
 	lastRun    time.Time  // when the last cycle ran (controller clock)
 	lastErr    error      // the last cycle's error
+	planErr    error      // why the last cycle could not read its plan
 	lastSeries map[string]source.Series
 	lastQueues map[string]source.QueueReading
 	lastPlan   Plan
@@ -336,6 +337,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 	var writes []int
 	c.mu.Lock()
 	c.lastSeries, c.lastQueues = series, queues
+	c.planErr = planErr
 	if planErr == nil {
 		c.lastPlan = plan
 	}
@@ -400,6 +402,10 @@ func (c *Controller) Ready(now time.Time) error {
 		return errors.New("no cycle has completed yet")
 	case c.lastErr != nil:
 		return fmt.Errorf("last cycle failed: %w", c.lastErr)
+	case c.planErr != nil:
+		// Decisions are still computed, but none is acted on: a replica
+		// that cannot read the store cannot know what is paused or pinned.
+		return fmt.Errorf("last cycle could not read boosts and overrides: %w", c.planErr)
 	case now.Sub(c.lastRun) > 3*c.cfg.Interval.Std():
 		return fmt.Errorf("last cycle ran %s ago", now.Sub(c.lastRun).Round(time.Second))
 	}

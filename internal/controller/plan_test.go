@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,19 @@ func TestBoostByTag(t *testing.T) {
 	}
 	if got["api"].Desired != 4 {
 		t.Errorf("api (untagged) decided %d, want 4", got["api"].Desired)
+	}
+}
+
+func TestNotReadyWithoutThePlan(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.ctrl.deps.Planner = &fakePlanner{err: errors.New("store unreachable")}
+	h.run(t)
+	if err := h.ctrl.Ready(t0); err == nil || !strings.Contains(err.Error(), "store unreachable") {
+		t.Errorf("Ready = %v, want the plan's error", err)
+	}
+	h.ctrl.deps.Planner = &fakePlanner{}
+	h.run(t)
+	if err := h.ctrl.Ready(t0); err != nil {
+		t.Errorf("Ready after the store came back = %v", err)
 	}
 }

@@ -716,3 +716,14 @@ func newID() (string, error) {
 	}
 	return hex.EncodeToString(b[:]), nil
 }
+
+// Ping reads the lease item, so that a start-up can tell an unreachable
+// or missing table (or missing permissions) from a working one before it
+// serves.
+func (s *Store) Ping(ctx context.Context) error {
+	_, err := s.getItem(ctx, pkLease, skLease)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("table %q: %w", s.table, err)
+	}
+	return nil
+}
