@@ -9,7 +9,7 @@ TESTENV := scripts/testenv
 # Packages that must import only the standard library.
 PURE_PKGS := ./internal/policy ./internal/schedule
 
-.PHONY: help build run test testenv bench sim footprint fuzz lint check clean
+.PHONY: help build run test testenv bench sim footprint fuzz soak lint check clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ sim: ## Score Headroom and every baseline on every built-in scenario; charts int
 
 fuzz: ## Run every fuzz target for FUZZTIME each (default 30s) from its committed corpus
 	FUZZTIME=$(or $(FUZZTIME),30s) scripts/fuzz.sh
+
+soak: ## Run SOAK_RUNS (default 500) seeded chaos runs through the real controller; prints runs, faults and violations
+	$(GO) test -race -timeout 4h ./internal/chaos -run TestSoak -v -chaos.runs=$(or $(SOAK_RUNS),500)
 
 footprint: ## Measure serve's peak memory and cycle time managing 2,000 groups (scripts/footprint.sh)
 	scripts/footprint.sh 2000 60

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"time"
 
@@ -42,6 +43,9 @@ type Options struct {
 	// CallTimeout, when > 0, is the deadline of every call, retries
 	// included, so that no AWS call can hold a cycle forever.
 	CallTimeout time.Duration
+	// Log, when set, gets one warn line per failed call, rate-limited per
+	// service, operation and code (see FailureLog).
+	Log *slog.Logger
 }
 
 // The retry policy is chosen for a control loop, not for a batch job: a
@@ -87,6 +91,9 @@ func Load(ctx context.Context, o Options) (aws.Config, error) {
 		return aws.Config{}, errors.New("load AWS configuration: no region: set region in the config file or AWS_REGION")
 	}
 	Instrument(&cfg, o.Observer, o.CallTimeout)
+	if o.Log != nil {
+		LogFailures(&cfg, NewFailureLog(o.Log, nil))
+	}
 	return cfg, nil
 }
 

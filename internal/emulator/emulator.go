@@ -10,13 +10,17 @@ package emulator
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go/encoding/cbor"
 
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/emulator/autoscaling"
@@ -65,21 +70,103 @@ type Fault struct {
 	Code    string
 	Message string
 	// Latency delays the answer (in real time: it models a slow network).
+	// A latency longer than the client's call timeout is a timeout.
 	Latency time.Duration
+	// Hang holds the request unanswered until the client gives up (its
+	// context ends or it closes the connection) or the server closes: a
+	// call timeout, whatever the client's deadline.
+	Hang bool
+	// Withhold makes CloudWatch accept datapoints and drop them: a
+	// PutMetricData call (over the wire, or Server.PutMetric from Go) whose
+	// namespace is Namespace ("" for every namespace) succeeds and stores
+	// nothing, as when CloudWatch's ingestion falls behind. Withhold faults
+	// match PutMetricData only and never fail a call; Service and Operation
+	// are ignored. Build one with WithholdMetrics.
+	Withhold  bool
+	Namespace string
 	// From and Until bound the fault on the emulator's clock.
 	From, Until time.Time
 	// Times, when > 0, is how many calls the fault hits before it is spent.
 	Times int
+	// Rate, when in (0, 1), is the fraction of matching calls the fault
+	// hits; 0 (or 1 and above) means every call. The draw is a function of
+	// the server's fault seed (SetFaultSeed), the fault, the call's
+	// operation, body and time, so the same run meets the same faults even
+	// when its calls arrive concurrently in another order.
+	Rate float64
+
+	// seq identifies the fault in rate draws.
+	seq uint64
+}
+
+// Fault labels of a Call that met a fault without an error code.
+const (
+	FaultHang     = "Hang"
+	FaultLatency  = "Latency"
+	FaultWithheld = "Withheld"
+)
+
+// Throttle returns a fault that throttles rate of the matching calls of
+// service (op "" for every operation) during [from, until), with each
+// service's own throttling answer:
+//
+//   - Auto Scaling: 400 Throttling "Rate exceeded" (awsQuery; "Troubleshoot
+//     Amazon EC2 Auto Scaling: API calls throttled").
+//   - CloudWatch: 400 Throttling "Rate exceeded" (the awsQuery code, which
+//     the RPC v2 CBOR client reads from X-Amzn-Query-Error; CloudWatch
+//     knowledge center, "400 ThrottlingException for PutMetricData").
+//   - SQS: 400 RequestThrottled (the SQS API reference's error; the JSON
+//     1.0 client's ErrorCode() is RequestThrottled).
+//
+// All three codes are in the SDK's retry.DefaultThrottleErrorCodes, so the
+// standard retryer backs off and retries them as throttling.
+// RequestLimitExceeded is EC2's code and none of these services uses it.
+func Throttle(service, op string, rate float64, from, until time.Time) Fault {
+	f := Fault{Service: service, Operation: op, Status: http.StatusBadRequest, Code: "Throttling",
+		Message: "Rate exceeded", Rate: rate, From: from, Until: until}
+	if service == ServiceSQS {
+		f.Code, f.Message = "RequestThrottled", "The request was denied due to request throttling."
+	}
+	return f
+}
+
+// Blackout returns a fault that fails every call of service (all
+// operations) during [from, until) with 503 ServiceUnavailable, which the
+// SDK's standard retryer treats as retryable.
+func Blackout(service string, from, until time.Time) Fault {
+	return Fault{Service: service, Status: http.StatusServiceUnavailable, Code: "ServiceUnavailable",
+		Message: "Service is unavailable.", From: from, Until: until}
+}
+
+// WithholdMetrics returns a fault that drops the CloudWatch datapoints of
+// namespace ("" for all) published during [from, until): stale data
+// without an error.
+func WithholdMetrics(namespace string, from, until time.Time) Fault {
+	return Fault{Service: ServiceCloudWatch, Operation: "PutMetricData", Withhold: true, Namespace: namespace, From: from, Until: until}
 }
 
 // Call is one request the emulator answered.
 type Call struct {
+	// At is when the request arrived, on the emulator's clock.
 	At        time.Time
 	Service   string
 	Operation string
 	UserAgent string
-	Status    int
+	// Status is the HTTP status of the answer; 0 when the client gave up
+	// before an answer (a hang).
+	Status int
+	// Params holds, for a write (any operation but Describe*, List*, Get*
+	// and Receive*), the request's top-level scalar parameters as written,
+	// for example DesiredCapacity, MinSize, ScheduledActionName; nil for
+	// reads. A failed write keeps its params: Status says it failed.
+	Params map[string]string
+	// Fault is the injected error code, FaultHang, FaultLatency or
+	// FaultWithheld; "" when no fault hit the call.
+	Fault string
 }
+
+// Write reports whether the call was a write, by its operation's name.
+func (c Call) Write() bool { return isWrite(c.Operation) }
 
 // Server is the emulator. Its exported services can also be driven from Go
 // (a simulator launches load and reads queue ages through them).
@@ -96,11 +183,20 @@ type Server struct {
 	counts map[string]int
 	url    string
 	srv    *http.Server
+	// seed, nextSeq and draws make rate draws repeatable: draws counts
+	// identical calls at the current clock time (drawsAt).
+	seed    uint64
+	nextSeq uint64
+	draws   map[drawKey]uint64
+	drawsAt time.Time
+	// done ends hung requests when the server closes.
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // New returns an emulator on clk; call Start to listen.
 func New(clk clock.Clock) *Server {
-	s := &Server{clk: clk, counts: map[string]int{}}
+	s := &Server{clk: clk, counts: map[string]int{}, seed: 1, draws: map[drawKey]uint64{}, done: make(chan struct{})}
 	s.AutoScaling = autoscaling.New(clk)
 	s.CloudWatch = cloudwatch.New(clk)
 	s.SQS = sqs.New(clk, s.URL)
@@ -123,8 +219,9 @@ func (s *Server) Start(addr string) (string, error) {
 	return s.URL(), nil
 }
 
-// Close stops the server.
+// Close stops the server; hung requests are let go.
 func (s *Server) Close() error {
+	s.closeOnce.Do(func() { close(s.done) })
 	s.mu.Lock()
 	srv := s.srv
 	s.mu.Unlock()
@@ -177,10 +274,21 @@ func Retryer() aws.Retryer {
 	})
 }
 
+// SetFaultSeed seeds the draws of faults with a Rate, so that a run with
+// the same seed meets the same faults. The default seed is 1.
+func (s *Server) SetFaultSeed(seed int64) {
+	s.mu.Lock()
+	s.seed = uint64(seed)
+	s.draws = map[drawKey]uint64{}
+	s.mu.Unlock()
+}
+
 // AddFault installs a fault and returns a function that removes it.
 func (s *Server) AddFault(f Fault) (remove func()) {
 	fp := &f
 	s.mu.Lock()
+	s.nextSeq++
+	fp.seq = s.nextSeq
 	s.faults = append(s.faults, fp)
 	s.mu.Unlock()
 	return func() {
@@ -261,14 +369,39 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	if f, ok := s.fault(service, op); ok {
+	c := Call{At: s.clk.Now(), Service: service, Operation: op, UserAgent: r.Header.Get("User-Agent")}
+	if isWrite(op) {
+		c.Params = params(service, r, body)
+	}
+	if service == ServiceCloudWatch && op == "PutMetricData" {
+		if _, ok := s.fault(service, op, body, func(f *Fault) bool { return f.Withhold && f.withholds(c.Params["Namespace"]) }); ok {
+			// Accepted and dropped: the answer PutMetricData gives on success.
+			rec.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
+			rec.WriteHeader(http.StatusOK)
+			c.Fault = FaultWithheld
+			s.note(c, rec.status)
+			return
+		}
+	}
+	if f, ok := s.fault(service, op, body, func(f *Fault) bool { return !f.Withhold }); ok {
 		if f.Latency > 0 {
+			c.Fault = FaultLatency
 			t := time.NewTimer(f.Latency)
 			select {
 			case <-r.Context().Done():
+			case <-s.done:
 			case <-t.C:
 			}
 			t.Stop()
+		}
+		if f.Hang {
+			select {
+			case <-r.Context().Done():
+			case <-s.done:
+			}
+			c.Fault = FaultHang
+			s.note(c, 0)
+			return
 		}
 		if f.Code != "" || f.Status != 0 {
 			status := f.Status
@@ -284,12 +417,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				msg = "injected fault"
 			}
 			writeError(rec, status, code, msg)
-			s.note(service, op, r, rec.status)
+			c.Fault = code
+			s.note(c, rec.status)
 			return
 		}
 	}
 	h.ServeHTTP(rec, r)
-	s.note(service, op, r, rec.status)
+	s.note(c, rec.status)
 }
 
 // route names the service and operation of a request without consuming it.
@@ -320,17 +454,29 @@ func route(r *http.Request, body []byte) (service, op string) {
 	return ServiceAutoScaling, form.Get("Action")
 }
 
-// fault returns the first fault matching this call now, spending one of its
-// Times.
-func (s *Server) fault(service, op string) (Fault, bool) {
+// drawKey identifies a call for a rate draw: identical calls at the same
+// clock time are told apart by their count.
+type drawKey struct {
+	seq  uint64
+	call uint64 // hash of service, operation and body
+}
+
+// fault returns the first fault matching this call now that also passes
+// accept and, for a fault with a Rate, whose draw hits; it spends one of
+// the fault's Times.
+func (s *Server) fault(service, op string, body []byte, accept func(*Fault) bool) (Fault, bool) {
 	now := s.clk.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !now.Equal(s.drawsAt) {
+		s.draws, s.drawsAt = map[drawKey]uint64{}, now
+	}
+	var callHash uint64
 	for i, f := range s.faults {
-		if f.Service != "" && f.Service != service {
+		if !f.Withhold && f.Service != "" && f.Service != service {
 			continue
 		}
-		if f.Operation != "" && f.Operation != op {
+		if !f.Withhold && f.Operation != "" && f.Operation != op {
 			continue
 		}
 		if !f.From.IsZero() && now.Before(f.From) {
@@ -338,6 +484,23 @@ func (s *Server) fault(service, op string) (Fault, bool) {
 		}
 		if !f.Until.IsZero() && !now.Before(f.Until) {
 			continue
+		}
+		if !accept(f) {
+			continue
+		}
+		if f.Rate > 0 && f.Rate < 1 {
+			if callHash == 0 {
+				h := fnv.New64a()
+				_, _ = io.WriteString(h, service+"\x00"+op+"\x00")
+				_, _ = h.Write(body)
+				callHash = h.Sum64() | 1
+			}
+			k := drawKey{seq: f.seq, call: callHash}
+			n := s.draws[k]
+			s.draws[k] = n + 1
+			if draw(s.seed, f.seq, callHash, uint64(now.UnixNano()), n) >= f.Rate {
+				continue
+			}
 		}
 		out := *f
 		if f.Times > 0 {
@@ -351,15 +514,131 @@ func (s *Server) fault(service, op string) (Fault, bool) {
 	return Fault{}, false
 }
 
-func (s *Server) note(service, op string, r *http.Request, status int) {
-	c := Call{At: s.clk.Now(), Service: service, Operation: op, UserAgent: r.Header.Get("User-Agent"), Status: status}
+// withholds reports whether a Withhold fault covers namespace.
+func (f *Fault) withholds(namespace string) bool {
+	return f.Namespace == "" || f.Namespace == namespace
+}
+
+// draw is a uniform number in [0, 1) determined by its inputs, mixed with
+// SplitMix64's finalizer.
+func draw(vals ...uint64) float64 {
+	var x uint64 = 0x9e3779b97f4a7c15
+	for _, v := range vals {
+		x ^= v
+		x += 0x9e3779b97f4a7c15
+		x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+		x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+		x ^= x >> 31
+	}
+	return float64(x>>11) / (1 << 53)
+}
+
+// PutMetric publishes one datapoint to the emulated CloudWatch from Go, as
+// Service.Put does, unless a Withhold fault covers its namespace now; it
+// reports whether the datapoint was stored.
+func (s *Server) PutMetric(namespace, name string, dims map[string]string, at time.Time, value float64) bool {
+	body := []byte(namespace + "\x00" + name)
+	if _, ok := s.fault(ServiceCloudWatch, "PutMetricData", body, func(f *Fault) bool { return f.Withhold && f.withholds(namespace) }); ok {
+		return false
+	}
+	s.CloudWatch.Put(namespace, name, dims, at, value)
+	return true
+}
+
+func (s *Server) note(c Call, status int) {
+	c.Status = status
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.counts[service+"."+op]++
+	s.counts[c.Service+"."+c.Operation]++
 	if len(s.calls) >= maxCalls {
 		s.calls = append(s.calls[:0], s.calls[len(s.calls)/2:]...)
 	}
 	s.calls = append(s.calls, c)
+}
+
+// isWrite tells writes from reads by the operation's verb, as the AWS APIs
+// name them.
+func isWrite(op string) bool {
+	if op == "" {
+		return false
+	}
+	for _, p := range []string{"Describe", "List", "Get", "Receive"} {
+		if strings.HasPrefix(op, p) {
+			return false
+		}
+	}
+	return true
+}
+
+// params returns a write's top-level scalar parameters in each protocol:
+// awsQuery form fields (query string first, then the body), JSON 1.0 and
+// RPC v2 CBOR members. What cannot be parsed yields what could be.
+func params(service string, r *http.Request, body []byte) map[string]string {
+	out := map[string]string{}
+	switch service {
+	case ServiceSQS:
+		var m map[string]any
+		if json.Unmarshal(body, &m) == nil {
+			for k, v := range m {
+				switch v := v.(type) {
+				case string:
+					out[k] = v
+				case float64, bool:
+					out[k] = fmt.Sprint(v)
+				}
+			}
+		}
+	case ServiceCloudWatch:
+		raw := body
+		if strings.EqualFold(strings.TrimSpace(r.Header.Get("Content-Encoding")), "gzip") {
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err != nil {
+				return out
+			}
+			raw, err = io.ReadAll(io.LimitReader(zr, maxBody))
+			if err != nil {
+				return out
+			}
+		}
+		v, err := cbor.Decode(raw)
+		if err != nil {
+			return out
+		}
+		m, _ := v.(cbor.Map)
+		for k, v := range m {
+			switch v := v.(type) {
+			case cbor.String:
+				out[k] = string(v)
+			case cbor.Uint:
+				out[k] = strconv.FormatUint(uint64(v), 10)
+			case cbor.NegInt:
+				out[k] = "-" + strconv.FormatUint(uint64(v), 10)
+			case cbor.Float64:
+				out[k] = strconv.FormatFloat(float64(v), 'g', -1, 64)
+			case cbor.Bool:
+				out[k] = strconv.FormatBool(bool(v))
+			}
+		}
+	default:
+		// The query string wins over the body, as route reads the action.
+		sources := []string{r.URL.RawQuery}
+		if r.Method == http.MethodPost {
+			sources = []string{string(body), r.URL.RawQuery}
+		}
+		for _, raw := range sources {
+			form, err := url.ParseQuery(raw)
+			if err != nil {
+				continue
+			}
+			for k, v := range form {
+				if k == "Action" || k == "Version" || len(v) == 0 {
+					continue
+				}
+				out[k] = v[0]
+			}
+		}
+	}
+	return out
 }
 
 type statusRecorder struct {

@@ -139,8 +139,11 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 	if _, err := em.SQS.CreateQueue(QueueName, map[string]string{"MessageRetentionPeriod": "1209600"}); err != nil {
 		return nil, err
 	}
+	// The emulator draws which calls a fault with a rate hits from the
+	// run's seed, so every policy of a run meets the same faults.
+	em.SetFaultSeed(int64(seed))
 	for _, f := range sc.Faults {
-		if f.Kind == "metrics_withheld" {
+		if f.Kind == scenario.FaultMetricsWithheld {
 			continue
 		}
 		ef := emulator.Fault{
@@ -149,10 +152,15 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 			Status:    f.Status,
 			Code:      f.Code,
 			Latency:   f.Latency,
+			Hang:      f.Hang,
+			Rate:      f.Rate,
 			From:      w.start.Add(f.From),
 			Until:     w.start.Add(f.Until),
 		}
-		if f.Kind == "api_error" && ef.Code == "" && ef.Status == 0 {
+		switch {
+		case f.Kind == scenario.FaultThrottle:
+			ef = emulator.Throttle(ef.Service, f.Operation, f.Rate, ef.From, ef.Until)
+		case f.Kind == scenario.FaultAPIError && ef.Code == "" && ef.Status == 0:
 			ef.Status, ef.Code = 500, "InternalFailure"
 		}
 		em.AddFault(ef)

@@ -106,6 +106,10 @@ faults:
   - {kind: api_error, service: cloudwatch, from: 5m, until: 6m}
   - {kind: latency, service: cloudwatch, latency: 3s, from: 1h, until: "10:00"}
   - {kind: metrics_withheld, namespaces: [AWS/SQS, AWS/EC2], from: 0s, until: 1m}
+  - {kind: throttle, service: sqs, rate: 0.3, from: 1m, until: 2m}
+  - {kind: throttle, service: autoscaling, operation: DescribeAutoScalingGroups, from: 1m, until: 2m}
+  - {kind: latency, service: sqs, hang: true, rate: 0.5, from: 1m, until: 2m}
+  - {kind: api_error, service: cloudwatch, code: Throttling, rate: 1, from: 1m, until: 2m}
 monitoring: {sqs_delay: 90s, ec2_delay: 2m, asg_delay: 0s}
 baselines:
   target_tracking: {metric: cpu, scale_out_datapoints: 2, scale_in_periods: 10, scale_in_ratio: 0.5}
@@ -151,6 +155,10 @@ headroom:
 			{Kind: FaultAPIError, Service: ServiceCloudWatch, Code: "InternalFailure", Status: 500, From: 5 * time.Minute, Until: 6 * time.Minute},
 			{Kind: FaultLatency, Service: ServiceCloudWatch, Latency: 3 * time.Second, From: time.Hour, Until: 90 * time.Minute},
 			{Kind: FaultMetricsWithheld, Namespaces: []string{NamespaceSQS, NamespaceEC2}, Until: time.Minute},
+			{Kind: FaultThrottle, Service: ServiceSQS, Code: "RequestThrottled", Status: 400, Rate: 0.3, From: time.Minute, Until: 2 * time.Minute},
+			{Kind: FaultThrottle, Service: ServiceAutoScaling, Operation: "DescribeAutoScalingGroups", Code: "Throttling", Status: 400, From: time.Minute, Until: 2 * time.Minute},
+			{Kind: FaultLatency, Service: ServiceSQS, Hang: true, Rate: 0.5, From: time.Minute, Until: 2 * time.Minute},
+			{Kind: FaultAPIError, Service: ServiceCloudWatch, Code: "Throttling", Status: 400, Rate: 1, From: time.Minute, Until: 2 * time.Minute},
 		}},
 		{"monitoring", s.Monitoring, Monitoring{SQSDelay: 90 * time.Second, EC2Delay: 2 * time.Minute}},
 		{"target tracking", s.Baselines.TargetTracking, TargetTracking{
@@ -281,6 +289,24 @@ load: [{constant: {rate: 1}}]
 			[]string{"faults[0].latency: line 6: unknown key"}},
 		{"unknown namespace", base + "faults: [{kind: metrics_withheld, namespaces: [AWS/Lambda], from: 1m, until: 2m}]\n",
 			[]string{"faults[0].namespaces[0]: line 6: want one of AWS/SQS, AWS/EC2, AWS/AutoScaling"}},
+		{"rate zero", base + "faults: [{kind: throttle, service: sqs, rate: 0, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].rate: line 6: must be greater than 0, got 0"}},
+		{"rate above one", base + "faults: [{kind: api_error, service: sqs, rate: 1.5, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].rate: line 6: must be between 0 and 1, got 1.5"}},
+		{"rate not a number", base + "faults: [{kind: latency, service: sqs, latency: 1s, rate: often, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].rate: line 6: want a number"}},
+		{"rate on withheld metrics", base + "faults: [{kind: metrics_withheld, rate: 0.5, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].rate: line 6: unknown key"}},
+		{"hang on an api error", base + "faults: [{kind: api_error, service: sqs, hang: true, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].hang: line 6: unknown key"}},
+		{"hang not a bool", base + "faults: [{kind: latency, service: sqs, hang: yes please, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].hang: line 6: want true or false"}},
+		{"latency without latency or hang", base + "faults: [{kind: latency, service: sqs, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].latency: line 6: required"}},
+		{"throttle without service", base + "faults: [{kind: throttle, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].service: line 6: required"}},
+		{"throttle with a code", base + "faults: [{kind: throttle, service: sqs, code: Throttling, from: 1m, until: 2m}]\n",
+			[]string{"faults[0].code: line 6: unknown key"}},
 		{"client error without code", base + "faults: [{kind: api_error, service: sqs, status: 400, from: 1m, until: 2m}]\n",
 			[]string{"faults[0].code: line 6: required with a 4xx status"}},
 		{"status out of range", base + "faults: [{kind: api_error, service: sqs, status: 200, from: 1m, until: 2m}]\n",

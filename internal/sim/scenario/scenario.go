@@ -96,6 +96,7 @@ type Campaign struct {
 const (
 	FaultAPIError        = "api_error"
 	FaultLatency         = "latency"
+	FaultThrottle        = "throttle"
 	FaultMetricsWithheld = "metrics_withheld"
 )
 
@@ -115,10 +116,12 @@ const (
 
 // Fault is injected during [From, Until).
 type Fault struct {
-	// Kind is FaultAPIError, FaultLatency or FaultMetricsWithheld.
+	// Kind is FaultAPIError, FaultLatency, FaultThrottle or
+	// FaultMetricsWithheld. A throttle fault is an api_error with the
+	// service's own throttling code and status 400.
 	Kind string
 	// Service is ServiceAutoScaling, ServiceCloudWatch or ServiceSQS for
-	// api_error and latency; "" for metrics_withheld.
+	// api_error, latency and throttle; "" for metrics_withheld.
 	Service string
 	// Operation is the API operation, e.g. "GetMetricData"; "" means every
 	// operation of the service.
@@ -133,6 +136,12 @@ type Fault struct {
 	Code string
 	// Latency is the added delay of a latency fault.
 	Latency time.Duration
+	// Hang, on a latency fault, holds each call until the client gives up
+	// (Headroom's call_timeout).
+	Hang bool
+	// Rate is the fraction of matching calls an api_error, latency or
+	// throttle fault hits, in (0, 1]; 0 means every call.
+	Rate float64
 	// Namespaces are the CloudWatch namespaces whose datapoints a
 	// metrics_withheld fault holds back; empty means all of them.
 	Namespaces []string

@@ -282,10 +282,10 @@ func capacityFor(rate, perInstance float64) int {
 }
 
 var (
-	faultKinds   = []string{FaultAPIError, FaultLatency, FaultMetricsWithheld}
+	faultKinds   = []string{FaultAPIError, FaultLatency, FaultThrottle, FaultMetricsWithheld}
 	services     = []string{ServiceAutoScaling, ServiceCloudWatch, ServiceSQS}
 	namespaces   = []string{NamespaceSQS, NamespaceEC2, NamespaceAutoScaling}
-	allFaultKeys = []string{"service", "operation", "status", "code", "latency", "namespaces", "from", "until"}
+	allFaultKeys = []string{"service", "operation", "status", "code", "latency", "hang", "rate", "namespaces", "from", "until"}
 )
 
 // maxLatency bounds an injected latency: the SDK's clients give up long
@@ -356,8 +356,19 @@ func (p *parser) faultDetails(o *object, f *Fault) {
 			p.r.add(o.sub("operation"), o.vals["operation"].Line, "want an API operation name such as \"GetMetricData\", got %q", v)
 		}
 	}
-	if f.Kind == FaultLatency {
-		o.require("latency")
+	if v, ok := o.number("rate", positive, between(0, 1)); ok {
+		f.Rate = v
+	}
+	switch f.Kind {
+	case FaultThrottle:
+		f.Status, f.Code = 400, throttleCode(f.Service)
+		return
+	case FaultLatency:
+		hang, _ := o.boolean("hang")
+		f.Hang = hang
+		if !hang {
+			o.require("latency")
+		}
 		f.Latency, _ = o.duration("latency", positive, noLongerThan(maxLatency))
 		return
 	}
@@ -385,6 +396,16 @@ func (p *parser) faultDetails(o *object, f *Fault) {
 	case f.Code == "":
 		p.r.add(o.sub("code"), o.line, "required with a 4xx status (e.g. Throttling)")
 	}
+}
+
+// throttleCode is the error code each service throttles with: Throttling
+// for EC2 Auto Scaling and CloudWatch (awsQuery codes, "Rate exceeded"),
+// RequestThrottled for SQS (the SQS API reference).
+func throttleCode(service string) string {
+	if service == ServiceSQS {
+		return "RequestThrottled"
+	}
+	return "Throttling"
 }
 
 func (p *parser) monitoring(root *object) {

@@ -1,0 +1,112 @@
+package chaos_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/headroom-dev/headroom/internal/chaos"
+	"github.com/headroom-dev/headroom/internal/controller"
+	"github.com/headroom-dev/headroom/internal/policy"
+)
+
+var soakRuns = flag.Int("chaos.runs", 0, "run TestSoak over this many seeds")
+
+// brokenSeeds is how many seeds each broken controller runs.
+const brokenSeeds = 8
+
+// chaosSeeds is how many seeds TestChaos runs.
+const chaosSeeds = 20
+
+func TestChaos(t *testing.T) {
+	for seed := int64(1); seed <= chaosSeeds; seed++ {
+		res := chaos.Run(seed, chaos.Options{})
+		t.Logf("seed %d: cycles %d, faults %d, violations %d", seed, res.Cycles, res.FaultsInjected, len(res.Violations))
+		for _, v := range res.Violations {
+			t.Errorf("%s", v)
+		}
+	}
+}
+
+// ignorePause is a broken planner: it drops pause overrides, so the
+// controller acts while the operator paused the group.
+type ignorePause struct{ next controller.Planner }
+
+func (p ignorePause) Plan(ctx context.Context, now time.Time) (controller.Plan, error) {
+	plan, err := p.next.Plan(ctx, now)
+	out := controller.Plan{Boosts: plan.Boosts, Overrides: map[string][]policy.Override{}}
+	for g, os := range plan.Overrides {
+		for _, o := range os {
+			if o.Kind != policy.OverridePause {
+				out.Overrides[g] = append(out.Overrides[g], o)
+			}
+		}
+	}
+	return out, err
+}
+
+// twoLess is a broken scaler: every write sets two instances less than
+// decided, so a scale-out by one becomes a scale-in.
+type twoLess struct{ controller.Scaler }
+
+func (s twoLess) SetDesired(ctx context.Context, name string, capacity int) error {
+	return s.Scaler.SetDesired(ctx, name, capacity-2)
+}
+
+func TestCheckerCatchesABrokenController(t *testing.T) {
+	tests := []struct {
+		name string
+		opts chaos.Options
+		want []string
+	}{
+		{
+			name: "pause ignored",
+			opts: chaos.Options{NoFaults: true, Planner: func(p controller.Planner) controller.Planner { return ignorePause{p} }},
+			want: []string{chaos.InvariantPaused},
+		},
+		{
+			name: "two instances less than decided",
+			opts: chaos.Options{Scaler: func(s controller.Scaler) controller.Scaler { return twoLess{s} }},
+			want: []string{chaos.InvariantBounds, chaos.InvariantStale, chaos.InvariantPin, chaos.InvariantFloor, chaos.InvariantConverged},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var total chaos.Result
+			for seed := int64(1); seed <= brokenSeeds; seed++ {
+				res := chaos.Run(seed, tc.opts)
+				total.Add(res)
+			}
+			seen := map[string]int{}
+			for _, v := range total.Violations {
+				if v.Seed == 0 || v.Group == "" {
+					t.Errorf("violation without seed or group: %+v", v)
+				}
+				seen[v.Invariant]++
+			}
+			t.Logf("runs %d, cycles %d, violations by invariant %v", total.Runs, total.Cycles, seen)
+			for _, inv := range tc.want {
+				if seen[inv] == 0 {
+					t.Errorf("the checker reported no %s violation", inv)
+				}
+			}
+		})
+	}
+}
+
+// TestSoak runs -chaos.runs seeds from 1 and prints the totals.
+func TestSoak(t *testing.T) {
+	if *soakRuns <= 0 {
+		t.Skip("set -chaos.runs=N to soak")
+	}
+	var total chaos.Result
+	for seed := int64(1); seed <= int64(*soakRuns); seed++ {
+		total.Add(chaos.Run(seed, chaos.Options{}))
+	}
+	for _, v := range total.Violations {
+		t.Errorf("%s", v)
+	}
+	fmt.Printf("runs %d, cycles %d, faults %d, violations %d\n", total.Runs, total.Cycles, total.FaultsInjected, len(total.Violations))
+}
