@@ -39,6 +39,13 @@ type Metrics struct {
 	CycleDuration prometheus.Histogram
 	// Leader is 1 while this replica may act.
 	Leader prometheus.Gauge
+	// LeaseRenewals counts acquire and renew attempts of the leader lease
+	// by result: ok, conflict (another replica holds the lease, or its
+	// item changed under this one), error (the store failed).
+	LeaseRenewals *prometheus.CounterVec
+	// LeaseTransitions counts this replica's changes of role, by the role
+	// entered: leader or follower.
+	LeaseTransitions *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics on a new registry, with the Go and process
@@ -88,11 +95,19 @@ func NewMetrics() *Metrics {
 			Name: "headroom_leader",
 			Help: "1 while this replica holds the right to act, else 0.",
 		}),
+		LeaseRenewals: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_lease_renewals_total",
+			Help: "Leader lease acquire and renew attempts by result (ok, conflict, error).",
+		}, []string{"result"}),
+		LeaseTransitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_lease_transitions_total",
+			Help: "Changes of this replica's role, by the role entered (leader, follower).",
+		}, []string{"to"}),
 	}
 	m.Registry.MustRegister(
 		m.GroupCapacity, m.PolicyProposal, m.ObservationAge, m.ScalingActions,
 		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSCallDuration,
-		m.CycleDuration, m.Leader,
+		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
