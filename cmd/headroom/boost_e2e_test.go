@@ -68,6 +68,9 @@ jitter: 0s
 call_timeout: 2s
 listen: %q
 store: {path: %q}
+# A lease far longer than the test's clock steps, so that a renewal never
+# races a cycle after an advance of the fake clock.
+lease: {ttl: 5m}
 api:
   tokens:
     - {name: alice, role: operator, sha256: %s}
@@ -130,6 +133,27 @@ func (d *campaignDay) start() {
 		d.stop = nil
 	}
 	d.waitCycle()
+	// The first cycle may run before the lease is taken; from the next one
+	// this replica leads.
+	deadline := time.Now().Add(15 * time.Second)
+	for !d.leads() {
+		if time.Now().After(deadline) {
+			d.t.Fatal("serve did not take the lease within 15 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.cycles(1)
+}
+
+// leads reports whether serve's /readyz says it leads.
+func (d *campaignDay) leads() bool {
+	resp, err := http.Get("http://" + d.addr + "/readyz")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return strings.HasPrefix(string(b), "ready: leader")
 }
 
 // waitCycle waits until serve has decided at the fake clock's time.
@@ -154,14 +178,15 @@ func (d *campaignDay) waitCycle() {
 }
 
 // cycles advances the clock by n intervals, one cycle at a time. Each
-// advance waits until the control loop sleeps on the clock (it is the
-// clock's only sleeper: the emulator reads the time, it does not wait on
-// it), so that no advance happens before the loop's timer is set.
+// advance waits until the control loop sleeps on the clock, so that no
+// advance happens before the loop's timer is set. The clock's sleepers are
+// the loop and the lease's renewal ticker and deadline timer (the emulator
+// reads the time, it does not wait on it).
 func (d *campaignDay) cycles(n int) {
 	d.t.Helper()
 	for range n {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		err := d.clk.BlockUntilContext(ctx, 1)
+		err := d.clk.BlockUntilContext(ctx, 3)
 		cancel()
 		if err != nil {
 			d.t.Fatalf("the control loop did not wait for its next cycle at %s", d.clk.Now().Format(time.TimeOnly))

@@ -10,6 +10,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -20,6 +26,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/controller"
+	"github.com/headroom-dev/headroom/internal/lease"
 	"github.com/headroom-dev/headroom/internal/store"
 	"github.com/headroom-dev/headroom/internal/store/bolt"
 	"github.com/headroom-dev/headroom/internal/store/dynamo"
@@ -38,7 +45,8 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", stderr)
-	path := fs.String("config", "", "config file (YAML)")
+	path := fs.String("config", "", "config file (YAML); SIGHUP reloads it")
+	replica := fs.String("replica-id", "", "this replica's name in the lease, logs and AWS user agents (default: host name and process id)")
 	var lf logFlags
 	fs.StringVar(&lf.format, "log-format", "json", "log format: json or text")
 	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn, error")
@@ -54,17 +62,66 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "headroom serve:", err)
 		return 2
 	}
+	id, err := replicaID(*replica)
+	if err != nil {
+		fmt.Fprintln(stderr, "headroom serve: --replica-id:", err)
+		return 2
+	}
 	m := telemetry.NewMetrics()
-	awsCfg, err := awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Observer: m, CallTimeout: cfg.CallTimeout.Std()})
+	awsCfg, err := awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Observer: m, CallTimeout: cfg.CallTimeout.Std(), AppID: "headroom-" + id})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1
 	}
-	if err := serve(ctx, cfg, awsCfg, clock.Real(), log, m); err != nil {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	err = serveWith(ctx, daemon{
+		cfg: cfg, awsCfg: awsCfg, clk: clock.Real(), log: log, m: m, replica: id,
+		reload: reload, load: func() (*config.Config, error) { return config.Load(*path) },
+	})
+	if err != nil {
 		log.Error("stopped", "err", err)
 		return 1
 	}
 	return 0
+}
+
+// replicaIDRE keeps a replica id usable in an AWS user agent's app id
+// (at most 50 characters) and in logs.
+var replicaIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,40}$`)
+
+// replicaID returns id, or host name and process id when id is empty.
+func replicaID(id string) (string, error) {
+	if id == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "headroom"
+		}
+		host = strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
+				return r
+			}
+			return '-'
+		}, host)
+		if len(host) > 30 {
+			host = host[:30]
+		}
+		id = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if !replicaIDRE.MatchString(id) {
+		return "", fmt.Errorf("%q: want 1-40 letters, digits, '.', '_' or '-'", id)
+	}
+	return id, nil
 }
 
 // loadConfig loads and validates a config file; on failure it prints every
@@ -106,93 +163,295 @@ func openStore(cfg *config.Config, awsCfg aws.Config) (store.Store, error) {
 // serve runs the control loop, the admin API and the operational
 // endpoints until ctx ends, then drains within shutdownGrace.
 func serve(ctx context.Context, cfg *config.Config, awsCfg aws.Config, clk clock.Clock, log *slog.Logger, m *telemetry.Metrics) error {
-	st, err := openStore(cfg, awsCfg)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	return serveWith(ctx, daemon{cfg: cfg, awsCfg: awsCfg, clk: clk, log: log, m: m, store: st})
+	return serveWith(ctx, daemon{cfg: cfg, awsCfg: awsCfg, clk: clk, log: log, m: m})
 }
 
-// daemon is what serveWith runs: the config, AWS, the clock, telemetry and
-// an open store.
+// daemon is what serveWith runs.
 type daemon struct {
 	cfg    *config.Config
 	awsCfg aws.Config
 	clk    clock.Clock
 	log    *slog.Logger
 	m      *telemetry.Metrics
-	store  store.Store
+	// store, when set, is an open store (the demo's, a test's); otherwise
+	// serveWith opens the config's, retrying with backoff.
+	store store.Store
+	// replica names this replica in the lease; empty means "headroom".
+	replica string
+	// reload, when it delivers, reloads the config with load (SIGHUP).
+	reload <-chan struct{}
+	load   func() (*config.Config, error)
 	// ready, when set, receives the listener's address once serving.
 	ready func(addr string)
 }
 
-// serveWith runs d until ctx ends.
+// storeRetry bounds the backoff between attempts to open the store.
+const (
+	storeRetryMin = time.Second
+	storeRetryMax = 30 * time.Second
+)
+
+// serveWith runs d until ctx ends: it listens at once (so /healthz and
+// /readyz answer while it starts), opens the store with backoff, runs the
+// leader lease and the control loop, reloads the config on d.reload, and
+// on ctx's end drains within shutdownGrace: the cycle in flight is
+// cancelled, the lease released, the listener shut and the store closed.
 func serveWith(ctx context.Context, d daemon) error {
 	cfg, log := d.cfg, d.log
-	leader := func() bool { return true }
-	planner := &controller.StorePlanner{Store: d.store, Leader: leader, Log: log}
-	ctrl, err := controller.NewAWS(cfg, d.awsCfg, controller.Deps{
-		Clock: d.clk, Log: log, Telemetry: d.m, Planner: planner, Decisions: d.store, Leader: leader,
-	}, controller.Options{Retention: store.Retention{Count: cfg.Store.Decisions.Keep, Age: cfg.Store.Decisions.MaxAge.Std()}})
-	if err != nil {
-		return err
+	if d.replica == "" {
+		d.replica = "headroom"
 	}
-	tokens, err := apiTokens(cfg.API.Tokens)
-	if err != nil {
-		return err
-	}
-	handler, err := api.New(api.Options{
-		Store: d.store, Fleet: ctrl, Tokens: tokens, Clock: d.clk, Log: log,
-		Ready: func() error { return ctrl.Ready(d.clk.Now()) }, Registry: d.m.Registry,
-	})
-	if err != nil {
-		return err
-	}
-	ctx, cancelLoop := context.WithCancel(ctx)
-	defer cancelLoop()
-	d.m.Leader.Set(1)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
 	}
+	var status atomic.Value // string: why this replica is not ready yet
+	status.Store("starting")
+	var handler atomic.Pointer[http.Handler]
+	starting := http.Handler(api.Ops(func() error { return errors.New(status.Load().(string)) }, d.m.Registry))
+	handler.Store(&starting)
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*handler.Load()).ServeHTTP(w, r) }),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	httpErr := make(chan error, 1)
-	go func() { httpErr <- srv.Serve(ln) }()
-	log.Info("serving", "listen", ln.Addr().String(), "groups", len(cfg.Groups), "interval", cfg.Interval.String(),
-		"store", cfg.Store.Backend, "api_tokens", len(tokens), "version", version)
-	if len(tokens) == 0 {
-		log.Warn("no api tokens configured: every /v1 request will be refused (see api.tokens and `headroom token hash`)")
+	if cfg.API.TLS.Enabled() {
+		tc, err := api.LoadTLS(cfg.API.TLS.CertFile, cfg.API.TLS.KeyFile, log)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("api.tls: %w", err)
+		}
+		srv.TLSConfig = tc
+		go func() { httpErr <- srv.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { httpErr <- srv.Serve(ln) }()
 	}
+	log.Info("listening", "listen", ln.Addr().String(), "tls", cfg.API.TLS.Enabled(), "replica", d.replica, "version", version)
 	if d.ready != nil {
 		d.ready(ln.Addr().String())
 	}
-
-	loopErr := make(chan error, 1)
-	go func() { loopErr <- ctrl.Run(ctx) }()
-
-	select {
-	case err = <-httpErr:
-		err = fmt.Errorf("http server: %w", err)
-	case <-ctx.Done():
+	shutdownHTTP := func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
 	}
+
+	st := d.store
+	if st == nil {
+		st, err = openStoreWithBackoff(ctx, d, &status)
+		if err != nil {
+			shutdownHTTP()
+			return err
+		}
+		if st == nil { // ctx ended while waiting
+			shutdownHTTP()
+			return nil
+		}
+		defer st.Close()
+	}
+
+	elector, err := lease.New(st, d.replica, d.clk, lease.Options{TTL: cfg.Lease.TTL.Std(), Log: log, Metrics: d.m})
+	if err != nil {
+		shutdownHTTP()
+		return err
+	}
+	leaseCtx, stopLease := context.WithCancel(context.Background())
+	leaseDone := make(chan struct{})
+	go func() {
+		defer close(leaseDone)
+		_ = elector.Run(leaseCtx)
+	}()
+	defer func() {
+		stopLease()
+		<-leaseDone
+	}()
+
+	run, err := startLoop(ctx, d, cfg, st, elector, &handler)
+	if err != nil {
+		shutdownHTTP()
+		return err
+	}
+	log.Info("serving", "groups", len(cfg.Groups), "interval", cfg.Interval.String(), "store", cfg.Store.Backend,
+		"api_tokens", len(cfg.API.Tokens), "lease_ttl", cfg.Lease.TTL.String())
+
+	for {
+		select {
+		case err = <-httpErr:
+			err = fmt.Errorf("http server: %w", err)
+		case <-ctx.Done():
+		case <-d.reload:
+			next, rerr := reloadConfig(d, cfg)
+			if rerr != nil {
+				log.Error("config reload refused; the running config stays", "err", rerr)
+				continue
+			}
+			run.stop(shutdownGrace)
+			if run, err = startLoop(ctx, d, next, st, elector, &handler); err != nil {
+				log.Error("config reload failed; the running config stays", "err", err)
+				if run, err = startLoop(ctx, d, cfg, st, elector, &handler); err != nil {
+					break
+				}
+				continue
+			}
+			cfg = next
+			log.Info("config reloaded", "groups", len(cfg.Groups), "interval", cfg.Interval.String(), "api_tokens", len(cfg.API.Tokens))
+			continue
+		}
+		break
+	}
+
 	log.Info("shutting down")
-	cancelLoop()
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	select {
-	case <-loopErr:
-	case <-sctx.Done():
+	deadline := time.Now().Add(shutdownGrace)
+	if run != nil && !run.stop(time.Until(deadline)-3*time.Second) {
 		log.Warn("control loop did not stop within the grace period")
 	}
+	rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	if rerr := elector.Release(rctx); rerr != nil {
+		log.Warn("release lease", "err", rerr)
+	}
+	cancel()
+	shutdownHTTP()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// openStoreWithBackoff opens the config's store, and while it cannot,
+// reports why on /readyz and tries again with exponential backoff. A bolt
+// file held by another process is not retried: that is a second replica
+// started by mistake, and it says so. It returns nil, nil when ctx ends.
+func openStoreWithBackoff(ctx context.Context, d daemon, status *atomic.Value) (store.Store, error) {
+	wait := storeRetryMin
+	for {
+		st, err := openStore(d.cfg, d.awsCfg)
+		if p, ok := st.(interface{ Ping(context.Context) error }); ok && err == nil {
+			pctx, cancel := context.WithTimeout(ctx, d.cfg.CallTimeout.Std())
+			if err = p.Ping(pctx); err != nil {
+				_ = st.Close()
+				err = fmt.Errorf("store: %w", err)
+			}
+			cancel()
+		}
+		if err == nil {
+			return st, nil
+		}
+		if errors.Is(err, bolt.ErrLocked) {
+			return nil, err
+		}
+		status.Store(fmt.Sprintf("store unavailable: %v", err))
+		d.log.Warn("store unavailable; retrying", "err", err, "retry_in", wait.String())
+		select {
+		case <-ctx.Done():
+			return nil, nil
+		case <-d.clk.After(wait):
+		}
+		wait = min(2*wait, storeRetryMax)
+	}
+}
+
+// loop is one running control loop and the API over it.
+type loop struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// stop cancels the loop (its cycle in flight is cancelled) and waits up to
+// grace for it; it reports whether the loop stopped.
+func (l *loop) stop(grace time.Duration) bool {
+	l.cancel()
+	select {
+	case <-l.done:
+		return true
+	case <-time.After(max(grace, 0)):
+		return false
+	}
+}
+
+// startLoop builds the controller and the API for cfg, installs the API
+// and starts the loop.
+func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store, elector *lease.Elector, handler *atomic.Pointer[http.Handler]) (*loop, error) {
+	log := d.log
+	planner := &controller.StorePlanner{Store: st, Leader: elector.Leader, Log: log}
+	ctrl, err := controller.NewAWS(cfg, d.awsCfg, controller.Deps{
+		Clock: d.clk, Log: log, Telemetry: d.m, Planner: planner, Decisions: st, Leader: elector.Leader,
+	}, controller.Options{Retention: store.Retention{Count: cfg.Store.Decisions.Keep, Age: cfg.Store.Decisions.MaxAge.Std()}})
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := apiTokens(cfg.API.Tokens)
+	if err != nil {
+		return nil, err
+	}
+	if len(tokens) == 0 {
+		log.Warn("no api tokens configured: every /v1 request will be refused (see api.tokens and `headroom token hash`)")
+	}
+	writeRate, err := cfg.API.WriteRate.Limit()
+	if err != nil {
+		return nil, fmt.Errorf("api.write_rate: %w", err)
+	}
+	a, err := api.New(api.Options{
+		Store: st, Fleet: ctrl, Tokens: tokens, Clock: d.clk, Log: log,
+		Ready: func() error { return ctrl.Ready(d.clk.Now()) }, Registry: d.m.Registry,
+		WriteRate: writeRate, WriteBurst: cfg.API.WriteBurst,
+	})
+	if err != nil {
+		return nil, err
+	}
+	h := withReadyz(a, func() (string, error) {
+		if err := ctrl.Ready(d.clk.Now()); err != nil {
+			return "", err
+		}
+		if token, ok := elector.Term(); ok && elector.Leader() {
+			return fmt.Sprintf("ready: leader %s, term %d", elector.Holder(), token), nil
+		}
+		return fmt.Sprintf("ready: follower %s (computes decisions, sends no writes)", elector.Holder()), nil
+	})
+	handler.Store(&h)
+	lctx, cancel := context.WithCancel(ctx)
+	l := &loop{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		_ = ctrl.Run(lctx)
+	}()
+	return l, nil
+}
+
+// withReadyz answers /readyz with status (saying whether this replica
+// leads) and passes everything else to h.
+func withReadyz(h http.Handler, status func() (string, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" || r.Method != http.MethodGet {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		msg, err := status()
+		if err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not ready: %v\n", err)
+			return
+		}
+		fmt.Fprintln(w, msg)
+	})
+}
+
+// reloadConfig loads the config again for SIGHUP. It refuses a config with
+// problems, and keeps the keys that need a restart (listen, store, lease)
+// as they are, saying so.
+func reloadConfig(d daemon, running *config.Config) (*config.Config, error) {
+	if d.load == nil {
+		return nil, errors.New("no config file to reload")
+	}
+	next, err := d.load()
+	if err != nil {
+		return nil, err
+	}
+	if next.Listen != running.Listen || next.Store != running.Store || next.Lease != running.Lease || next.API.TLS != running.API.TLS {
+		d.log.Warn("config reload: listen, store, lease and api.tls take effect only on restart; keeping the running ones")
+		next.Listen, next.Store, next.Lease, next.API.TLS = running.Listen, running.Store, running.Lease, running.API.TLS
+	}
+	return next, nil
 }
 
 // apiTokens converts the config's token hashes for the API.
