@@ -70,6 +70,11 @@ type Options struct {
 	// RenewEvery is the interval between acquire or renew attempts.
 	// Default TTL/3.
 	RenewEvery time.Duration
+	// FollowEvery is the interval between a follower's attempts to
+	// acquire the lease: short, so that a follower takes a released lease
+	// at once and an expired one within FollowEvery of its expiry. Default
+	// the smaller of 1 s and RenewEvery.
+	FollowEvery time.Duration
 	// Margin: the leader stops acting this long before its lease could
 	// have expired, measured on its own monotonic clock from the moment it
 	// sent the successful acquire or renew (not from the store's
@@ -100,6 +105,7 @@ type Elector struct {
 	clk    clock.Clock
 	ttl    time.Duration
 	renew  time.Duration
+	follow time.Duration
 	margin time.Duration
 	log    *slog.Logger
 	m      *telemetry.Metrics
@@ -151,6 +157,9 @@ func New(st Store, holder string, clk clock.Clock, o Options) (*Elector, error) 
 	if o.Margin == 0 {
 		o.Margin = o.TTL / 3
 	}
+	if o.FollowEvery == 0 {
+		o.FollowEvery = min(time.Second, o.RenewEvery)
+	}
 	switch {
 	case o.TTL < 0:
 		return nil, fmt.Errorf("lease for %q: ttl %s is not positive", holder, o.TTL)
@@ -159,6 +168,8 @@ func New(st Store, holder string, clk clock.Clock, o Options) (*Elector, error) 
 	case o.RenewEvery <= 0 || o.RenewEvery >= o.TTL-o.Margin:
 		return nil, fmt.Errorf("lease for %q: renew_every %s must be above 0 and below ttl %s minus margin %s",
 			holder, o.RenewEvery, o.TTL, o.Margin)
+	case o.FollowEvery < 0 || o.FollowEvery > o.RenewEvery:
+		return nil, fmt.Errorf("lease for %q: follow_every %s must be above 0 and at most renew_every %s", holder, o.FollowEvery, o.RenewEvery)
 	}
 	log := o.Log
 	if log == nil {
@@ -166,7 +177,7 @@ func New(st Store, holder string, clk clock.Clock, o Options) (*Elector, error) 
 	}
 	return &Elector{
 		st: st, holder: holder, clk: clk,
-		ttl: o.TTL, renew: o.RenewEvery, margin: o.Margin,
+		ttl: o.TTL, renew: o.RenewEvery, follow: o.FollowEvery, margin: o.Margin,
 		log: log.With("holder", holder), m: o.Metrics,
 	}, nil
 }
@@ -223,15 +234,14 @@ func (e *Elector) Context(parent context.Context) (context.Context, context.Canc
 	return ctx, cancel
 }
 
-// Run acquires the lease at once, then renews or tries to acquire it every
-// RenewEvery; after a conflict it tries once more at once, since a
-// conditional write can lose to a concurrent writer while the lease is
-// free. When ctx ends it releases the lease if it holds it, under a fresh
-// context with a 2 s deadline, and returns nil. After Release, Run returns
-// at its next tick without acquiring again.
+// Run acquires the lease at once, then renews it every RenewEvery while
+// it leads and tries to acquire it every FollowEvery while it follows;
+// after a conflict it tries once more at once, since a conditional write
+// can lose to a concurrent writer while the lease is free. When ctx ends
+// it releases the lease if it holds it, under a fresh context with a 2 s
+// deadline, and returns nil. After Release, Run returns at its next tick
+// without acquiring again.
 func (e *Elector) Run(ctx context.Context) error {
-	ticker := e.clk.NewTicker(e.renew)
-	defer ticker.Stop()
 	for {
 		if e.isReleased() {
 			return nil
@@ -240,8 +250,14 @@ func (e *Elector) Run(ctx context.Context) error {
 			e.attempt(ctx)
 		}
 		e.cycles.Add(1)
+		wait := e.follow
+		if e.Leader() {
+			wait = e.renew
+		}
+		timer := e.clk.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			rctx, cancel := e.withTimeout(context.WithoutCancel(ctx), releaseTimeout)
 			err := e.Release(rctx)
 			cancel()
@@ -249,7 +265,7 @@ func (e *Elector) Run(ctx context.Context) error {
 				e.log.Warn("lease release failed; it expires by itself", "err", err)
 			}
 			return nil
-		case <-ticker.Chan():
+		case <-timer.Chan():
 		}
 	}
 }
