@@ -160,12 +160,6 @@ func openStore(cfg *config.Config, awsCfg aws.Config) (store.Store, error) {
 	}
 }
 
-// serve runs the control loop, the admin API and the operational
-// endpoints until ctx ends, then drains within shutdownGrace.
-func serve(ctx context.Context, cfg *config.Config, awsCfg aws.Config, clk clock.Clock, log *slog.Logger, m *telemetry.Metrics) error {
-	return serveWith(ctx, daemon{cfg: cfg, awsCfg: awsCfg, clk: clk, log: log, m: m})
-}
-
 // daemon is what serveWith runs.
 type daemon struct {
 	cfg    *config.Config

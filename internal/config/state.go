@@ -129,13 +129,15 @@ const (
 	DefaultDecisionsAge  = 7 * 24 * time.Hour
 	maxDecisionsKeep     = 100_000
 	maxDecisionsAge      = 90 * 24 * time.Hour
-	// DefaultWriteRate and DefaultWriteBurst let a person or a script make
+	// DefaultWriteBurst and DefaultWriteRate let a person or a script make
 	// a burst of changes, then one a second, while a runaway client
 	// cannot flood the store and the audit trail.
-	DefaultWriteRate  Rate = "60/m"
-	DefaultWriteBurst      = 10
-	maxWriteBurst          = 10_000
+	DefaultWriteBurst = 10
+	maxWriteBurst     = 10_000
 )
+
+// DefaultWriteRate is the default api.write_rate.
+const DefaultWriteRate Rate = "60/m"
 
 // tokenNameRE keeps token names printable in the audit trail and logs.
 var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
