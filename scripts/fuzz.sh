@@ -5,7 +5,7 @@
 # them with the fix.
 #
 #   scripts/fuzz.sh            # every target, 30 s each   (make fuzz)
-#   FUZZTIME=3s scripts/fuzz.sh  # a short pass (CI)
+#   FUZZTIME=10s scripts/fuzz.sh  # a short pass (CI)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
