@@ -53,7 +53,11 @@ func TestCommands(t *testing.T) {
 		{name: "validate bad", args: []string{"validate", "--config", bad}, code: 1, stderr: []string{"bogus"}},
 		{name: "validate missing flag", args: []string{"validate"}, code: 2, stderr: []string{"--config is required"}},
 		{name: "validate missing file", args: []string{"validate", "--config", "/nonexistent/headroom.yaml"}, code: 1, stderr: []string{"/nonexistent/headroom.yaml"}},
-		{name: "serve bad config", args: []string{"serve", "--config", bad}, code: 1, stderr: []string{"invalid config"}},
+		{name: "serve bad config", args: []string{"serve", "--config", bad}, code: exitConfig, stderr: []string{"invalid config", "bogus"}},
+		{name: "serve missing config file", args: []string{"serve", "--config", "/nonexistent/headroom.yaml"}, code: exitConfig, stderr: []string{"/nonexistent/headroom.yaml"}},
+		{name: "serve without config", args: []string{"serve"}, code: exitConfig, stderr: []string{"--config FILE (or --config-env NAME) is required"}},
+		{name: "serve with both", args: []string{"serve", "--config", bad, "--config-env", "HEADROOM_CONFIG"}, code: exitConfig, stderr: []string{"not both"}},
+		{name: "serve unset env", args: []string{"serve", "--config-env", "HEADROOM_TEST_UNSET_CONFIG"}, code: exitConfig, stderr: []string{"HEADROOM_TEST_UNSET_CONFIG", "not set"}},
 		{name: "explain unknown group", args: []string{"explain", "--config", "../../docs/examples/headroom.yaml", "--group", "nope"}, code: 2, stderr: []string{`--group "nope"`}},
 		{name: "bad flag", args: []string{"serve", "--nope"}, code: 2},
 	}

@@ -46,6 +46,7 @@ func (l *logFlags) logger(w io.Writer) (*slog.Logger, error) {
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", stderr)
 	path := fs.String("config", "", "config file (YAML); SIGHUP reloads it")
+	envName := fs.String("config-env", "", "read the config (YAML) from this environment variable instead of a file (for containers given it as a secret)")
 	replica := fs.String("replica-id", "", "this replica's name in the lease, logs and AWS user agents (default: host name and process id)")
 	var lf logFlags
 	fs.StringVar(&lf.format, "log-format", "json", "log format: json or text")
@@ -53,9 +54,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	cfg, code := loadConfig(*path, stderr)
-	if cfg == nil {
-		return code
+	load, err := configSource(*path, *envName)
+	if err != nil {
+		fmt.Fprintln(stderr, "headroom serve:", err)
+		return exitConfig
+	}
+	cfg, err := load()
+	if err != nil {
+		fmt.Fprintf(stderr, "headroom serve: invalid config:\n%v\n", err)
+		return exitConfig
 	}
 	log, err := lf.logger(stderr)
 	if err != nil {
@@ -87,7 +94,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}()
 	err = serveWith(ctx, daemon{
 		cfg: cfg, awsCfg: awsCfg, clk: clock.Real(), log: log, m: m, replica: id,
-		reload: reload, load: func() (*config.Config, error) { return config.Load(*path) },
+		reload: reload, load: load,
 	})
 	if err != nil {
 		log.Error("stopped", "err", err)
@@ -122,6 +129,41 @@ func replicaID(id string) (string, error) {
 		return "", fmt.Errorf("%q: want 1-40 letters, digits, '.', '_' or '-'", id)
 	}
 	return id, nil
+}
+
+// exitConfig is serve's exit status for a missing or invalid config:
+// EX_CONFIG from sysexits.h, so that a service manager can tell it from a
+// crash and not restart into the same error (systemd's
+// RestartPreventExitStatus).
+const exitConfig = 78
+
+// configSource returns how serve reads its config: from the file at path,
+// or from the environment variable envName; exactly one must be given.
+func configSource(path, envName string) (func() (*config.Config, error), error) {
+	switch {
+	case path != "" && envName != "":
+		return nil, errors.New("give --config or --config-env, not both")
+	case envName != "":
+		if _, ok := os.LookupEnv(envName); !ok {
+			return nil, fmt.Errorf("--config-env %s: the variable is not set", envName)
+		}
+		return func() (*config.Config, error) {
+			cfg, err := config.Parse([]byte(os.Getenv(envName)))
+			if err != nil {
+				return nil, fmt.Errorf("$%s: %w", envName, err)
+			}
+			return cfg, nil
+		}, nil
+	case path != "":
+		return func() (*config.Config, error) {
+			cfg, err := config.Load(path)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+			return cfg, nil
+		}, nil
+	}
+	return nil, errors.New("--config FILE (or --config-env NAME) is required")
 }
 
 // loadConfig loads and validates a config file; on failure it prints every

@@ -187,3 +187,22 @@ groups:
 		t.Fatal("serve did not stop")
 	}
 }
+
+func TestConfigFromEnvironment(t *testing.T) {
+	t.Setenv("HEADROOM_TEST_CONFIG", `
+groups:
+  - {name: workers, asg: workers, min: 1, max: 4, policies: [{name: q, backlog: {acceptable_latency: 60s, queues: [{queue: jobs, seconds_per_message: 1}]}}]}
+`)
+	load, err := configSource("", "HEADROOM_TEST_CONFIG")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := load()
+	if err != nil || len(cfg.Groups) != 1 || cfg.Groups[0].Name != "workers" {
+		t.Fatalf("config from the environment: %+v, %v", cfg, err)
+	}
+	t.Setenv("HEADROOM_TEST_CONFIG", "interval: 0s\n")
+	if _, err := load(); err == nil || !strings.Contains(err.Error(), "$HEADROOM_TEST_CONFIG") || !strings.Contains(err.Error(), "interval") {
+		t.Errorf("bad config from the environment: %v, want an error naming the variable and the field", err)
+	}
+}
