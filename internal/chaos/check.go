@@ -101,8 +101,12 @@ func (c *checker) check(cycle int, now time.Time, before map[string]emuasg.Group
 		if rec != nil && !pinned {
 			if why := blocked(rec); why != "" {
 				for _, v := range writes {
-					if v < b.Desired {
-						c.fail(cycle, now, g.name, InvariantStale, "SetDesiredCapacity %d below %d while %s", v, b.Desired, why)
+					// Bringing a group above its effective max down to it
+					// is the bounds invariant, not a scale-in: it holds
+					// whatever the inputs (a bounds override narrowed max).
+					if v < b.Desired && !(v == rec.Max && b.Desired > rec.Max) {
+						c.fail(cycle, now, g.name, InvariantStale, "SetDesiredCapacity %d below %d while %s (decision: %s; changes %+v; bounds [%d, %d])",
+							v, b.Desired, why, rec.Reason, rec.Changes, rec.Min, rec.Max)
 					}
 				}
 			}
