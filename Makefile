@@ -9,7 +9,7 @@ TESTENV := scripts/testenv
 # Packages that must import only the standard library.
 PURE_PKGS := ./internal/policy ./internal/schedule
 
-.PHONY: help build run test testenv bench sim footprint fuzz soak lint check clean
+.PHONY: help build run test testenv bench sim footprint fuzz soak lint check clean release
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -61,5 +61,8 @@ check: ## Prove the dependency direction and that go.mod is tidy
 	if ! git diff --quiet -- go.mod go.sum; then echo "go.mod/go.sum not tidy:"; git diff -- go.mod go.sum; \
 	  cp /tmp/headroom.go.mod.bak go.mod; cp /tmp/headroom.go.sum.bak go.sum; exit 1; fi; echo "go.mod is tidy"
 
+release: ## Static linux/amd64 and linux/arm64 binaries and SHA256SUMS into dist/ (VERSION, DIST to override)
+	VERSION='$(VERSION)' scripts/release.sh
+
 clean: ## Remove build output and installed test emulators
-	rm -rf bin $(TESTENV)/node_modules
+	rm -rf bin dist $(SIM_OUT) $(TESTENV)/node_modules

@@ -46,6 +46,7 @@ func commands() []command {
 		{"simulate", "score Headroom and baselines on a scenario (--scenario NAME|FILE --policy all)", runSimulate},
 		{"ctl", "call the admin API: groups, decisions, preview, boosts, overrides, audit (ctl --help)", runCtl},
 		{"token", "hash an admin API token for the config (token hash [TOKEN]), or make a new one (token new)", runToken},
+		{"healthcheck", "exit 0 if /healthz answers 200 (a container health check; --url, --timeout, --insecure)", runHealthcheck},
 		{"emulator", "run the AWS emulator (Auto Scaling, CloudWatch, SQS) for manual runs (--listen ADDR)", runEmulator},
 		{"version", "print the version", runVersion},
 	}

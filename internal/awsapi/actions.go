@@ -13,6 +13,15 @@ var Actions = []string{
 	"autoscaling:SetDesiredCapacity",
 	"autoscaling:UpdateAutoScalingGroup",
 	"cloudwatch:GetMetricData",
+	// The DynamoDB store (internal/store/dynamo) in fleet mode. CreateTable
+	// and UpdateTimeToLive are not here: the table is infrastructure
+	// (terraform/dynamodb.tf creates it with its TTL), and the daemon
+	// never calls them.
+	"dynamodb:BatchWriteItem",
+	"dynamodb:DeleteItem",
+	"dynamodb:GetItem",
+	"dynamodb:PutItem",
+	"dynamodb:Query",
 	"sqs:GetQueueAttributes",
 	"sqs:GetQueueUrl",
 }
