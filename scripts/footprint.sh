@@ -22,6 +22,9 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 
+# The state file goes with the rest of the run's files.
+printf 'store: {path: "%s/headroom.db"}\n' "$work" >>"$work/fleet.yaml"
+
 export AWS_ENDPOINT_URL="http://127.0.0.1:$emport" AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_EC2_METADATA_DISABLED=true
 timeout -s INT "$seconds" /usr/bin/time -v bin/headroom serve --config "$work/fleet.yaml" \
