@@ -110,6 +110,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer st.Close()
 	cfg.API.Tokens = []config.Token{{Name: "demo-operator", Role: config.RoleOperator, SHA256: api.HashToken(token)}}
+	fmt.Fprintf(stdout, "Dashboard: http://%s/ (log in with token %s).\n", *listen, token)
 	fmt.Fprintf(stdout, "Admin API: export HEADROOM_URL=http://%s HEADROOM_TOKEN=%s; then try `headroom ctl groups`.\n", *listen, token)
 
 	worldErr := make(chan error, 1)

@@ -26,6 +26,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/controller"
+	"github.com/headroom-dev/headroom/internal/dashboard"
 	"github.com/headroom-dev/headroom/internal/lease"
 	"github.com/headroom-dev/headroom/internal/store"
 	"github.com/headroom-dev/headroom/internal/store/bolt"
@@ -426,14 +427,21 @@ func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store
 	if err != nil {
 		return nil, fmt.Errorf("api.write_rate: %w", err)
 	}
+	dash, err := dashboard.New(dashboard.Options{Tokens: tokens, Store: st, Clock: d.clk, Log: log})
+	if err != nil {
+		return nil, err
+	}
 	a, err := api.New(api.Options{
 		Store: st, Fleet: ctrl, Tokens: tokens, Clock: d.clk, Log: log,
 		Ready: func() error { return ctrl.Ready(d.clk.Now()) }, Registry: d.m.Registry,
-		WriteRate: writeRate, WriteBurst: cfg.API.WriteBurst,
+		WriteRate: writeRate, WriteBurst: cfg.API.WriteBurst, Dashboard: dash,
 	})
 	if err != nil {
 		return nil, err
 	}
+	// The dashboard's forms go through the API's own handlers (auth,
+	// validation, idempotency, audit, rate limit), which mount it.
+	dash.SetAPI(a)
 	h := withReadyz(a, func() (string, error) {
 		if err := ctrl.Ready(d.clk.Now()); err != nil {
 			return "", err

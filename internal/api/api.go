@@ -92,7 +92,15 @@ type Options struct {
 	// WriteBurst is how many writes a token may make at once before
 	// WriteRate paces it; 0 means DefaultWriteBurst.
 	WriteBurst int
+	// Dashboard, when set, serves the operator dashboard's pages outside
+	// /v1 (see DashboardRoutes) on the same listener.
+	Dashboard http.Handler
 }
+
+// DashboardRoutes are the paths the dashboard is mounted on when
+// Options.Dashboard is set; "/static/*" is a prefix. They stay outside
+// /v1, which is the API's alone.
+var DashboardRoutes = []string{"/", "/login", "/logout", "/groups/{name}", "/boosts", "/overrides", "/static/*"}
 
 // DefaultMaxBody is the request body limit: far above any real boost or
 // override, low enough that a client cannot make the server buffer much.
@@ -153,6 +161,12 @@ func New(o Options) (http.Handler, error) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(doc)
 	})
+
+	if o.Dashboard != nil {
+		for _, p := range DashboardRoutes {
+			r.Handle(p, o.Dashboard)
+		}
+	}
 
 	r.Route("/v1", func(r chi.Router) {
 		r.Use(s.authenticate)

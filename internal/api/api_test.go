@@ -392,3 +392,39 @@ func TestStoreDownIsUnavailable(t *testing.T) {
 		})
 	}
 }
+
+func TestDashboardMount(t *testing.T) {
+	dash := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("dashboard " + r.URL.Path))
+	})
+	e := newEnv(t, func(o *Options) { o.Dashboard = dash })
+	tests := []struct {
+		method, path string
+		dashboard    bool
+	}{
+		{"GET", "/", true},
+		{"GET", "/login", true},
+		{"POST", "/login", true},
+		{"POST", "/logout", true},
+		{"GET", "/groups/workers", true},
+		{"GET", "/boosts", true},
+		{"POST", "/overrides", true},
+		{"GET", "/static/app.js", true},
+		{"GET", "/v1/groups", false},
+		{"GET", "/healthz", false},
+		{"GET", "/openapi.json", false},
+		{"GET", "/nope", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			r := e.do(req{method: tc.method, path: tc.path})
+			if got := string(r.body) == "dashboard "+tc.path; got != tc.dashboard {
+				t.Errorf("served by the dashboard: %v, want %v (%d %.80s)", got, tc.dashboard, r.status, r.body)
+			}
+		})
+	}
+	// Without a dashboard those paths are the API's 404s.
+	if r := newEnv(t).do(req{method: "GET", path: "/"}); r.status != http.StatusNotFound {
+		t.Errorf("GET / without a dashboard: %d", r.status)
+	}
+}

@@ -1,0 +1,246 @@
+package dashboard
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/headroom-dev/headroom/internal/controller"
+)
+
+// client sends one session's requests to the admin API router in
+// process, with the session's token, exactly as a remote client would.
+type client struct {
+	h     http.Handler
+	token string
+	ctx   context.Context
+	// requestID ties the API's log lines to the page's request.
+	requestID string
+}
+
+// problem is an API error: an RFC 9457 problem detail.
+type problem struct {
+	Status int    `json:"status"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Detail string `json:"detail"`
+	Field  string `json:"field"`
+	Errors []struct {
+		Field  string `json:"field"`
+		Detail string `json:"detail"`
+	} `json:"errors"`
+}
+
+func (p *problem) Error() string {
+	if p.Detail != "" {
+		return p.Detail
+	}
+	if p.Title != "" {
+		return p.Title
+	}
+	return http.StatusText(p.Status)
+}
+
+// fields returns each invalid field's first message, keyed by the form
+// field it belongs to: "groups[1]" is the groups field, and a preview's
+// "boost.end" is the end field.
+func (p *problem) fields() map[string]string {
+	out := map[string]string{}
+	add := func(f, detail string) {
+		f = strings.TrimPrefix(f, "boost.")
+		if i := strings.IndexAny(f, "[."); i > 0 {
+			f = f[:i]
+		}
+		if _, ok := out[f]; !ok && f != "" {
+			out[f] = detail
+		}
+	}
+	for _, e := range p.Errors {
+		add(e.Field, e.Detail)
+	}
+	if p.Field != "" && len(p.Errors) == 0 {
+		add(p.Field, p.Detail)
+	}
+	return out
+}
+
+// recorder is the response of an in-process request.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}
+
+// call sends method path with body (JSON, when not nil) and decodes a 2xx
+// answer into out. Any other answer is a *problem.
+func (c client) call(method, path string, body any, idemKey string, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("encode %s %s: %w", method, path, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	// The dashboard's request went through the listener's router, whose
+	// routing state is in the context; the API router must start afresh.
+	ctx := context.WithValue(c.ctx, chi.RouteCtxKey, (*chi.Context)(nil))
+	req, err := http.NewRequestWithContext(ctx, method, path, rd)
+	if err != nil {
+		return fmt.Errorf("build %s %s: %w", method, path, err)
+	}
+	req.RemoteAddr = "127.0.0.1:0"
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Accept", "application/json")
+	if c.requestID != "" {
+		req.Header.Set("X-Request-Id", c.requestID)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if idemKey != "" {
+		req.Header.Set("Idempotency-Key", idemKey)
+	}
+	rec := &recorder{header: http.Header{}}
+	c.h.ServeHTTP(rec, req)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	if rec.status < 200 || rec.status > 299 {
+		p := &problem{}
+		if err := json.Unmarshal(rec.body.Bytes(), p); err != nil || p.Status == 0 {
+			p = &problem{Status: rec.status, Detail: strings.TrimSpace(rec.body.String())}
+		}
+		return p
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
+		return fmt.Errorf("decode %s %s: %w", method, path, err)
+	}
+	return nil
+}
+
+// asProblem returns err as a problem; an error that is not one (a bug of
+// ours) becomes a 500 without field.
+func asProblem(err error) *problem {
+	var p *problem
+	if errors.As(err, &p) {
+		return p
+	}
+	return &problem{Status: http.StatusInternalServerError, Detail: err.Error()}
+}
+
+// The API's documents as the dashboard reads them (see the API contract).
+
+type groupDoc struct {
+	Name      string     `json:"name"`
+	ASG       string     `json:"asg"`
+	Min       int        `json:"min"`
+	Max       int        `json:"max"`
+	ASGMin    int        `json:"asg_min"`
+	ASGMax    int        `json:"asg_max"`
+	Known     bool       `json:"known"`
+	Lead      string     `json:"lead"`
+	Desired   int        `json:"desired"`
+	Decided   int        `json:"decided"`
+	Serving   int        `json:"serving"`
+	Pending   int        `json:"pending"`
+	Warming   int        `json:"warming"`
+	Paused    bool       `json:"paused"`
+	Acted     bool       `json:"acted"`
+	Skipped   string     `json:"skipped"`
+	Reason    string     `json:"reason"`
+	Error     string     `json:"error"`
+	At        *time.Time `json:"at"`
+	Boosts    []string   `json:"boosts"`
+	Overrides []string   `json:"overrides"`
+}
+
+type boostDoc struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Reason      string    `json:"reason"`
+	Groups      []string  `json:"groups"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	TimeZone    *string   `json:"time_zone"`
+	MinCapacity *int      `json:"min_capacity"`
+	Multiplier  *float64  `json:"multiplier"`
+	Ramp        string    `json:"ramp"`
+	Lead        string    `json:"lead"`
+	CapAtMax    bool      `json:"cap_at_max"`
+	CreatedBy   string    `json:"created_by"`
+	Version     int64     `json:"version"`
+	State       string    `json:"state"`
+}
+
+type overrideDoc struct {
+	ID        string    `json:"id"`
+	Group     string    `json:"group"`
+	Kind      string    `json:"kind"`
+	Capacity  *int      `json:"capacity"`
+	Min       *int      `json:"min"`
+	Max       *int      `json:"max"`
+	Reason    string    `json:"reason"`
+	ExpiresAt time.Time `json:"expires_at"`
+	CreatedBy string    `json:"created_by"`
+	Version   int64     `json:"version"`
+}
+
+type groupDetail struct {
+	Group     groupDoc                `json:"group"`
+	Decision  *controller.DecisionDoc `json:"decision"`
+	Boosts    []boostDoc              `json:"boosts"`
+	Overrides []overrideDoc           `json:"overrides"`
+}
+
+func (c client) groups() ([]groupDoc, error) {
+	var out struct {
+		Groups []groupDoc `json:"groups"`
+	}
+	err := c.call(http.MethodGet, "/v1/groups", nil, "", &out)
+	return out.Groups, err
+}
+
+func (c client) boosts(all bool) ([]boostDoc, error) {
+	var out struct {
+		Boosts []boostDoc `json:"boosts"`
+	}
+	path := "/v1/boosts"
+	if all {
+		path += "?all=true"
+	}
+	err := c.call(http.MethodGet, path, nil, "", &out)
+	return out.Boosts, err
+}
+
+func (c client) overrides() ([]overrideDoc, error) {
+	var out struct {
+		Overrides []overrideDoc `json:"overrides"`
+	}
+	err := c.call(http.MethodGet, "/v1/overrides", nil, "", &out)
+	return out.Overrides, err
+}
