@@ -249,12 +249,14 @@ func (e *Elector) Run(ctx context.Context) error {
 		if e.attempt(ctx) == resultConflict && ctx.Err() == nil {
 			e.attempt(ctx)
 		}
-		e.cycles.Add(1)
 		wait := e.follow
 		if e.Leader() {
 			wait = e.renew
 		}
+		// The timer is set before the tick counts as finished, so that a
+		// clock moved right after the count (a test's fake clock) fires it.
 		timer := e.clk.NewTimer(wait)
+		e.cycles.Add(1)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
