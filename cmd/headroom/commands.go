@@ -108,6 +108,18 @@ func printRecord(w io.Writer, r controller.Record) {
 	if r.ScaleInBlocked != "" {
 		fmt.Fprintf(w, "  scale-in blocked: %s\n", r.ScaleInBlocked)
 	}
+	if len(r.Queues) > 0 {
+		fmt.Fprintln(w, "  queues (rate mode):")
+		for _, q := range r.Queues {
+			fmt.Fprintf(w, "    %s/%s: arrivals %.2f/s; backlog %.0f, projected %.0f in %s (on its way %.1f units); budget %.0f, excess %+.0f\n",
+				q.Policy, q.Queue, q.Lambda, q.Backlog, q.Projected, q.Lead.Round(time.Second), q.OnItsWay, q.Budget, q.Excess)
+			fmt.Fprintf(w, "      need %.2f = max(rate %.2f + drain %.2f, floor %.2f): %s wins", q.Need, q.Rate, q.Drain, q.Floor, q.Term)
+			if q.SurgeOver {
+				fmt.Fprint(w, "; the surge is over before new capacity could serve")
+			}
+			fmt.Fprintln(w)
+		}
+	}
 	if len(r.Inputs) > 0 {
 		fmt.Fprintln(w, "  inputs:")
 		for _, in := range r.Inputs {

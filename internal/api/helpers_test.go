@@ -278,6 +278,6 @@ var (
 	summaryKeys = []string{"name", "asg", "min", "max", "asg_min", "asg_max", "known", "lead", "desired", "decided",
 		"serving", "pending", "warming", "paused", "acted", "skipped", "reason", "error", "at", "boosts", "overrides"}
 	decisionKeys = []string{"group", "asg", "at", "current", "desired", "min", "max", "serving", "pending", "warming",
-		"asg_min", "asg_max", "proposals", "changes", "inputs", "paused", "reason", "acted"}
+		"asg_min", "asg_max", "proposals", "changes", "inputs", "queues", "paused", "reason", "acted"}
 	auditKeys = []string{"id", "at", "actor", "action", "object", "before", "after"}
 )

@@ -71,9 +71,21 @@ type Group struct {
 	MaxScaleInStep  RateLimit `yaml:"max_scale_in_step,omitempty"`
 	// FallbackCapacity, when > 0, is applied after FallbackAfter
 	// consecutive cycles without fresh input; never below current.
-	FallbackCapacity int      `yaml:"fallback_capacity,omitempty"`
-	FallbackAfter    int      `yaml:"fallback_after,omitempty"`
-	Policies         []Policy `yaml:"policies"`
+	FallbackCapacity int `yaml:"fallback_capacity,omitempty"`
+	FallbackAfter    int `yaml:"fallback_after,omitempty"`
+	// Hysteresis holds a rate-mode backlog proposal at current capacity
+	// when it is within these bands of it.
+	Hysteresis Hysteresis `yaml:"hysteresis"`
+	Policies   []Policy   `yaml:"policies"`
+}
+
+// Hysteresis is the pair of bands, as fractions of current capacity,
+// inside which a rate-mode backlog proposal does not move the group:
+// ScaleIn below current, ScaleOut above it (this one only while no queue
+// is over its latency budget).
+type Hysteresis struct {
+	ScaleIn  float64 `yaml:"scale_in"`
+	ScaleOut float64 `yaml:"scale_out"`
 }
 
 // Policy is one named rule of a group; exactly one of its kinds is set.
@@ -139,9 +151,24 @@ type Backlog struct {
 	Mode policy.BacklogMode `yaml:"mode"`
 	// AcceptableLatency is L: how long a message may wait.
 	AcceptableLatency Duration `yaml:"acceptable_latency,omitempty"`
-	// TargetUtilization is u: the share of instance time spent working.
+	// TargetUtilization is u: the share of unit time spent working.
 	TargetUtilization float64 `yaml:"target_utilization"`
-	Queues            []Queue `yaml:"queues"`
+	// Budget is theta: the standing backlog allowed, as a share of L's
+	// worth of arrivals (rate mode).
+	Budget float64 `yaml:"budget"`
+	// DrainFactor is eta: an excess above the budget is drained within
+	// eta * L (rate mode).
+	DrainFactor float64 `yaml:"drain_factor"`
+	// RefillSlack is kappa: below its budget, a queue may be served at as
+	// little as (1 - kappa) of its arrival rate (rate mode).
+	RefillSlack float64 `yaml:"refill_slack"`
+	// JumpFactor is J: a filtered arrival rate above J times the smoothed
+	// one is taken at once (rate mode).
+	JumpFactor float64 `yaml:"jump_factor"`
+	// ArrivalSmoothing is tau, the time constant of the arrival rate's
+	// moving average (rate mode).
+	ArrivalSmoothing Duration `yaml:"arrival_smoothing"`
+	Queues           []Queue  `yaml:"queues"`
 }
 
 // Queue is one SQS queue of a backlog policy.

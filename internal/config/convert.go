@@ -2,6 +2,7 @@ package config
 
 import (
 	"math"
+	"time"
 
 	"github.com/headroom-dev/headroom/internal/policy"
 	"github.com/headroom-dev/headroom/internal/source"
@@ -24,6 +25,8 @@ func (g Group) Policy() policy.Group {
 		MaxAge:           g.MaxAge.Std(),
 		FallbackCapacity: g.FallbackCapacity,
 		FallbackAfter:    g.FallbackAfter,
+		HysteresisIn:     nonzero(g.Hysteresis.ScaleIn),
+		HysteresisOut:    nonzero(g.Hysteresis.ScaleOut),
 	}
 	// Validation has refused a malformed limit; parse errors cannot
 	// happen here and would leave the limit off.
@@ -58,6 +61,11 @@ func (p Policy) policy() policy.Policy {
 				Concurrency:       float64(q.Concurrency),
 				AcceptableLatency: b.AcceptableLatency.Std(),
 				TargetUtilization: b.TargetUtilization,
+				Budget:            nonzero(b.Budget),
+				Drain:             b.DrainFactor,
+				RefillSlack:       nonzero(b.RefillSlack),
+				Jump:              b.JumpFactor,
+				Smoothing:         max(b.ArrivalSmoothing.Std(), time.Nanosecond),
 				CountInFlight:     q.CountInFlight,
 				CountDelayed:      q.CountDelayed,
 			})
@@ -153,4 +161,13 @@ func (g Group) Queues() []string {
 		}
 	}
 	return out
+}
+
+// nonzero passes an explicit zero to the engine, which reads zero as "use
+// the default", as the smallest positive number: it behaves as zero.
+func nonzero(x float64) float64 {
+	if x == 0 {
+		return math.SmallestNonzeroFloat64
+	}
+	return x
 }

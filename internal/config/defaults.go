@@ -26,11 +26,21 @@ const (
 	DefaultBoostLead = 10 * time.Minute
 	// DefaultPeriod is CloudWatch's standard resolution: one datapoint a
 	// minute.
-	DefaultPeriod            = 60 * time.Second
-	DefaultTolerance         = policy.DefaultTolerance
-	DefaultTargetUtilization = 0.8
-	DefaultConcurrency       = 1
-	DefaultFallbackAfter     = 6
+	DefaultPeriod    = 60 * time.Second
+	DefaultTolerance = policy.DefaultTolerance
+	// DefaultTargetUtilization is u for a rate-mode backlog: the latency
+	// budget gives the headroom (policy.DefaultTargetUtilization).
+	DefaultTargetUtilization = policy.DefaultTargetUtilization
+	// The rate mode's constants and the hysteresis bands: the engine's
+	// defaults, each explained where the engine declares it.
+	DefaultBudget           = policy.DefaultBudget
+	DefaultDrainFactor      = policy.DefaultDrain
+	DefaultRefillSlack      = policy.DefaultRefillSlack
+	DefaultJumpFactor       = policy.DefaultJump
+	DefaultArrivalSmoothing = policy.DefaultArrivalSmoothing
+	DefaultHysteresis       = policy.DefaultHysteresis
+	DefaultConcurrency      = 1
+	DefaultFallbackAfter    = 6
 	// maxAgePeriods and maxAgeCycles size the default max_age: three
 	// datapoints of the slowest metric, and never less than three cycles,
 	// so one late datapoint or one failed read does not make a group stale.
@@ -82,6 +92,12 @@ func (g *Group) applyDefaults(path string, present func(string) bool, interval D
 	if !has("scale_in_window") {
 		g.ScaleInWindow = Duration(DefaultScaleInWindow)
 	}
+	if !has("hysteresis.scale_in") {
+		g.Hysteresis.ScaleIn = DefaultHysteresis
+	}
+	if !has("hysteresis.scale_out") {
+		g.Hysteresis.ScaleOut = DefaultHysteresis
+	}
 	if g.FallbackCapacity > 0 && !has("fallback_after") {
 		g.FallbackAfter = DefaultFallbackAfter
 	}
@@ -122,6 +138,21 @@ func (p *Policy) applyDefaults(path string, present func(string) bool) {
 		}
 		if !present(path + ".target_utilization") {
 			b.TargetUtilization = DefaultTargetUtilization
+		}
+		if !present(path + ".budget") {
+			b.Budget = DefaultBudget
+		}
+		if !present(path + ".drain_factor") {
+			b.DrainFactor = DefaultDrainFactor
+		}
+		if !present(path + ".refill_slack") {
+			b.RefillSlack = DefaultRefillSlack
+		}
+		if !present(path + ".jump_factor") {
+			b.JumpFactor = DefaultJumpFactor
+		}
+		if !present(path + ".arrival_smoothing") {
+			b.ArrivalSmoothing = Duration(DefaultArrivalSmoothing)
 		}
 		for i := range b.Queues {
 			q := &b.Queues[i]

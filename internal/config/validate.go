@@ -224,6 +224,11 @@ func (g *Group) check(ps *problems, path string) {
 	} else if r.Percent && r.Value > 100 {
 		ps.add(path+".max_scale_in_step", "a percentage must be at most 100%")
 	}
+	for key, v := range map[string]float64{"scale_in": g.Hysteresis.ScaleIn, "scale_out": g.Hysteresis.ScaleOut} {
+		if !finite(v) || v < 0 || v >= 1 {
+			ps.add(path+".hysteresis."+key, "must be >= 0 and < 1 (a fraction of current capacity: 0.1 is 10%)")
+		}
+	}
 	switch {
 	case g.FallbackCapacity < 0:
 		ps.add(path+".fallback_capacity", "must be >= 0")
@@ -339,6 +344,21 @@ func (b *Backlog) check(ps *problems, path string) {
 	}
 	if !finite(b.TargetUtilization) || b.TargetUtilization <= 0 || b.TargetUtilization > 1 {
 		ps.add(path+".target_utilization", "must be > 0 and <= 1")
+	}
+	if !finite(b.Budget) || b.Budget < 0 || b.Budget > 1 {
+		ps.add(path+".budget", "must be >= 0 and <= 1 (a share of the acceptable latency the standing backlog may use)")
+	}
+	if !finite(b.DrainFactor) || b.DrainFactor <= 0 || b.DrainFactor > 100 {
+		ps.add(path+".drain_factor", "must be > 0 and at most 100 (the excess is drained within drain_factor x acceptable_latency)")
+	}
+	if !finite(b.RefillSlack) || b.RefillSlack < 0 || b.RefillSlack >= 1 {
+		ps.add(path+".refill_slack", "must be >= 0 and < 1 (a fraction of the arrival rate)")
+	}
+	if !finite(b.JumpFactor) || b.JumpFactor <= 1 || b.JumpFactor > 1000 {
+		ps.add(path+".jump_factor", "must be > 1 and at most 1000 (a multiple of the smoothed arrival rate)")
+	}
+	if b.ArrivalSmoothing < 0 || b.ArrivalSmoothing > Duration(time.Hour) {
+		ps.add(path+".arrival_smoothing", "must be >= 0 and at most 1h")
 	}
 	if len(b.Queues) == 0 {
 		ps.add(path+".queues", "at least one queue is required")

@@ -437,6 +437,7 @@ func (c *Controller) input(gr *groupRun, g asg.Group, now time.Time, series map[
 		Warming:  g.Warming,
 		ASGMin:   g.Min,
 		ASGMax:   g.Max,
+		Lead:     c.capacityLead(gr, g),
 		Policies: make(map[string]policy.PolicyInput, len(gr.spec.Policies)),
 	}
 	for _, p := range gr.spec.Policies {
@@ -493,7 +494,17 @@ func (c *Controller) lead(gr *groupRun, g asg.Group) time.Duration {
 	if g.LaunchSamples < minLaunchSamples {
 		return gr.cfg.BoostLead.Std()
 	}
-	return g.LaunchP90 + gr.cfg.Warmup.Std() + c.cfg.Interval.Std()
+	return c.capacityLead(gr, g) + c.cfg.Interval.Std()
+}
+
+// capacityLead is T, how long capacity ordered now takes to serve: the
+// measured launch-to-InService p90 plus the warmup, or the configured
+// boost_lead until enough launches are measured.
+func (c *Controller) capacityLead(gr *groupRun, g asg.Group) time.Duration {
+	if g.LaunchSamples < minLaunchSamples {
+		return gr.cfg.BoostLead.Std()
+	}
+	return g.LaunchP90 + gr.cfg.Warmup.Std()
 }
 
 // floors turns the boosts that apply to a group into the engine's floors.

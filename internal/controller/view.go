@@ -30,6 +30,7 @@ type DecisionDoc struct {
 	Proposals      []ProposalDoc `json:"proposals"`
 	Changes        []ChangeDoc   `json:"changes"`
 	Inputs         []InputDoc    `json:"inputs"`
+	Queues         []QueueDoc    `json:"queues"`
 	ScaleInBlocked string        `json:"scale_in_blocked,omitempty"`
 	Paused         bool          `json:"paused"`
 	Notes          []string      `json:"notes,omitempty"`
@@ -65,6 +66,37 @@ type InputDoc struct {
 	Stale      bool    `json:"stale"`
 }
 
+// QueueDoc is how a rate-mode backlog policy sized one queue: the arrival
+// estimate, the backlog now and when capacity ordered now would serve
+// (lead_seconds from now), the budget of standing backlog and the excess
+// over it, the capacity credited as on its way, the terms of the need in
+// units, and which term won (rate, drain, refill or floor).
+type QueueDoc struct {
+	Policy            string  `json:"policy"`
+	Queue             string  `json:"queue"`
+	ArrivalsPerSecond float64 `json:"arrivals_per_second"`
+	Backlog           float64 `json:"backlog"`
+	ProjectedBacklog  float64 `json:"projected_backlog"`
+	Budget            float64 `json:"budget"`
+	Excess            float64 `json:"excess"`
+	OnItsWay          float64 `json:"on_its_way"`
+	LeadSeconds       float64 `json:"lead_seconds"`
+	Rate              float64 `json:"rate"`
+	Drain             float64 `json:"drain"`
+	Floor             float64 `json:"floor"`
+	Need              float64 `json:"need"`
+	Term              string  `json:"term"`
+	SurgeOver         bool    `json:"surge_over"`
+}
+
+// QueueDocOf returns q as the API shows it.
+func QueueDocOf(q policy.QueueDetail) QueueDoc {
+	return QueueDoc{Policy: q.Policy, Queue: q.Queue, ArrivalsPerSecond: q.Lambda, Backlog: q.Backlog,
+		ProjectedBacklog: q.Projected, Budget: q.Budget, Excess: q.Excess, OnItsWay: q.OnItsWay,
+		LeadSeconds: q.Lead.Seconds(), Rate: q.Rate, Drain: q.Drain, Floor: q.Floor, Need: q.Need,
+		Term: q.Term, SurgeOver: q.SurgeOver}
+}
+
 // Doc returns r as a DecisionDoc. Slices are never nil, so that JSON shows
 // [] rather than null.
 func Doc(r Record) DecisionDoc {
@@ -76,6 +108,10 @@ func Doc(r Record) DecisionDoc {
 		Proposals: make([]ProposalDoc, 0, len(r.Proposals)),
 		Changes:   make([]ChangeDoc, 0, len(r.Changes)),
 		Inputs:    make([]InputDoc, 0, len(r.Inputs)),
+		Queues:    make([]QueueDoc, 0, len(r.Queues)),
+	}
+	for _, q := range r.Queues {
+		d.Queues = append(d.Queues, QueueDocOf(q))
 	}
 	for _, p := range r.Proposals {
 		d.Proposals = append(d.Proposals, ProposalDoc{Policy: p.Policy, Kind: string(p.Kind), Capacity: p.Capacity, OK: p.OK, Reason: p.Reason})

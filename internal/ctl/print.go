@@ -200,6 +200,21 @@ func printDecision(w io.Writer, d Decision) {
 		}
 		_ = tw.Flush()
 	}
+	if len(d.Queues) > 0 {
+		fmt.Fprintln(w, "  queues:")
+		tw = newTable(w)
+		fmt.Fprintln(tw, "    POLICY\tQUEUE\tARRIVALS/S\tBACKLOG\tPROJECTED\tBUDGET\tEXCESS\tON ITS WAY\tLEAD\tNEED\tTERM")
+		for _, q := range d.Queues {
+			term := q.Term
+			if q.SurgeOver {
+				term += " (surge over before new capacity serves)"
+			}
+			fmt.Fprintf(tw, "    %s\t%s\t%.2f\t%.0f\t%.0f\t%.0f\t%+.0f\t%.1f\t%s\t%.2f\t%s\n", q.Policy, q.Queue,
+				q.ArrivalsPerSecond, q.Backlog, q.ProjectedBacklog, q.Budget, q.Excess, q.OnItsWay,
+				time.Duration(q.LeadSeconds*float64(time.Second)).Round(time.Second), q.Need, term)
+		}
+		_ = tw.Flush()
+	}
 	if len(d.Inputs) > 0 {
 		fmt.Fprintln(w, "  inputs:")
 		tw = newTable(w)

@@ -59,6 +59,7 @@ type Decision struct {
 	Proposals      []Proposal `json:"proposals"`
 	Changes        []Change   `json:"changes"`
 	Inputs         []Input    `json:"inputs"`
+	Queues         []Queue    `json:"queues"`
 	ScaleInBlocked string     `json:"scale_in_blocked"`
 	Paused         bool       `json:"paused"`
 	Notes          []string   `json:"notes"`
@@ -92,6 +93,25 @@ type Input struct {
 	Value      float64 `json:"value"`
 	AgeSeconds float64 `json:"age_seconds"`
 	Stale      bool    `json:"stale"`
+}
+
+// Queue is how a rate-mode backlog policy sized one queue in a decision.
+type Queue struct {
+	Policy            string  `json:"policy"`
+	Queue             string  `json:"queue"`
+	ArrivalsPerSecond float64 `json:"arrivals_per_second"`
+	Backlog           float64 `json:"backlog"`
+	ProjectedBacklog  float64 `json:"projected_backlog"`
+	Budget            float64 `json:"budget"`
+	Excess            float64 `json:"excess"`
+	OnItsWay          float64 `json:"on_its_way"`
+	LeadSeconds       float64 `json:"lead_seconds"`
+	Rate              float64 `json:"rate"`
+	Drain             float64 `json:"drain"`
+	Floor             float64 `json:"floor"`
+	Need              float64 `json:"need"`
+	Term              string  `json:"term"`
+	SurgeOver         bool    `json:"surge_over"`
 }
 
 // Boost is a boost as the API returns it.

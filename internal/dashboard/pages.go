@@ -67,6 +67,7 @@ var funcs = template.FuncMap{
 		return strconv.FormatFloat(*p, 'f', -1, 64)
 	},
 	"add":     func(a, b int) int { return a + b },
+	"num":     func(x float64) string { return strconv.FormatFloat(x, 'f', 2, 64) },
 	"pathesc": url.PathEscape,
 }
 

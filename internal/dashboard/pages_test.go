@@ -201,6 +201,8 @@ func TestGroupPage(t *testing.T) {
 		{"changes", section("changes"), []string{`<td>stabilize</td><td class="num">15</td><td class="num">13</td><td>scale-in window</td>`}},
 		{"inputs", section("inputs"), []string{`<tr class="stale"><td>latency</td><td>metric</td>`, `<td class="num">10m0s</td>`,
 			`<td class="num">30s</td>`}},
+		{"queues", section("queues"), []string{`<td>jobs</td><td>jobs</td><td class="num">12.50</td><td class="num">5000.00</td>`,
+			`<td class="num">3m0s</td>`, `<td class="num">28.00</td><td>drain</td>`}},
 		{"chart", r.body, []string{`<svg class="chart"`, `<polyline class="current"`, `<polyline class="decided"`,
 			`<polyline class="min"`, `<polyline class="max"`}},
 		{"boosts", section("boosts"), []string{`data-boost="b-active"`, "launch", `badge active">active<`, "min 20",

@@ -2,33 +2,67 @@ package policy
 
 import (
 	"math"
+	"strconv"
 	"time"
 )
 
-// Backlog defaults, from DESIGN.md section 4.
+// Backlog defaults, from DESIGN.md section 4. Each is a starting point that
+// a study of the simulator's scenarios found good, not a truth: every one is
+// a config field, and none is tuned to one scenario.
 const (
 	// DefaultConcurrency is c when a queue does not set it: one message at a
-	// time per instance.
+	// time per unit.
 	DefaultConcurrency = 1.0
-	// DefaultTargetUtilization is u when a queue does not set it: instances
-	// busy 80% of the time leave headroom for bursts while the backlog term
-	// drains what queued up.
-	DefaultTargetUtilization = 0.8
+	// DefaultTargetUtilization is u when a queue does not set it. In rate
+	// mode the latency budget gives the headroom that a utilization below 1
+	// gave the first semantics: a unit is planned to be busy all the time,
+	// and the standing queue, not idle capacity, absorbs the noise.
+	DefaultTargetUtilization = 1.0
+	// DefaultBudget is theta: the standing queue may be as old as the whole
+	// acceptable latency (theta * lambda * L messages). A smaller share
+	// keeps messages younger at a higher cost; docs/policies.md has the
+	// table of that trade.
+	DefaultBudget = 1.0
+	// DefaultDrain is eta: the excess above the budget is drained within
+	// eta * L, one acceptable latency.
+	DefaultDrain = 1.0
+	// DefaultRefillSlack is kappa: while a queue is below its budget the
+	// group may run as low as (1 - kappa) of the arrival rate, so the queue
+	// refills at kappa * lambda. 0.12 refills an empty budget in about
+	// eight acceptable latencies, slow enough that a lull does not shed
+	// capacity the next minute needs, fast enough to stop paying for an
+	// empty queue.
+	DefaultRefillSlack = 0.12
+	// DefaultJump is J: a filtered arrival rate above J times the smoothed
+	// one is taken at once instead of being smoothed in. Three times is a
+	// surge, not noise, once two of three readings agree.
+	DefaultJump = 3.0
+	// DefaultArrivalSmoothing is tau, the EWMA time constant of the arrival
+	// rate. A reading dt after the last weighs 1 - exp(-dt/tau): the same
+	// smoothing in seconds whatever the cycle and its jitter. 60 s ignores
+	// the noise of SQS's approximate counts and follows a lasting change
+	// within a few minutes; a jump is taken at once anyway.
+	DefaultArrivalSmoothing = 60 * time.Second
 )
 
-// GrowthTimeConstant is the time constant of the exponentially weighted
-// moving average that smooths a queue's backlog growth. A reading dt after
-// the previous one weighs alpha = 1 - exp(-dt / GrowthTimeConstant), so the
-// smoothing is the same in seconds whatever the cycle interval and its
-// jitter; a fixed weight per reading would smooth more when cycles come
-// faster. At the default 10 s cycle a reading weighs 28%, and a lasting
-// change of growth is 90% reflected after about 70 s: long enough to ignore
-// the noise of SQS's approximate counts, short enough to catch a ramp well
-// before the backlog term alone would.
-const GrowthTimeConstant = 30 * time.Second
+// Terms name which part of the rate-mode formula set a queue's need, as
+// QueueDetail.Term shows it.
+const (
+	// TermRate: the queue is at its budget; capacity for the arrivals.
+	TermRate = "rate"
+	// TermDrain: the projected backlog is above the budget; capacity for
+	// the arrivals plus draining the excess within eta * L.
+	TermDrain = "drain"
+	// TermRefill: the projected backlog is below the budget; less than the
+	// arrivals need, so the queue refills up to the budget.
+	TermRefill = "refill"
+	// TermFloor: refilling is bounded by (1 - kappa) of the arrival rate.
+	TermFloor = "floor"
+)
 
 // backlog proposes capacity from queue depth, in rate or per_instance mode.
-// Both modes ignore current: they jump straight to the needed size.
+// Both modes ignore current as a target: they jump straight to the needed
+// size (rate mode credits current as capacity on its way).
 func (c *cycle) backlog(p Policy, b *Backlog) (int, string, bool) {
 	mode := b.Mode
 	if mode == "" {
@@ -44,26 +78,40 @@ func (c *cycle) backlog(p Policy, b *Backlog) (int, string, bool) {
 	if why != "" {
 		if mode == ModeRate {
 			for _, q := range b.Queues {
-				c.keepGrowth(c.growthKey(p.Name, q.Name))
+				c.keepArrival(p.Name, q.Name)
 			}
 		}
 		return 0, why, false
 	}
+	if mode == ModeRate {
+		return c.rate(p, b, pi)
+	}
 	total, fail := 0.0, ""
-	c.r.s(string(mode)).s(": ")
+	c.r.s("per_instance: ")
 	for i, q := range b.Queues {
-		need, why := c.queueNeed(p, q, mode, pi)
-		if why != "" {
-			if fail == "" {
-				fail = why
+		r, why := c.reading(p, q, pi, q.CountInFlight)
+		if why == "" {
+			tpi := q.TargetPerInstance
+			if s, lat := q.SecondsPerMessage, q.AcceptableLatency.Seconds(); tpi == 0 && finite(s) && s > 0 && lat > 0 {
+				tpi = lat / s
 			}
-			continue
+			if !finite(tpi) || tpi <= 0 {
+				why = c.t.s("queue ").q(q.Name).
+					s(": per_instance needs a positive target per instance, or seconds per message and acceptable latency").take()
+			}
+			if why == "" {
+				need := (r.b + r.f) / tpi
+				total += need
+				if i > 0 {
+					c.r.s(" + ")
+				}
+				c.r.q(q.Name).s(" ").f(need)
+				continue
+			}
 		}
-		total += need
-		if i > 0 {
-			c.r.s(" + ")
+		if fail == "" {
+			fail = why
 		}
-		c.r.q(q.Name).s(" ").f(need)
 	}
 	if fail != "" {
 		c.r.b = c.r.b[:0]
@@ -76,18 +124,19 @@ func (c *cycle) backlog(p Policy, b *Backlog) (int, string, bool) {
 	return n, c.r.s(" -> ").i(n).take(), true
 }
 
-// queueNeed returns how many instances one queue needs, or why it cannot
-// say. It records the queue's reading as an input and, in rate mode, its
-// backlog growth for the next state.
-func (c *cycle) queueNeed(p Policy, q Queue, mode BacklogMode, pi PolicyInput) (float64, string) {
-	key := ""
-	if mode == ModeRate {
-		key = c.growthKey(p.Name, q.Name)
-	}
+// counts is one queue's reading as the engine counts it: b waiting (visible,
+// plus delayed when counted) and f in flight.
+type counts struct {
+	b, f float64
+	at   time.Time
+}
+
+// reading checks one queue's observation and records it as an input. With
+// inFlight false, f is left at zero (per_instance without count_in_flight).
+func (c *cycle) reading(p Policy, q Queue, pi PolicyInput, inFlight bool) (counts, string) {
 	r, ok := pi.Queues[q.Name]
 	if !ok {
-		c.keepGrowth(key)
-		return 0, c.t.s("queue ").q(q.Name).s(": no reading").take()
+		return counts{}, c.t.s("queue ").q(q.Name).s(": no reading").take()
 	}
 	bad := ""
 	switch {
@@ -95,121 +144,273 @@ func (c *cycle) queueNeed(p Policy, q Queue, mode BacklogMode, pi PolicyInput) (
 		bad = "visible"
 	case q.CountDelayed && (!finite(r.Delayed) || r.Delayed < 0):
 		bad = "delayed"
-	case q.CountInFlight && (!finite(r.InFlight) || r.InFlight < 0):
+	case inFlight && (!finite(r.InFlight) || r.InFlight < 0):
 		bad = "in flight"
 	}
-	var bl, fl float64
+	out := counts{at: r.At}
 	if bad == "" {
-		bl = r.Visible
+		out.b = r.Visible
 		if q.CountDelayed {
-			bl += r.Delayed
+			out.b += r.Delayed
 		}
-		if q.CountInFlight {
-			fl = r.InFlight
+		if inFlight {
+			out.f = r.InFlight
 		}
-		if !finite(bl + fl) {
+		if !finite(out.b + out.f) {
 			bad = "message count"
 		}
 	}
 	age, stale := c.age(r.At)
-	c.inputs = append(c.inputs, InputAge{Policy: p.Name, Name: q.Name, Value: bl + fl, Age: age, Stale: stale})
+	c.inputs = append(c.inputs, InputAge{Policy: p.Name, Name: q.Name, Value: out.b + out.f, Age: age, Stale: stale})
 	switch {
 	case bad != "":
-		c.keepGrowth(key)
-		return 0, c.t.s("queue ").q(q.Name).s(": ").s(bad).s(" must be a non-negative number").take()
+		return out, c.t.s("queue ").q(q.Name).s(": ").s(bad).s(" must be a non-negative number").take()
 	case stale:
-		c.keepGrowth(key)
-		return 0, c.t.s("queue ").q(q.Name).s(": stale: reading is ").d(age).s(" old, max age ").d(c.g.MaxAge).take()
+		return out, c.t.s("queue ").q(q.Name).s(": stale: reading is ").d(age).s(" old, max age ").d(c.g.MaxAge).take()
 	}
-
-	s, lat := q.SecondsPerMessage, q.AcceptableLatency.Seconds()
-	timing := finite(s) && s > 0 && lat > 0
-	if mode == ModePerInstance {
-		tpi := q.TargetPerInstance
-		if tpi == 0 && timing {
-			tpi = lat / s
-		}
-		if !finite(tpi) || tpi <= 0 {
-			return 0, c.t.s("queue ").q(q.Name).
-				s(": per_instance needs a positive target per instance, or seconds per message and acceptable latency").take()
-		}
-		return (bl + fl) / tpi, ""
-	}
-
-	growth := c.updateGrowth(key, bl, r.At)
-	conc, u := q.Concurrency, q.TargetUtilization
-	if conc == 0 {
-		conc = DefaultConcurrency
-	}
-	if u == 0 {
-		u = DefaultTargetUtilization
-	}
-	switch {
-	case !timing:
-		return 0, c.t.s("queue ").q(q.Name).s(": rate mode needs positive seconds per message and acceptable latency").take()
-	case !finite(conc) || conc <= 0:
-		return 0, c.t.s("queue ").q(q.Name).s(": concurrency must be positive").take()
-	case !finite(u) || u <= 0 || u > 1:
-		return 0, c.t.s("queue ").q(q.Name).s(": target utilization must be in (0, 1]").take()
-	}
-	// Little's law: the arrival rate being served is F/s; a growing backlog
-	// adds its growth. Enough instances for that rate at utilization u, plus
-	// enough to drain the waiting backlog within L.
-	rate := fl/s + max(growth, 0)
-	return rate*s/(conc*u) + bl*s/(conc*lat), ""
+	return out, ""
 }
 
-// updateGrowth smooths the growth of a queue's backlog with a fresh reading
-// and stores it in the next state. The first reading has no growth; a
-// reading not newer than the last one changes nothing.
-func (c *cycle) updateGrowth(key string, bl float64, at time.Time) float64 {
-	g := Growth{Last: bl, LastAt: at}
-	prev, ok := c.oldGrowth[key]
-	if ok && finite(prev.Last) && !prev.LastAt.IsZero() {
-		per := prev.PerSecond
-		if !finite(per) {
-			per = 0
+// rateQueue is one queue's working values in rate mode.
+type rateQueue struct {
+	q      *Queue
+	n      counts
+	lambda float64
+}
+
+// maxRateQueues is how many queues of one policy rate mode sizes without
+// allocating; more take one allocation.
+const maxRateQueues = 8
+
+// rate is the backlog policy's rate mode (DESIGN.md section 4): every
+// queue's arrival estimate is updated first, because the queues share the
+// group's serving and current capacity by their arrival rates; then each
+// queue's need is planned against its latency budget.
+func (c *cycle) rate(p Policy, b *Backlog, pi PolicyInput) (int, string, bool) {
+	var buf [maxRateQueues]rateQueue
+	qs := buf[:0]
+	fail, sum := "", 0.0
+	for i := range b.Queues {
+		q := &b.Queues[i]
+		n, why := c.reading(p, *q, pi, true)
+		if why == "" {
+			why = q.checkRate()
 		}
-		if dt := at.Sub(prev.LastAt).Seconds(); dt > 0 {
-			alpha := 1 - math.Exp(-dt/GrowthTimeConstant.Seconds())
-			g.PerSecond = per + alpha*((bl-prev.Last)/dt-per)
-			if !finite(g.PerSecond) {
-				g.PerSecond = 0
+		if why != "" {
+			c.keepArrival(p.Name, q.Name)
+			if fail == "" {
+				fail = why
 			}
-		} else {
-			g = Growth{Last: prev.Last, LastAt: prev.LastAt, PerSecond: per}
+			continue
+		}
+		lambda := c.updateArrival(p.Name, q, n)
+		qs = append(qs, rateQueue{q: q, n: n, lambda: lambda})
+		sum += lambda
+	}
+	if fail != "" {
+		return 0, fail, false
+	}
+	T := max(c.in.Lead, 0).Seconds()
+	S, C := float64(c.serving), float64(c.cur)
+	total := 0.0
+	c.r.s("rate: ")
+	for i, rq := range qs {
+		share := 1 / float64(len(qs))
+		if sum > 0 {
+			share = rq.lambda / sum
+		}
+		d := plan(rq.q, rq.n.b, rq.lambda, S*share, C*share, T)
+		d.Policy, d.Queue, d.Lead = p.Name, rq.q.Name, c.in.Lead
+		if d.Excess > 0 {
+			c.overBudget = true
+		}
+		c.queues = append(c.queues, d)
+		total += d.Need
+		if i > 0 {
+			c.r.s(" + ")
+		}
+		c.r.q(rq.q.Name).s(" ").f(d.Need).s(" (").s(d.Term).s(")")
+	}
+	n := toCapacity(ceilSnap(total))
+	if len(qs) > 1 {
+		c.r.s(" = ").f(total)
+	}
+	return n, c.r.s(" -> ").i(n).take(), true
+}
+
+// checkRate says why a queue's rate-mode settings cannot be evaluated, or
+// "" when they can.
+func (q *Queue) checkRate() string {
+	s, lat := q.SecondsPerMessage, q.AcceptableLatency
+	conc, u := orDefault(q.Concurrency, DefaultConcurrency), orDefault(q.TargetUtilization, DefaultTargetUtilization)
+	switch {
+	case !finite(s) || s <= 0 || lat <= 0:
+		return "queue " + strconv.Quote(q.Name) + ": rate mode needs positive seconds per message and acceptable latency"
+	case !finite(conc) || conc <= 0:
+		return "queue " + strconv.Quote(q.Name) + ": concurrency must be positive"
+	case !finite(u) || u <= 0 || u > 1:
+		return "queue " + strconv.Quote(q.Name) + ": target utilization must be in (0, 1]"
+	case !finite(q.Budget) || q.Budget < 0:
+		return "queue " + strconv.Quote(q.Name) + ": budget must be >= 0"
+	case !finite(q.Drain) || q.Drain < 0:
+		return "queue " + strconv.Quote(q.Name) + ": drain factor must be >= 0"
+	case !finite(q.RefillSlack) || q.RefillSlack < 0 || q.RefillSlack >= 1:
+		return "queue " + strconv.Quote(q.Name) + ": refill slack must be in [0, 1)"
+	case !finite(q.Jump) || (q.Jump != 0 && q.Jump <= 1):
+		return "queue " + strconv.Quote(q.Name) + ": jump factor must be above 1"
+	case q.Smoothing < 0:
+		return "queue " + strconv.Quote(q.Name) + ": arrival smoothing must be >= 0"
+	}
+	return ""
+}
+
+// orDefault returns v, or def when v is zero.
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// plan sizes one queue in rate mode (DESIGN.md section 4): b messages
+// waiting, lambda arriving per second, S serving and C current units
+// (this queue's share), T seconds until capacity ordered now serves.
+//
+//	mu     = c / s
+//	Bp     = max(0, b + (lambda - mu * (S + C) / 2) * T)
+//	budget = theta * lambda * L
+//	E      = Bp - budget
+//	need   = max(lambda / (mu * u) + E / (mu * eta * L), (1 - kappa) * lambda / mu)
+//
+// It is pure arithmetic on valid settings (checkRate).
+func plan(q *Queue, b, lambda, S, C, T float64) QueueDetail {
+	mu := orDefault(q.Concurrency, DefaultConcurrency) / q.SecondsPerMessage
+	u := orDefault(q.TargetUtilization, DefaultTargetUtilization)
+	theta, eta := orDefault(q.Budget, DefaultBudget), orDefault(q.Drain, DefaultDrain)
+	kappa := orDefault(q.RefillSlack, DefaultRefillSlack)
+	L := q.AcceptableLatency.Seconds()
+
+	d := QueueDetail{Lambda: lambda, Backlog: b, OnItsWay: max(C-S, 0)}
+	d.Projected = max(0, b+(lambda-mu*(S+C)/2)*T)
+	d.Budget = theta * lambda * L
+	d.Excess = d.Projected - d.Budget
+	d.Rate = lambda / (mu * u)
+	d.Drain = d.Excess / (mu * eta * L)
+	d.Floor = (1 - kappa) * lambda / mu
+	d.Need = d.Rate + d.Drain
+	switch {
+	case d.Need < d.Floor:
+		d.Need, d.Term = d.Floor, TermFloor
+	case d.Excess > 0:
+		d.Term = TermDrain
+	case d.Excess < 0:
+		d.Term = TermRefill
+	default:
+		d.Term = TermRate
+	}
+	// Above the budget now, within it by the time new capacity could
+	// serve: the surge is expected to be over, drained by what is serving
+	// or on its way.
+	d.SurgeOver = b > d.Budget && d.Excess <= 0 && T > 0
+	if !finite(d.Need) || d.Need < 0 {
+		d.Need = 0
+	}
+	return d
+}
+
+// updateArrival updates a queue's arrival estimate with a fresh reading and
+// stores it in the next state; it returns lambda. The raw rate is
+// completions plus the signed change of what waits and what is in flight,
+//
+//	X = mean(F_prev, F) / s        completions per second (Little's law)
+//	r = X + (dB + dF) / dt         a drain cancels its own throughput
+//
+// filtered by the median of the last three raw rates, then smoothed by a
+// time-based EWMA. A filtered rate above J times the smoothed one (two of
+// three readings agree on a surge) is taken at once; so is one below the
+// smoothed rate divided by J, for the same reason: two readings of a third
+// of the traffic are a change of work, not noise, and smoothing it in
+// would hold capacity for arrivals that have stopped. lambda is never
+// negative. The first reading has no change to measure: its rate is the
+// throughput X. A reading not newer than the last changes nothing.
+func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
+	s := q.SecondsPerMessage
+	prev, ok := c.oldArrival(policy, q.Name)
+	if !ok || !prev.valid() {
+		x := n.f / s
+		a := Arrival{Policy: policy, Queue: q.Name, Backlog: n.b, InFlight: n.f, At: n.at, Lambda: x, Raw: [3]float64{x}, Raws: 1}
+		c.arrivals = append(c.arrivals, a)
+		return x
+	}
+	dt := n.at.Sub(prev.At).Seconds()
+	if dt <= 0 {
+		c.arrivals = append(c.arrivals, prev)
+		return prev.Lambda
+	}
+	r := (prev.InFlight+n.f)/2/s + (n.b-prev.Backlog+n.f-prev.InFlight)/dt
+	a := prev
+	a.Backlog, a.InFlight, a.At = n.b, n.f, n.at
+	if a.Raws < 3 {
+		a.Raw[a.Raws] = r
+		a.Raws++
+	} else {
+		a.Raw = [3]float64{a.Raw[1], a.Raw[2], r} // newest last
+	}
+	m := r
+	if a.Raws == 3 {
+		m = median3(a.Raw[0], a.Raw[1], a.Raw[2])
+	}
+	tau := q.Smoothing
+	if tau == 0 {
+		tau = DefaultArrivalSmoothing
+	}
+	j := orDefault(q.Jump, DefaultJump)
+	lambda := prev.Lambda
+	switch {
+	case a.Raws == 3 && (m > j*lambda || m*j < lambda):
+		lambda = max(m, 0)
+	default:
+		lambda += (1 - math.Exp(-dt/tau.Seconds())) * (m - lambda)
+	}
+	if !finite(lambda) || lambda < 0 {
+		lambda = 0
+	}
+	a.Lambda = lambda
+	c.arrivals = append(c.arrivals, a)
+	return lambda
+}
+
+// valid reports whether an arrival state from the caller can be built on.
+func (a Arrival) valid() bool {
+	return !a.At.IsZero() && finite(a.Backlog) && finite(a.InFlight) && finite(a.Lambda) && a.Lambda >= 0 &&
+		a.Raws >= 1 && a.Raws <= 3 && finite(a.Raw[0]) && finite(a.Raw[1]) && finite(a.Raw[2])
+}
+
+// median3 returns the median of three numbers.
+func median3(a, b, c float64) float64 {
+	if a > b {
+		a, b = b, a
+	}
+	if b > c {
+		b = c
+	}
+	return max(a, b)
+}
+
+// oldArrival returns the caller's arrival state of one queue.
+func (c *cycle) oldArrival(policy, queue string) (Arrival, bool) {
+	for _, a := range c.oldArrivals {
+		if a.Policy == policy && a.Queue == queue {
+			return a, true
 		}
 	}
-	c.setGrowth(key, g)
-	return g.PerSecond
+	return Arrival{}, false
 }
 
-// keepGrowth carries a queue's growth over unchanged when this cycle has no
-// fresh reading of it.
-func (c *cycle) keepGrowth(key string) {
-	if key == "" {
-		return
+// keepArrival carries a queue's arrival state over unchanged when this
+// cycle has no usable reading of it.
+func (c *cycle) keepArrival(policy, queue string) {
+	if a, ok := c.oldArrival(policy, queue); ok {
+		c.arrivals = append(c.arrivals, a)
 	}
-	if prev, ok := c.oldGrowth[key]; ok {
-		c.setGrowth(key, prev)
-	}
-}
-
-// growthKey returns the State.Growth key of a policy's queue,
-// "policy/queue", reusing the previous state's string when it has one.
-func (c *cycle) growthKey(policy, queue string) string {
-	n := len(policy)
-	for k := range c.oldGrowth {
-		if len(k) == n+1+len(queue) && k[:n] == policy && k[n] == '/' && k[n+1:] == queue {
-			return k
-		}
-	}
-	return policy + "/" + queue
-}
-
-func (c *cycle) setGrowth(key string, g Growth) {
-	if c.growth == nil {
-		c.growth = make(map[string]Growth, 4)
-	}
-	c.growth[key] = g
 }

@@ -7,8 +7,8 @@ import (
 
 // typical is a group as most deployments run it: target tracking on CPU, a
 // backlog policy over two queues, a three-step alarm, a history of 30
-// recommendations (five minutes at the 10 s cycle) and growth for both
-// queues.
+// recommendations (five minutes at the 10 s cycle) and arrival
+// estimates for both queues.
 func typical() (Group, Input, State) {
 	g := Group{
 		Name: "workers", Min: 2, Max: 200, MaxAge: 2 * time.Minute,
@@ -40,9 +40,9 @@ func typical() (Group, Input, State) {
 		},
 		Floors: []Floor{{Name: "morning", Capacity: 10}},
 	}
-	st := State{Since: t0.Add(-time.Hour), Growth: map[string]Growth{
-		"jobs/jobs-high": {Last: 380, LastAt: t0.Add(-11 * time.Second), PerSecond: 1.5},
-		"jobs/jobs-low":  {Last: 2100, LastAt: t0.Add(-11 * time.Second), PerSecond: -3},
+	st := State{Since: t0.Add(-time.Hour), Arrivals: []Arrival{
+		{Policy: "jobs", Queue: "jobs-high", Backlog: 380, InFlight: 28, At: t0.Add(-11 * time.Second), Raw: [3]float64{55, 60, 58}, Raws: 3, Lambda: 57},
+		{Policy: "jobs", Queue: "jobs-low", Backlog: 2100, InFlight: 60, At: t0.Add(-11 * time.Second), Raw: [3]float64{120, 110, 118}, Raws: 3, Lambda: 116},
 	}}
 	for i := 30; i > 0; i-- {
 		st.History = append(st.History, Recommendation{At: t0.Add(-time.Duration(i) * 10 * time.Second), Capacity: 18 + i%5})
@@ -66,8 +66,8 @@ func TestTypicalDecision(t *testing.T) {
 			t.Errorf("proposal %q not OK: %s", p.Policy, p.Reason)
 		}
 	}
-	if d.Desired <= d.Current || len(next.History) != 30 || len(next.Growth) != 2 {
-		t.Errorf("decision %s, history %d, growth %d", d.Reason, len(next.History), len(next.Growth))
+	if d.Desired <= d.Current || len(next.History) != 30 || len(next.Arrivals) != 2 {
+		t.Errorf("decision %s, history %d, arrivals %d", d.Reason, len(next.History), len(next.Arrivals))
 	}
 	t.Log(d.Reason)
 	for _, p := range d.Proposals {

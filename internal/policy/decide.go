@@ -2,6 +2,14 @@ package policy
 
 import "time"
 
+// scratch is the text memory of one Decide call: the buffers of the two
+// reason builders and the arena's first chunk.
+type scratch struct {
+	t, r  [256]byte
+	chunk [arenaChunk]byte
+	arena arena
+}
+
 // cycle holds the working values of one Decide call.
 type cycle struct {
 	g       Group
@@ -9,15 +17,16 @@ type cycle struct {
 	cur     int // current, limited to [0, MaxCapacity]
 	serving int // serving, limited to [0, MaxCapacity]
 	inputs  []InputAge
-	// oldGrowth is the caller's State.Growth, read only; growth is the next
-	// state's, built fresh so that Decide never writes to its arguments.
-	oldGrowth map[string]Growth
-	growth    map[string]Growth
-	t         text // failure reasons and short texts
-	r         text // a policy's proposal reason while it is being built
-	// tbuf and rbuf back t and r so that building a reason costs only the
-	// final string.
-	tbuf, rbuf [256]byte
+	// oldArrivals is the caller's State.Arrivals, read only; arrivals is the
+	// next state's, built fresh so that Decide never writes to its
+	// arguments.
+	oldArrivals, arrivals []Arrival
+	// queues collects rate mode's per-queue details; overBudget is set when
+	// any queue's projected backlog is above its budget.
+	queues     []QueueDetail
+	overBudget bool
+	t          text // failure reasons and short texts
+	r          text // a policy's proposal reason while it is being built
 }
 
 // Decide computes one cycle's decision for a group and the state to carry to
@@ -25,14 +34,23 @@ type cycle struct {
 // the package documentation for the order of the rules and the choices made.
 func Decide(g Group, in Input, st State) (Decision, State) {
 	c := cycle{
-		g:         g,
-		in:        in,
-		cur:       capacity(in.Current),
-		serving:   capacity(in.Serving),
-		oldGrowth: st.Growth,
-		inputs:    make([]InputAge, 0, inputCount(g)),
+		g:           g,
+		in:          in,
+		cur:         capacity(in.Current),
+		serving:     capacity(in.Serving),
+		oldArrivals: st.Arrivals,
+		inputs:      make([]InputAge, 0, inputCount(g)),
 	}
-	c.t.b, c.r.b = c.tbuf[:0], c.rbuf[:0]
+	if nq := rateQueues(g); nq > 0 {
+		c.arrivals = make([]Arrival, 0, nq)
+		c.queues = make([]QueueDetail, 0, nq)
+	}
+	// The builders' buffers and the arena that every reason is taken into
+	// share one allocation: building all the reasons costs just that one.
+	sc := new(scratch)
+	ar := &sc.arena
+	ar.buf = sc.chunk[:0]
+	c.t, c.r = text{b: sc.t[:0], a: ar}, text{b: sc.r[:0], a: ar}
 	d := Decision{Group: g.Name, At: in.Now, Current: in.Current}
 
 	// Proposals.
@@ -49,11 +67,18 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 		}
 	}
 	d.Inputs = c.inputs
+	if len(c.queues) > 0 {
+		d.Queues = c.queues
+	}
 
 	// Combine: the highest proposal wins; with none, hold at current.
 	n := c.cur
 	if win >= 0 {
 		n = d.Proposals[win].Capacity
+	}
+	proposed := n
+	if win >= 0 && isRate(g.Policies[win]) {
+		n = c.hysteresis(&d, n)
 	}
 
 	// Stabilize.
@@ -65,8 +90,8 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 	if since.IsZero() {
 		since = in.Now
 	}
-	hist, peak := recent(st.History, in.Now, window, n)
-	rec := n
+	hist, peak := recent(st.History, in.Now, window, proposed)
+	rec := proposed
 	if missing > 0 && rec < c.cur {
 		rec = c.cur // a cycle that could not hear every policy recommends no scale-in
 	}
@@ -77,7 +102,7 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 			n = lim
 		}
 	}
-	var blocked text
+	blocked := text{a: ar}
 	if elapsed := in.Now.Sub(since); elapsed < window {
 		blocked.s("first window after start: ").d(max(elapsed, 0)).s(" of ").d(window).s(" observed")
 		if n < c.cur {
@@ -188,7 +213,48 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 
 	d.Desired = n
 	d.Reason = c.summary(&d, win, pin)
-	return d, State{Since: since, History: hist, Growth: c.growth, Failed: failed}
+	return d, State{Since: since, History: hist, Arrivals: c.arrivals, Failed: failed}
+}
+
+// hysteresis holds a rate-mode backlog proposal n at current when it is
+// within a band of it: below, within HysteresisIn; above, within
+// HysteresisOut while no queue is over its budget (a queue over budget
+// always gets its scale-out). The arrival estimate moves by a few percent
+// from cycle to cycle; acting on every such move costs actions and
+// relaunches without changing the backlog's age.
+func (c *cycle) hysteresis(d *Decision, n int) int {
+	cur := float64(c.cur)
+	switch {
+	case n < c.cur:
+		band := orDefault(c.g.HysteresisIn, DefaultHysteresis)
+		if float64(n) >= cur*(1-band) {
+			d.change(RuleHysteresisIn, n, c.cur, c.t.s("within ").f(band*100).s("% below current").take())
+			return c.cur
+		}
+	case n > c.cur && !c.overBudget:
+		band := orDefault(c.g.HysteresisOut, DefaultHysteresis)
+		if float64(n) <= cur*(1+band) {
+			d.change(RuleHysteresisOut, n, c.cur, c.t.s("within ").f(band*100).s("% above current, no queue over its budget").take())
+			return c.cur
+		}
+	}
+	return n
+}
+
+// isRate reports whether p is a backlog policy in rate mode.
+func isRate(p Policy) bool {
+	return p.Backlog != nil && p.TargetTracking == nil && (p.Backlog.Mode == "" || p.Backlog.Mode == ModeRate)
+}
+
+// rateQueues is how many queues the group's rate-mode policies read.
+func rateQueues(g Group) int {
+	n := 0
+	for _, p := range g.Policies {
+		if isRate(p) {
+			n += len(p.Backlog.Queues)
+		}
+	}
+	return n
 }
 
 // change records that rule moved the number from one value to another.

@@ -95,7 +95,8 @@ func FuzzDecide(f *testing.F) {
 		}
 		if has(fzHistory) {
 			state.History = []Recommendation{{At: now.Add(-100 * time.Second), Capacity: pin}, {At: at, Capacity: floor}}
-			state.Growth = map[string]Growth{"bl/q": {Last: visible / 2, LastAt: at.Add(-10 * time.Second), PerSecond: inFlight}}
+			state.Arrivals = []Arrival{{Policy: "bl", Queue: "q", Backlog: visible / 2, InFlight: inFlight, At: at.Add(-10 * time.Second),
+				Raw: [3]float64{inFlight, visible, inFlight}, Raws: 3, Lambda: inFlight}}
 		}
 
 		before := snapshot(g, input, state)

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // MaxCapacity is the largest capacity the engine works with or proposes. The
@@ -73,7 +74,35 @@ func clampInt(v, lo, hi int) int {
 func capacity(v int) int { return clampInt(v, 0, MaxCapacity) }
 
 // text builds reasons without fmt so that a decision costs few allocations.
-type text struct{ b []byte }
+// With an arena, the strings it takes share the arena's chunks.
+type text struct {
+	b []byte
+	a *arena
+}
+
+// arena hands out strings that share a few large allocations: a decision's
+// reasons cost one allocation instead of one each. Bytes handed out are
+// never written again: a string is appended into spare capacity after every
+// earlier one, and a full chunk is replaced by a new one, never reused (the
+// invariant strings.Builder keeps for the same reason).
+type arena struct{ buf []byte }
+
+// arenaChunk is the size of an arena's allocations: a typical decision's
+// reasons (three proposals, a few changes and the summary) fit in one.
+const arenaChunk = 1024
+
+// str returns b as a string backed by the arena.
+func (a *arena) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(a.buf)-len(a.buf) < len(b) {
+		a.buf = make([]byte, 0, max(arenaChunk, len(b)))
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return unsafe.String(&a.buf[start], len(b))
+}
 
 func (t *text) s(s string) *text { t.b = append(t.b, s...); return t }
 
@@ -107,7 +136,12 @@ func (t *text) d(d time.Duration) *text { t.b = append(t.b, d.String()...); retu
 
 // take returns the text so far and resets the builder, keeping its buffer.
 func (t *text) take() string {
-	s := string(t.b)
+	var s string
+	if t.a != nil {
+		s = t.a.str(t.b)
+	} else {
+		s = string(t.b)
+	}
 	t.b = t.b[:0]
 	return s
 }

@@ -261,10 +261,11 @@ func (g gen) sample() (Group, Input, State) {
 		st.History = append(st.History, Recommendation{At: now.Add(-g.dur(15 * time.Minute)), Capacity: c})
 	}
 	if g.chance(0.5) {
-		st.Growth = map[string]Growth{}
 		for i := g.between(0, 3); i > 0; i-- {
-			st.Growth[fmt.Sprintf("p%d/q%d", g.r.Intn(4), g.r.Intn(3))] = Growth{
-				Last: g.num(0, 5000), LastAt: now.Add(-g.dur(time.Minute)), PerSecond: g.num(-10, 10)}
+			l := g.num(-10, 100)
+			st.Arrivals = append(st.Arrivals, Arrival{Policy: fmt.Sprintf("p%d", g.r.Intn(4)), Queue: fmt.Sprintf("q%d", g.r.Intn(3)),
+				Backlog: g.num(0, 5000), InFlight: g.num(0, 100), At: now.Add(-g.dur(time.Minute)),
+				Raw: [3]float64{g.num(-10, 100), l, g.num(-10, 100)}, Raws: g.between(0, 4), Lambda: l})
 		}
 	}
 	st.Failed = g.between(-1, 6)

@@ -11,6 +11,13 @@ const (
 	RuleStartup = "startup"
 	// RuleNoScaleIn: no scale-in because a policy proposed nothing.
 	RuleNoScaleIn = "no_scale_in"
+	// RuleHysteresisIn: a rate-mode backlog proposal within the scale-in
+	// band below current holds at current.
+	RuleHysteresisIn = "hysteresis.in"
+	// RuleHysteresisOut: a rate-mode backlog proposal within the scale-out
+	// band above current holds at current, while no queue is over its
+	// budget.
+	RuleHysteresisOut = "hysteresis.out"
 	// RuleFallback: the fallback capacity after consecutive failed cycles.
 	RuleFallback = "fallback"
 	// RuleFloor: raised to the highest floor (normally a boost).

@@ -36,8 +36,18 @@ type Group struct {
 	// FallbackAfter below 1 counts as 1.
 	FallbackCapacity int
 	FallbackAfter    int
-	Policies         []Policy
+	// HysteresisIn and HysteresisOut are the bands, as fractions of
+	// current, inside which a rate-mode backlog proposal holds at current
+	// (RuleHysteresisIn, RuleHysteresisOut); zero means DefaultHysteresis.
+	HysteresisIn, HysteresisOut float64
+	Policies                    []Policy
 }
+
+// DefaultHysteresis is each hysteresis band when none is configured: a
+// proposal within 10% of current is noise of the arrival estimate, not
+// a change of work worth an action (and a scale-out inside it is taken
+// only when no queue is over its budget, so it never delays a surge).
+const DefaultHysteresis = 0.10
 
 // DefaultScaleInWindow is the stabilization window when none is configured.
 const DefaultScaleInWindow = 300 * time.Second
@@ -107,14 +117,20 @@ type Queue struct {
 	// TargetPerInstance is the per_instance mode's acceptable backlog per
 	// instance; when zero it is AcceptableLatency / SecondsPerMessage.
 	TargetPerInstance float64
-	// Concurrency is c: messages one instance works on at once (default 1).
+	// Concurrency is c: messages one unit works on at once (default 1).
 	Concurrency float64
 	// AcceptableLatency is L: how long a message may wait.
 	AcceptableLatency time.Duration
-	// TargetUtilization is u (default 0.8).
+	// TargetUtilization is u (default DefaultTargetUtilization).
 	TargetUtilization float64
-	// CountInFlight counts in-flight messages (F); CountDelayed adds delayed
-	// messages to the visible backlog (B).
+	// Budget (theta), Drain (eta), RefillSlack (kappa), Jump (J) and
+	// Smoothing (tau) are rate mode's constants; zero means the Default*
+	// of each (DESIGN.md section 4).
+	Budget, Drain, RefillSlack, Jump float64
+	Smoothing                        time.Duration
+	// CountInFlight counts in-flight messages (F) in per_instance mode;
+	// rate mode always reads them, as the queue's throughput.
+	// CountDelayed adds delayed messages to the visible backlog (B).
 	CountInFlight bool
 	CountDelayed  bool
 }
@@ -218,6 +234,10 @@ type Input struct {
 	// Current is the group's DesiredCapacity; Serving its InService
 	// instances past warmup; Pending and Warming are for the record.
 	Current, Serving, Pending, Warming int
+	// Lead is T: how long capacity ordered now takes to serve (the group's
+	// measured launch p90 plus warmup, or the configured lead until
+	// measured). Rate mode projects each queue's backlog to then.
+	Lead time.Duration
 	// ASGMin and ASGMax are the Auto Scaling group's own MinSize/MaxSize:
 	// the hard bounds no decision may leave.
 	ASGMin, ASGMax int
@@ -238,8 +258,8 @@ type State struct {
 	// oldest first. A cycle in which scale-in was blocked because a policy
 	// proposed nothing records at least current.
 	History []Recommendation
-	// Growth holds the smoothed backlog growth per "policy/queue".
-	Growth map[string]Growth
+	// Arrivals holds each rate-mode queue's arrival estimate.
+	Arrivals []Arrival
 	// Failed counts consecutive cycles in which no policy proposed a
 	// capacity (Proposal.OK false for all of them).
 	Failed int
@@ -252,13 +272,17 @@ type Recommendation struct {
 	Capacity int
 }
 
-// Growth tracks a queue's counted backlog (B) to estimate its growth per
-// second. Last and LastAt are the latest fresh reading; PerSecond is the
-// smoothed growth (see GrowthTimeConstant).
-type Growth struct {
-	Last      float64
-	LastAt    time.Time
-	PerSecond float64
+// Arrival is one rate-mode queue's arrival estimate, carried from cycle to
+// cycle: the last fresh reading (Backlog = B, InFlight = F, At), the last
+// Raws (1 to 3) raw rates, newest last, and the smoothed rate Lambda in
+// messages per second.
+type Arrival struct {
+	Policy, Queue     string
+	Backlog, InFlight float64
+	At                time.Time
+	Raw               [3]float64
+	Raws              int
+	Lambda            float64
 }
 
 // Proposal is one policy's wanted capacity and why. OK is false when the
@@ -317,9 +341,40 @@ type Decision struct {
 	// intersected with the group's, changed by bounds overrides and raised
 	// by the highest floor.
 	Min, Max int
+	// Queues shows how each rate-mode queue was sized, in policy order.
+	Queues []QueueDetail
 	// Notes records what is worth knowing but did not change the number: a
 	// floor capped at max, empty bounds, an unknown override.
 	Notes []string
 	// Reason is a one-line summary for logs and listings.
 	Reason string
+}
+
+// QueueDetail is how rate mode sized one queue (DESIGN.md section 4): the
+// arrival estimate, the backlog now and projected to when capacity ordered
+// now would serve, the budget and the excess over it, and the terms of the
+// need, in units.
+type QueueDetail struct {
+	Policy, Queue string
+	// Lambda is the arrival estimate, messages per second.
+	Lambda float64
+	// Backlog is B now; Projected is Bp, B when capacity ordered now would
+	// serve, Lead from now.
+	Backlog, Projected float64
+	// Budget is the standing backlog allowed, theta * lambda * L; Excess is
+	// E = Bp - Budget (negative: below the budget).
+	Budget, Excess float64
+	// OnItsWay is the capacity credited as on its way: this queue's share of
+	// current minus serving.
+	OnItsWay float64
+	Lead     time.Duration
+	// Rate is lambda / (mu * u); Drain is E / (mu * eta * L), negative while
+	// refilling; Floor is (1 - kappa) * lambda / mu; Need is what the queue
+	// asks for.
+	Rate, Drain, Floor, Need float64
+	// Term is which term won: TermRate, TermDrain, TermRefill or TermFloor.
+	Term string
+	// SurgeOver is true when the backlog is above its budget now but is
+	// projected within it by the time new capacity could serve.
+	SurgeOver bool
 }

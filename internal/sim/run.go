@@ -492,7 +492,6 @@ func HeadroomConfig(sc *scenario.Scenario) (*config.Config, error) {
 			"backlog": map[string]any{
 				"mode":               "rate",
 				"acceptable_latency": acceptableLatency(sc).String(),
-				"target_utilization": 0.9,
 				"queues": []any{map[string]any{
 					"queue":               QueueName,
 					"seconds_per_message": spm,
