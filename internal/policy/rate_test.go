@@ -171,9 +171,9 @@ func TestArrivalEstimate(t *testing.T) {
 		}
 	})
 	t.Run("a confirmed fall is taken at once", func(t *testing.T) {
-		st := steady(500, 30, t0)
-		_, st = Decide(g, reading(t0.Add(ten), 10, 10, 300, 30), st)   // r = 30 - 20 = 10
-		_, st = Decide(g, reading(t0.Add(2*ten), 10, 10, 100, 30), st) // r = 10: two of three agree
+		st := steady(1000, 40, t0)
+		_, st = Decide(g, reading(t0.Add(ten), 40, 40, 700, 40), st)   // r = 40 - 30 = 10
+		_, st = Decide(g, reading(t0.Add(2*ten), 40, 40, 400, 40), st) // r = 10: two of three agree
 		if got := lambdaOf(t, st); got != 10 {
 			t.Errorf("lambda = %v, want 10 at once", got)
 		}
