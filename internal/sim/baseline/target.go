@@ -3,6 +3,7 @@ package baseline
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
@@ -29,6 +30,15 @@ type TargetTrackingConfig struct {
 	// applies it when it counts Tick.Serving; the policy tells warming
 	// instances by InService > Serving, so the two must agree.
 	Warmup time.Duration
+	// ScaleInStep is the largest share of the desired capacity one
+	// scale-in removes, rounded down and at least one instance (default
+	// 1 - ScaleInRatio, see DefaultScaleInCooldown). 1 removes down to the
+	// proportional capacity at once.
+	ScaleInStep float64
+	// ScaleInCooldown is the time after a scale-in before the next
+	// scale-in may start; a scale-out ends it (default
+	// DefaultScaleInCooldown).
+	ScaleInCooldown time.Duration
 	// DisableScaleIn leaves out the scale-in half, as the policy option of
 	// the same name does.
 	DisableScaleIn bool
@@ -45,6 +55,39 @@ const (
 	DefaultScaleInRatio       = 0.7
 )
 
+// DefaultScaleInCooldown paces scale-in. The documents say that target
+// tracking "scales in more gradually" and give no rate:
+//   - "A target tracking scaling policy prioritizes availability during
+//     periods of fluctuating traffic levels by scaling in more gradually
+//     when traffic is decreasing. If you want your Auto Scaling group to
+//     scale in immediately when a workload finishes, you can disable the
+//     scale-in portion of the policy."
+//     (https://docs.aws.amazon.com/autoscaling/ec2/userguide/as-scaling-target-tracking.html,
+//     Considerations)
+//   - "To ensure application availability, Application Auto Scaling scales
+//     out proportionally to the metric as fast as it can, but scales in
+//     more gradually." and "we will choose not to scale-in until the metric
+//     lowers enough that we think scaling in won't cause oscillation."
+//     (https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html)
+//
+// The only figure AWS publishes for the pace of target-tracking scale-in is
+// Application Auto Scaling's default scale-in cooldown, 300 s for ECS
+// services, Spot Fleets, custom resources and most other targets ("the
+// intention is to scale in conservatively ... so scale-in activities are
+// blocked until the scale-in cooldown period has expired. However, if
+// another alarm triggers a scale-out activity during the scale-in cooldown
+// period, Application Auto Scaling scales out the target immediately",
+// same page, "Define cooldown periods"). EC2 Auto Scaling documents no
+// such setting for target tracking, so the baseline borrows it. The step
+// of one scale-in defaults to 1 - ScaleInRatio of the desired capacity:
+// what the proportional rule removes when the metric sits at the low
+// alarm's threshold. A metric far below it (an empty queue reads 0
+// whatever the throughput) does not license a larger jump, since the
+// scale-in is to be gradual. Both numbers are choices where the documents
+// are silent; docs/performance.md ("Modelling choices") says how they move
+// the figures.
+const DefaultScaleInCooldown = 300 * time.Second
+
 // withDefaults fills the zero fields of c.
 func (c TargetTrackingConfig) withDefaults() TargetTrackingConfig {
 	if c.Metric == "" {
@@ -57,6 +100,12 @@ func (c TargetTrackingConfig) withDefaults() TargetTrackingConfig {
 	c.ScaleInDatapoints, c.ScaleInPeriods = mOfN(c.ScaleInDatapoints, c.ScaleInPeriods, DefaultScaleInDatapoints)
 	if c.ScaleInRatio == 0 {
 		c.ScaleInRatio = DefaultScaleInRatio
+	}
+	if c.ScaleInStep == 0 {
+		c.ScaleInStep = 1 - c.ScaleInRatio
+	}
+	if c.ScaleInCooldown == 0 {
+		c.ScaleInCooldown = DefaultScaleInCooldown
 	}
 	return c
 }
@@ -95,6 +144,12 @@ func (c TargetTrackingConfig) Validate() error {
 	if !(c.ScaleInRatio > 0 && c.ScaleInRatio <= 1) {
 		errs = append(errs, fmt.Errorf("scale_in_ratio: %v must be in (0, 1]", c.ScaleInRatio))
 	}
+	if !(c.ScaleInStep > 0 && c.ScaleInStep <= 1) {
+		errs = append(errs, fmt.Errorf("scale_in_step: %v must be in (0, 1]", c.ScaleInStep))
+	}
+	if c.ScaleInCooldown < 0 {
+		errs = append(errs, fmt.Errorf("scale_in_cooldown: %v must not be negative", c.ScaleInCooldown))
+	}
 	if c.Warmup < 0 {
 		errs = append(errs, fmt.Errorf("warmup: %v must not be negative", c.Warmup))
 	}
@@ -128,6 +183,8 @@ type targetTracking struct {
 	buf  []reading
 	high alarm
 	low  alarm
+	// coolUntil is when the scale-in cooldown of the last scale-in ends.
+	coolUntil time.Time
 }
 
 // NewTargetTracking returns the "aws-target-tracking" baseline: an EC2 Auto
@@ -136,8 +193,9 @@ type targetTracking struct {
 //
 // What it models, from the EC2 Auto Scaling User Guide ("Target tracking
 // scaling policies", "Set the default instance warmup", "Scaling based on
-// Amazon SQS") and the CloudWatch User Guide ("Using Amazon CloudWatch
-// alarms"):
+// Amazon SQS"), the Application Auto Scaling User Guide ("How target
+// tracking scaling works") and the CloudWatch User Guide ("Using Amazon
+// CloudWatch alarms"):
 //   - The high alarm (metric > target, ScaleOutDatapoints of
 //     ScaleOutPeriods) and the low alarm (metric < ScaleInRatio x target,
 //     ScaleInDatapoints of ScaleInPeriods) evaluate published datapoints
@@ -150,17 +208,23 @@ type targetTracking struct {
 //     backlog per instance it is the InService count the metric was divided
 //     by, so the result is ceil(visible / target), the SQS page's own
 //     arithmetic ("1500 / 10 = 150 per instance, target 100: scales out by
-//     five instances").
-//   - Scale-in sets the same proportional capacity, rounded up so that no
-//     more is removed than the metric allows, when it is below the desired
-//     capacity; terminating instances still count as capacity. It does not
-//     start while instances are pending or warming ("blocks scale-in
-//     activities ... until the instances finish warming up"; "a scale-in
-//     activity can't start while a scale-out activity is in progress").
-//     The documents call scale-in "gradual" without a rate; the gradualness
-//     modelled is the 15-period low alarm, the lower threshold and these
-//     blocks, and each scale-in goes to the proportional capacity at once,
-//     the choice most favourable to the baseline's cost.
+//     five instances"). A scale-out ends a scale-in cooldown.
+//   - Scale-in aims at the same proportional capacity, rounded up: it "won't
+//     scale-in if it calculates that removing a minimum unit of capacity
+//     would likely bring the metric back above the target value", and the
+//     rounding prevents "removing too many instances". Terminating
+//     instances still count as capacity. It does not start while instances
+//     are pending or warming ("blocks scale-in activities ... until the
+//     instances finish warming up"; "a scale-in activity can't start while
+//     a scale-out activity is in progress").
+//   - Scale-in is gradual (see DefaultScaleInCooldown): one scale-in
+//     removes at most ScaleInStep of the desired capacity, and the next
+//     waits for ScaleInCooldown. So a metric that reads 0 (an empty queue)
+//     walks the group down step by step, to MinSize if it stays 0, as the
+//     documents allow for "real 0 values" when there is no traffic "for a
+//     sustained period of time"; it never drops to MinSize in one action.
+//     The policy has no throughput input (the SQS recipe divides visible
+//     messages by InService instances), so it sets no floor from one.
 func NewTargetTracking(c TargetTrackingConfig) Policy {
 	err := c.Validate()
 	c = c.withDefaults()
@@ -198,22 +262,34 @@ func (p *targetTracking) Decide(t Tick) (int, bool) {
 	if p.high.invoke(t.Now, highChanged, p.c.Period) {
 		if r := newest(hw); r != nil {
 			if n := p.capacity(r, t.Serving); n > t.Desired {
+				p.coolUntil = time.Time{}
 				return n, true
 			}
 		}
 		return 0, false
 	}
 	if !p.c.DisableScaleIn && p.low.invoke(t.Now, lowChanged, p.c.Period) {
-		if scaleInBlocked(t) {
+		if scaleInBlocked(t) || t.Now.Before(p.coolUntil) {
 			return 0, false
 		}
 		if r := newest(lw); r != nil {
-			if n := p.capacity(r, t.InService); n < t.Desired {
+			if n, ok := p.scaleIn(r, t); ok {
+				p.coolUntil = t.Now.Add(p.c.ScaleInCooldown)
 				return n, true
 			}
 		}
 	}
 	return 0, false
+}
+
+// scaleIn is the capacity one scale-in sets for the reading r: the
+// proportional capacity, but no more than ScaleInStep of the desired
+// capacity (at least one instance) below it, and not below MinSize. It
+// reports false when that removes nothing.
+func (p *targetTracking) scaleIn(r *reading, t Tick) (int, bool) {
+	step := max(1, floorCount(p.c.ScaleInStep*float64(t.Desired)))
+	n := max(p.capacity(r, t.InService), t.Desired-step, t.Min)
+	return n, n < t.Desired
 }
 
 // capacity is the proportional capacity for the reading r: for backlog
@@ -224,6 +300,16 @@ func (p *targetTracking) capacity(r *reading, base int) int {
 		return ceilCapacity(r.load / p.c.Target)
 	}
 	return ceilCapacity(float64(base) * r.value / p.c.Target)
+}
+
+// floorCount is floor(x) as a count, ignoring float noise below an
+// integer: 0.29 x 100 is 28.999999999999996 in floats and must remove 29
+// instances, not 28.
+func floorCount(x float64) int {
+	if r, ok := snapped(x); ok {
+		x = r
+	}
+	return toCapacity(math.Floor(x))
 }
 
 // scaleInBlocked reports whether a dynamic scale-in cannot start: an

@@ -13,7 +13,7 @@ import (
 
 func TestBuiltinNames(t *testing.T) {
 	want := []string{
-		"azure-functions-day", "bulk-dispatch", "diurnal", "flash-spike",
+		"azure-functions-day", "azure-llm-code-hour", "bulk-dispatch", "diurnal", "flash-spike",
 		"metric-outage", "onboarding-wave", "year-end-campaign",
 	}
 	if got := BuiltinNames(); !reflect.DeepEqual(got, want) {
@@ -52,6 +52,13 @@ func TestBuiltinsLoad(t *testing.T) {
 			at:     map[time.Duration]float64{30 * time.Minute: 50, time.Hour + 20*time.Minute: 400, 2 * time.Hour: 50},
 			faults: 2},
 		{name: "azure-functions-day", duration: 24 * time.Hour, slo: 5 * time.Minute, peakMin: 599.999, peakMax: 600.001},
+		// Minute k of the trace holds count_k / 60 x 600 / (585 / 60) =
+		// count_k x 600 / 585 messages per second.
+		{name: "azure-llm-code-hour", duration: 57 * time.Minute, slo: 5 * time.Minute, peakMin: 599.999, peakMax: 600.001,
+			at: map[time.Duration]float64{
+				90 * time.Second: 0, 3*time.Minute + 30*time.Second: 531 * 600.0 / 585,
+				14*time.Minute + 30*time.Second: 600, 35*time.Minute + 30*time.Second: 0,
+			}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,17 +175,79 @@ func TestBuiltinTraceAttribution(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"AzurePublicDataset", "CC-BY 4.0", "vhive-serverless/invitro", "data/traces/10-1000-10/1000_inv.csv", "Serverless in the Wild", "USENIX ATC 2020"} {
-		if !strings.Contains(string(readme), w) {
-			t.Errorf("builtin/traces/README.md does not mention %q", w)
-		}
+	tests := []struct {
+		file    string
+		lines   int // header and rows
+		mention []string
+	}{
+		{
+			file: "azure-functions-2019-day.csv", lines: 1441,
+			mention: []string{"AzurePublicDataset", "CC-BY 4.0", "vhive-serverless/invitro", "data/traces/10-1000-10/1000_inv.csv",
+				"Serverless in the Wild", "USENIX ATC 2020"},
+		},
+		{
+			file: "azure-llm-code-2023-hour.csv", lines: 58,
+			mention: []string{"AzurePublicDataset", "CC-BY 4.0", "data/AzureLLMInferenceTrace_code.csv", "Splitwise", "ISCA 2024"},
+		},
 	}
-	csv, err := builtinFS.ReadFile("builtin/traces/azure-functions-2019-day.csv")
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			if !strings.Contains(string(readme), "`"+tc.file+"`") {
+				t.Errorf("builtin/traces/README.md does not describe %s", tc.file)
+			}
+			for _, w := range tc.mention {
+				if !strings.Contains(string(readme), w) {
+					t.Errorf("builtin/traces/README.md does not mention %q", w)
+				}
+			}
+			csv, err := builtinFS.ReadFile("builtin/traces/" + tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rows := strings.Count(string(csv), "\n"); rows != tc.lines {
+				t.Errorf("trace has %d lines, want %d", rows, tc.lines)
+			}
+		})
+	}
+}
+
+// TestBuiltinAzureLLMCodeHourBursts checks the shape the description
+// promises: minutes without arrivals, and jumps within a minute from
+// almost nothing to hundreds of messages per second.
+func TestBuiltinAzureLLMCodeHourBursts(t *testing.T) {
+	s, err := Builtin("azure-llm-code-hour")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rows := strings.Count(string(csv), "\n"); rows != 1441 {
-		t.Errorf("trace has %d lines, want 1441 (header and 1,440 minutes)", rows)
+	l := s.Load(1)
+	minutes := len(l.Rates) / 60
+	rate := make([]float64, minutes)
+	for m := range minutes {
+		rate[m] = l.Rates[m*60]
+		for i := m * 60; i < (m+1)*60; i++ {
+			if l.Rates[i] != rate[m] {
+				t.Fatalf("rate changes within minute %d: %g then %g", m, rate[m], l.Rates[i])
+			}
+		}
+	}
+	zero, jumps := 0, 0
+	for m, r := range rate {
+		if r == 0 {
+			zero++
+		}
+		if m > 0 && r >= 300 && r >= 3*rate[m-1] {
+			jumps++
+		}
+	}
+	if zero != 13 {
+		t.Errorf("%d minutes without arrivals, want 13", zero)
+	}
+	if jumps < 5 {
+		t.Errorf("%d jumps to 300+ messages per second of at least 3x within a minute, want at least 5", jumps)
+	}
+	if s.Workers.Min != 1 || s.Workers.Max != 100 || len(s.Campaigns) != 0 || strings.TrimSpace(s.Headroom) != "" {
+		t.Errorf("workers %d..%d, %d campaigns, headroom block %q: want 1..100, none, none",
+			s.Workers.Min, s.Workers.Max, len(s.Campaigns), s.Headroom)
 	}
 }
 
