@@ -166,9 +166,12 @@ type Backlog struct {
 	// one is taken at once (rate mode).
 	JumpFactor float64 `yaml:"jump_factor"`
 	// ArrivalSmoothing is tau, the time constant of the arrival rate's
-	// moving average (rate mode).
+	// moving average (rate mode); zero or left out means AcceptableLatency.
 	ArrivalSmoothing Duration `yaml:"arrival_smoothing"`
-	Queues           []Queue  `yaml:"queues"`
+	// JumpMemory is how long a rate is remembered when judging a jump: a
+	// jump must also be JumpFactor above the recent peak (rate mode).
+	JumpMemory Duration `yaml:"jump_memory"`
+	Queues     []Queue  `yaml:"queues"`
 }
 
 // Queue is one SQS queue of a backlog policy.

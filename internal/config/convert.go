@@ -2,7 +2,6 @@ package config
 
 import (
 	"math"
-	"time"
 
 	"github.com/headroom-dev/headroom/internal/policy"
 	"github.com/headroom-dev/headroom/internal/source"
@@ -65,7 +64,8 @@ func (p Policy) policy() policy.Policy {
 				Drain:             b.DrainFactor,
 				RefillSlack:       nonzero(b.RefillSlack),
 				Jump:              b.JumpFactor,
-				Smoothing:         max(b.ArrivalSmoothing.Std(), time.Nanosecond),
+				Smoothing:         b.ArrivalSmoothing.Std(),
+				JumpMemory:        b.JumpMemory.Std(),
 				CountInFlight:     q.CountInFlight,
 				CountDelayed:      q.CountDelayed,
 			})

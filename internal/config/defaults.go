@@ -33,14 +33,14 @@ const (
 	DefaultTargetUtilization = policy.DefaultTargetUtilization
 	// The rate mode's constants and the hysteresis bands: the engine's
 	// defaults, each explained where the engine declares it.
-	DefaultBudget           = policy.DefaultBudget
-	DefaultDrainFactor      = policy.DefaultDrain
-	DefaultRefillSlack      = policy.DefaultRefillSlack
-	DefaultJumpFactor       = policy.DefaultJump
-	DefaultArrivalSmoothing = policy.DefaultArrivalSmoothing
-	DefaultHysteresis       = policy.DefaultHysteresis
-	DefaultConcurrency      = 1
-	DefaultFallbackAfter    = 6
+	DefaultBudget        = policy.DefaultBudget
+	DefaultDrainFactor   = policy.DefaultDrain
+	DefaultRefillSlack   = policy.DefaultRefillSlack
+	DefaultJumpFactor    = policy.DefaultJump
+	DefaultJumpMemory    = policy.DefaultJumpMemory
+	DefaultHysteresis    = policy.DefaultHysteresis
+	DefaultConcurrency   = 1
+	DefaultFallbackAfter = 6
 	// maxAgePeriods and maxAgeCycles size the default max_age: three
 	// datapoints of the slowest metric, and never less than three cycles,
 	// so one late datapoint or one failed read does not make a group stale.
@@ -151,8 +151,8 @@ func (p *Policy) applyDefaults(path string, present func(string) bool) {
 		if !present(path + ".jump_factor") {
 			b.JumpFactor = DefaultJumpFactor
 		}
-		if !present(path + ".arrival_smoothing") {
-			b.ArrivalSmoothing = Duration(DefaultArrivalSmoothing)
+		if !present(path + ".jump_memory") {
+			b.JumpMemory = Duration(DefaultJumpMemory)
 		}
 		for i := range b.Queues {
 			q := &b.Queues[i]

@@ -358,7 +358,10 @@ func (b *Backlog) check(ps *problems, path string) {
 		ps.add(path+".jump_factor", "must be > 1 and at most 1000 (a multiple of the smoothed arrival rate)")
 	}
 	if b.ArrivalSmoothing < 0 || b.ArrivalSmoothing > Duration(time.Hour) {
-		ps.add(path+".arrival_smoothing", "must be >= 0 and at most 1h")
+		ps.add(path+".arrival_smoothing", "must be >= 0 (0: the acceptable latency) and at most 1h")
+	}
+	if b.JumpMemory <= 0 || b.JumpMemory > Duration(24*time.Hour) {
+		ps.add(path+".jump_memory", "must be > 0 and at most 24h")
 	}
 	if len(b.Queues) == 0 {
 		ps.add(path+".queues", "at least one queue is required")

@@ -37,12 +37,12 @@ const (
 	// one is taken at once instead of being smoothed in. Three times is a
 	// surge, not noise, once two of three readings agree.
 	DefaultJump = 3.0
-	// DefaultArrivalSmoothing is tau, the EWMA time constant of the arrival
-	// rate. A reading dt after the last weighs 1 - exp(-dt/tau): the same
-	// smoothing in seconds whatever the cycle and its jitter. 60 s ignores
-	// the noise of SQS's approximate counts and follows a lasting change
-	// within a few minutes; a jump is taken at once anyway.
-	DefaultArrivalSmoothing = 60 * time.Second
+	// DefaultJumpMemory is how long a rate is remembered when judging a
+	// jump: the recent peak decays with this time constant. 15 minutes
+	// spans the quiet minutes of bursty traffic (a return to the level of
+	// five minutes ago is 1.4 times the remembered peak, not a jump) and is
+	// short against the hours over which a day's traffic changes level.
+	DefaultJumpMemory = 15 * time.Minute
 )
 
 // Terms name which part of the rate-mode formula set a queue's need, as
@@ -176,6 +176,9 @@ type rateQueue struct {
 	q      *Queue
 	n      counts
 	lambda float64
+	// horizon is how far ahead the backlog is projected: T, or less for a
+	// surge younger than T.
+	horizon float64
 }
 
 // maxRateQueues is how many queues of one policy rate mode sizes without
@@ -204,13 +207,21 @@ func (c *cycle) rate(p Policy, b *Backlog, pi PolicyInput) (int, string, bool) {
 			continue
 		}
 		lambda := c.updateArrival(p.Name, q, n)
-		qs = append(qs, rateQueue{q: q, n: n, lambda: lambda})
+		// A surge younger than T is projected only as far ahead as it has
+		// lasted: a surge is expected to last about as long again as it
+		// has already lasted, so capacity is not ordered for a burst that
+		// is likely over before it could serve. One that has lasted T is
+		// projected over T.
+		T := max(c.in.Lead, 0).Seconds()
+		if s := c.arrivals[len(c.arrivals)-1].Surge; !s.IsZero() {
+			T = min(T, max(c.in.Now.Sub(s).Seconds(), 0))
+		}
+		qs = append(qs, rateQueue{q: q, n: n, lambda: lambda, horizon: T})
 		sum += lambda
 	}
 	if fail != "" {
 		return 0, fail, false
 	}
-	T := max(c.in.Lead, 0).Seconds()
 	S, C := float64(c.serving), float64(c.cur)
 	total := 0.0
 	c.r.s("rate: ")
@@ -219,8 +230,9 @@ func (c *cycle) rate(p Policy, b *Backlog, pi PolicyInput) (int, string, bool) {
 		if sum > 0 {
 			share = rq.lambda / sum
 		}
-		d := plan(rq.q, rq.n.b, rq.lambda, S*share, C*share, T)
-		d.Policy, d.Queue, d.Lead = p.Name, rq.q.Name, c.in.Lead
+		d := plan(rq.q, rq.n.b, rq.lambda, S*share, C*share, rq.horizon)
+		d.Policy, d.Queue = p.Name, rq.q.Name
+		d.Lead = time.Duration(rq.horizon * float64(time.Second))
 		if d.Excess > 0 {
 			c.overBudget = true
 		}
@@ -260,6 +272,8 @@ func (q *Queue) checkRate() string {
 		return "queue " + strconv.Quote(q.Name) + ": jump factor must be above 1"
 	case q.Smoothing < 0:
 		return "queue " + strconv.Quote(q.Name) + ": arrival smoothing must be >= 0"
+	case q.JumpMemory < 0:
+		return "queue " + strconv.Quote(q.Name) + ": jump memory must be >= 0"
 	}
 	return ""
 }
@@ -338,7 +352,7 @@ func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
 	prev, ok := c.oldArrival(policy, q.Name)
 	if !ok || !prev.valid() {
 		x := n.f / s
-		a := Arrival{Policy: policy, Queue: q.Name, Backlog: n.b, InFlight: n.f, At: n.at, Lambda: x, Raw: [3]float64{x}, Raws: 1}
+		a := Arrival{Policy: policy, Queue: q.Name, Backlog: n.b, InFlight: n.f, At: n.at, Lambda: x, Peak: x, Raw: [3]float64{x}, Raws: 1}
 		c.arrivals = append(c.arrivals, a)
 		return x
 	}
@@ -360,15 +374,38 @@ func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
 	if a.Raws == 3 {
 		m = median3(a.Raw[0], a.Raw[1], a.Raw[2])
 	}
+	// tau defaults to L: the budget absorbs whatever varies faster than
+	// the acceptable latency, so the rate that sizes capacity is the rate
+	// averaged over L (a surge is taken at once anyway).
 	tau := q.Smoothing
 	if tau == 0 {
-		tau = DefaultArrivalSmoothing
+		tau = q.AcceptableLatency
+	}
+	memory := q.JumpMemory
+	if memory == 0 {
+		memory = DefaultJumpMemory
 	}
 	j := orDefault(q.Jump, DefaultJump)
 	lambda := prev.Lambda
+	// A jump is a rate J times above both the smoothed rate and the
+	// highest rate of the recent past (Peak, decaying with the memory's
+	// time constant): traffic that returns after a quiet spell to a level
+	// seen minutes ago is not a surge, and taking it at once would order
+	// for a burst that is over before new capacity serves.
+	// A step between two readings makes one raw rate fall in between, so
+	// the median confirms a jump at that intermediate rate first; the
+	// readings right after a jump (or a fall) that go on in its direction
+	// are taken at once too, until the new level is reached.
+	peak := prev.Peak * math.Exp(-dt/memory.Seconds())
+	a.Trend = 0
 	switch {
-	case a.Raws == 3 && (m > j*lambda || m*j < lambda):
-		lambda = max(m, 0)
+	case a.Raws == 3 && (m > j*max(lambda, peak) || (prev.Trend > 0 && m > lambda)):
+		lambda, a.Trend = m, 1
+		if prev.Trend <= 0 {
+			a.Surge = n.at
+		}
+	case a.Raws == 3 && (m*j < lambda || (prev.Trend < 0 && m < lambda)):
+		lambda, a.Trend = max(m, 0), -1
 	default:
 		lambda += (1 - math.Exp(-dt/tau.Seconds())) * (m - lambda)
 	}
@@ -376,6 +413,10 @@ func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
 		lambda = 0
 	}
 	a.Lambda = lambda
+	a.Peak = max(peak, lambda)
+	if !finite(a.Peak) {
+		a.Peak = lambda
+	}
 	c.arrivals = append(c.arrivals, a)
 	return lambda
 }
@@ -383,6 +424,7 @@ func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
 // valid reports whether an arrival state from the caller can be built on.
 func (a Arrival) valid() bool {
 	return !a.At.IsZero() && finite(a.Backlog) && finite(a.InFlight) && finite(a.Lambda) && a.Lambda >= 0 &&
+		finite(a.Peak) && a.Peak >= 0 &&
 		a.Raws >= 1 && a.Raws <= 3 && finite(a.Raw[0]) && finite(a.Raw[1]) && finite(a.Raw[2])
 }
 

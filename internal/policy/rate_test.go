@@ -86,10 +86,10 @@ func TestPlan(t *testing.T) {
 }
 
 // rateGroup is a group with one rate-mode policy "p" on queue "q": one
-// message per unit-second, L = 100 s.
+// message per unit-second, L = 100 s, arrivals smoothed over 60 s.
 func rateGroup() Group {
 	return Group{Name: "g", MaxAge: time.Minute, Policies: []Policy{{Name: "p", Backlog: &Backlog{Queues: []Queue{
-		{Name: "q", SecondsPerMessage: 1, AcceptableLatency: 100 * time.Second}}}}}}
+		{Name: "q", SecondsPerMessage: 1, AcceptableLatency: 100 * time.Second, Smoothing: time.Minute}}}}}}
 }
 
 // reading is a rate group's input at now with the queue's counts.
@@ -102,7 +102,7 @@ func reading(now time.Time, current, serving int, visible, inFlight float64) Inp
 // waiting and f in flight for three readings, so lambda = f (s = 1).
 func steady(b, f float64, at time.Time) State {
 	st := settled()
-	st.Arrivals = []Arrival{{Policy: "p", Queue: "q", Backlog: b, InFlight: f, At: at, Raw: [3]float64{f, f, f}, Raws: 3, Lambda: f}}
+	st.Arrivals = []Arrival{{Policy: "p", Queue: "q", Backlog: b, InFlight: f, At: at, Raw: [3]float64{f, f, f}, Raws: 3, Lambda: f, Peak: f}}
 	return st
 }
 
@@ -178,6 +178,25 @@ func TestArrivalEstimate(t *testing.T) {
 			t.Errorf("lambda = %v, want 10 at once", got)
 		}
 	})
+	t.Run("a young surge is projected only as far as it has lasted", func(t *testing.T) {
+		st := steady(500, 10, t0)
+		in := func(i int, b float64) Input {
+			in := reading(t0.Add(time.Duration(i)*ten), 10, 10, b, 10)
+			in.Lead = 200 * time.Second
+			return in
+		}
+		_, st = Decide(g, in(1, 900), st)   // r = 50
+		d, st := Decide(g, in(2, 1300), st) // r = 50: a jump, the surge begins now
+		d3, _ := Decide(g, in(3, 1700), st) // ten seconds old
+		if d.Queues[0].Lead != 0 || d3.Queues[0].Lead != ten {
+			t.Errorf("projection horizons %s, %s, want 0s, 10s", d.Queues[0].Lead, d3.Queues[0].Lead)
+		}
+		st2 := steady(500, 10, t0)
+		d, _ = Decide(g, in(1, 500), st2)
+		if d.Queues[0].Lead != 200*time.Second {
+			t.Errorf("steady queue projected over %s, want T = 200s", d.Queues[0].Lead)
+		}
+	})
 	t.Run("smaller changes are smoothed the same per second", func(t *testing.T) {
 		for _, every := range []time.Duration{2 * time.Second, 10 * time.Second, 25 * time.Second} {
 			st := steady(500, 10, t0)
@@ -201,6 +220,56 @@ func TestArrivalEstimate(t *testing.T) {
 			if got := lambdaOf(t, st); math.Abs(got-20) > 0.01 {
 				t.Errorf("every %s: lambda = %v after 10 minutes, want 20", every, got)
 			}
+		}
+	})
+	t.Run("smoothing defaults to the acceptable latency", func(t *testing.T) {
+		g := rateGroup()
+		g.Policies[0].Backlog.Queues[0].Smoothing = 0
+		st := steady(500, 10, t0)
+		now, b := t0, 500.0
+		for range 10 {
+			now, b = now.Add(ten), b+100 // 20/s arrive, 10/s complete
+			_, st = Decide(g, reading(now, 10, 10, b, 10), st)
+		}
+		// tau = L = 100 s: 1 - e^(-(100 s - 10 s) / 100 s) = 59% of the step.
+		if got := lambdaOf(t, st); math.Abs(got-15.93) > 0.05 {
+			t.Errorf("lambda = %v after 100 s, want about 15.93", got)
+		}
+	})
+	t.Run("a return to a recent level is not a jump", func(t *testing.T) {
+		// 50/s for a while, a quiet minute, then 50/s again: the recent
+		// peak is remembered, so the return is smoothed in, not taken at
+		// once as a surge would be.
+		st := steady(0, 50, t0)
+		now := t0
+		for range 6 { // nothing arrives: the last 50 in flight complete
+			now = now.Add(ten)
+			_, st = Decide(g, reading(now, 50, 50, 0, 0), st)
+		}
+		if got := lambdaOf(t, st); got > 1 {
+			t.Fatalf("lambda = %v after a quiet minute, want about 0", got)
+		}
+		for range 2 { // 500 arrive every 10 s, none yet in flight
+			now = now.Add(ten)
+			_, st = Decide(g, reading(now, 50, 50, 0, 50), st)
+		}
+		if got := lambdaOf(t, st); got >= 50 {
+			t.Errorf("lambda = %v, want the return smoothed in", got)
+		}
+	})
+	t.Run("a level not seen within the memory is a jump", func(t *testing.T) {
+		st := steady(0, 50, t0)
+		st.Arrivals[0].Lambda = 0
+		st.Arrivals[0].Raw = [3]float64{0, 0, 0}
+		st.Arrivals[0].At = t0.Add(-2 * time.Hour) // the peak of 50 has decayed to 50 e^-8
+		st.Arrivals[0].InFlight = 0
+		// Raw rates 25 (the step falls between readings), 50, 50: the
+		// median confirms 25, a jump, and the next reading goes on to 50.
+		_, st = Decide(g, reading(t0, 50, 50, 0, 50), st)
+		_, st = Decide(g, reading(t0.Add(ten), 50, 50, 0, 50), st)
+		_, st = Decide(g, reading(t0.Add(2*ten), 50, 50, 0, 50), st)
+		if got := lambdaOf(t, st); got != 50 {
+			t.Errorf("lambda = %v, want 50 within three readings", got)
 		}
 	})
 	t.Run("never negative", func(t *testing.T) {

@@ -123,11 +123,12 @@ type Queue struct {
 	AcceptableLatency time.Duration
 	// TargetUtilization is u (default DefaultTargetUtilization).
 	TargetUtilization float64
-	// Budget (theta), Drain (eta), RefillSlack (kappa), Jump (J) and
-	// Smoothing (tau) are rate mode's constants; zero means the Default*
-	// of each (DESIGN.md section 4).
+	// Budget (theta), Drain (eta), RefillSlack (kappa), Jump (J),
+	// Smoothing (tau) and JumpMemory are rate mode's constants; zero means
+	// the Default* of each (DESIGN.md section 4), and for Smoothing the
+	// acceptable latency.
 	Budget, Drain, RefillSlack, Jump float64
-	Smoothing                        time.Duration
+	Smoothing, JumpMemory            time.Duration
 	// CountInFlight counts in-flight messages (F) in per_instance mode;
 	// rate mode always reads them, as the queue's throughput.
 	// CountDelayed adds delayed messages to the visible backlog (B).
@@ -274,15 +275,20 @@ type Recommendation struct {
 
 // Arrival is one rate-mode queue's arrival estimate, carried from cycle to
 // cycle: the last fresh reading (Backlog = B, InFlight = F, At), the last
-// Raws (1 to 3) raw rates, newest last, and the smoothed rate Lambda in
-// messages per second.
+// Raws (1 to 3) raw rates, newest last, the smoothed rate Lambda in
+// messages per second, Peak, the highest recent rate, decaying with the
+// queue's jump memory, and Trend.
 type Arrival struct {
 	Policy, Queue     string
 	Backlog, InFlight float64
 	At                time.Time
 	Raw               [3]float64
 	Raws              int
-	Lambda            float64
+	Lambda, Peak      float64
+	// Trend is +1 after a reading taken at once as a jump, -1 after a
+	// fall, 0 after a smoothed one. Surge is when the latest jump began.
+	Trend int8
+	Surge time.Time
 }
 
 // Proposal is one policy's wanted capacity and why. OK is false when the
@@ -367,7 +373,9 @@ type QueueDetail struct {
 	// OnItsWay is the capacity credited as on its way: this queue's share of
 	// current minus serving.
 	OnItsWay float64
-	Lead     time.Duration
+	// Lead is how far ahead the backlog is projected: T, or the age of a
+	// surge younger than T.
+	Lead time.Duration
 	// Rate is lambda / (mu * u); Drain is E / (mu * eta * L), negative while
 	// refilling; Floor is (1 - kappa) * lambda / mu; Need is what the queue
 	// asks for.
