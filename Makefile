@@ -26,8 +26,9 @@ $(TESTENV)/node_modules/.package-lock.json: $(TESTENV)/package-lock.json
 
 testenv: $(TESTENV)/node_modules/.package-lock.json ## Install the third-party test emulators from npm (pinned by the lock file)
 
-test: testenv ## Run every test with the race detector and coverage
+test: testenv ## Run every test with the race detector and coverage, then the simulator's oracle check without it
 	$(GO) test -race -cover -timeout 30m ./...
+	$(GO) test -count=1 -run TestOracleIsTheFloor ./internal/sim
 
 bench: ## Run the benchmarks (engine and cycle)
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./internal/policy ./internal/controller

@@ -132,6 +132,54 @@ func Demand(sc *scenario.Scenario, load scenario.Load) []int {
 	return score.Demand(load.Rates, bursts, sc.Workers.PerInstanceRate, sc.SLO, demandSmoothing)
 }
 
+// Arrivals is the messages that arrive in each of the first steps of the
+// run, exactly as the world enqueues them: each second's rate accumulates
+// and its whole part arrives, and a burst arrives in the step it falls in.
+func Arrivals(load scenario.Load, steps int) []int {
+	out := make([]int, steps)
+	var carry float64
+	next := 0
+	for i := range out {
+		if i < len(load.Rates) {
+			carry += load.Rates[i]
+		}
+		n := int(math.Floor(carry))
+		carry -= float64(n)
+		for next < len(load.Bursts) && load.Bursts[next].At <= time.Duration(i)*Tick {
+			n += load.Bursts[next].Messages
+			next++
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// OraclePlan is the oracle's plan for a run of the scenario with seed: it
+// knows the run's arrivals and the launch time the world will draw for
+// every launch (see baseline.PlanOracle).
+func OraclePlan(sc *scenario.Scenario, seed uint64) baseline.OraclePlan {
+	steps := int(sc.Duration / Tick)
+	service, conc := work(sc)
+	stream := launchStream(seed)
+	var draws []time.Duration
+	return baseline.PlanOracle(baseline.OracleInput{
+		Step:        Tick,
+		Arrivals:    Arrivals(sc.Load(seed), steps),
+		Concurrency: conc,
+		Service:     service,
+		SLO:         sc.SLO,
+		Warmup:      sc.Workers.Warmup,
+		Launch: func(k int) time.Duration {
+			for len(draws) <= k {
+				draws = append(draws, sc.Workers.LaunchTime.Sample(stream))
+			}
+			return draws[k]
+		},
+		Min: sc.Workers.Min,
+		Max: sc.Workers.Max,
+	})
+}
+
 // actor is what decides capacity in a run.
 type actor interface {
 	// step runs at step i, after the world moved, and returns the scaling
@@ -148,13 +196,20 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 		return nil, fmt.Errorf("scenario %q: demand covers %d of %d seconds", sc.Name, len(demand), steps)
 	}
 
+	initial := InitialCapacity(sc, policy, demand)
+	var plan baseline.OraclePlan
+	if policy == Oracle {
+		plan = OraclePlan(sc, opts.Seed)
+		initial = plan.Initial
+	}
+
 	clk := clock.NewFake(sc.Start)
 	em := emulator.New(clk)
 	if _, err := em.Start("127.0.0.1:0"); err != nil {
 		return nil, err
 	}
 	defer em.Close()
-	world, err := NewWorld(sc, em, clk, load, InitialCapacity(sc, policy, demand), opts.Seed)
+	world, err := NewWorld(sc, em, clk, load, initial, opts.Seed)
 	if err != nil {
 		return nil, fmt.Errorf("scenario %q: %w", sc.Name, err)
 	}
@@ -171,7 +226,7 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 		}
 		a = h
 	default:
-		p, err := newBaseline(sc, policy, demand)
+		p, err := newBaseline(sc, policy, demand, plan)
 		if err != nil {
 			return nil, err
 		}
@@ -211,21 +266,18 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 	return run, nil
 }
 
-// InitialCapacity is where each policy starts: the demand at the start
-// (what a group that had been running would have), the peak for
-// static-peak, and one lead's worth of demand for the oracle; always within
-// the workers' bounds.
+// InitialCapacity is where each policy starts: the scenario's initial
+// capacity, or else the demand at the start (what a group that had been
+// running would have), and the peak for static-peak; always within the
+// workers' bounds. The oracle starts where its plan says (OraclePlan),
+// which Simulate uses instead.
 func InitialCapacity(sc *scenario.Scenario, policy string, demand []int) int {
 	n := sc.Workers.Initial
 	if n == 0 && len(demand) > 0 {
 		n = demand[0]
 	}
-	switch policy {
-	case StaticPeak:
+	if policy == StaticPeak {
 		n = staticCapacity(sc, demand)
-	case Oracle:
-		lead := int(oracleLead(sc) / Tick)
-		n = slices.Max(demand[:min(len(demand), lead+1)])
 	}
 	return min(max(n, sc.Workers.Min), sc.Workers.Max)
 }
@@ -237,14 +289,9 @@ func staticCapacity(sc *scenario.Scenario, demand []int) int {
 	return slices.Max(demand)
 }
 
-// oracleLead is one launch time (its 99th percentile) plus the warmup:
-// capacity ordered that far ahead is serving when it is needed.
-func oracleLead(sc *scenario.Scenario) time.Duration {
-	return sc.Workers.LaunchTime.Quantile(0.99) + sc.Workers.Warmup
-}
-
-// newBaseline builds a baseline from the scenario's settings.
-func newBaseline(sc *scenario.Scenario, policy string, demand []int) (baseline.Policy, error) {
+// newBaseline builds a baseline from the scenario's settings; plan is the
+// oracle's.
+func newBaseline(sc *scenario.Scenario, policy string, demand []int, plan baseline.OraclePlan) (baseline.Policy, error) {
 	b := sc.Baselines
 	switch policy {
 	case TargetTracking:
@@ -296,7 +343,7 @@ func newBaseline(sc *scenario.Scenario, policy string, demand []int) (baseline.P
 	case StaticPeak:
 		return baseline.NewStatic(staticCapacity(sc, demand)), nil
 	case Oracle:
-		return baseline.NewOracle(demand, Tick, oracleLead(sc)), nil
+		return baseline.NewOracle(plan, Tick), nil
 	}
 	return nil, fmt.Errorf("unknown policy %q", policy)
 }

@@ -3,6 +3,8 @@ package sim
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -325,5 +327,78 @@ headroom:
 				t.Errorf("boost_lead %s, want %s", g.BoostLead, want)
 			}
 		})
+	}
+}
+
+// raceDetector is true when the tests run with the race detector.
+var raceDetector bool
+
+// TestOracleIsTheFloor runs the oracle and the baselines on every built-in
+// scenario with seeds 1, 2 and 3 in the world: the oracle meets the SLO,
+// costs exactly what its plan predicted, and no baseline that meets the
+// SLO costs less. It takes about half a minute, and ten times that under
+// the race detector, which has nothing to find in it that the other tests
+// of the world do not cover; `make test` runs it again without.
+func TestOracleIsTheFloor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every built-in scenario three times")
+	}
+	if raceDetector {
+		t.Skip("numbers only; run without -race (make test does)")
+	}
+	baselines := []string{TargetTracking, Step, HPA, StaticPeak, Oracle}
+	for _, name := range scenario.BuiltinNames() {
+		sc, err := scenario.Builtin(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, seed := range []uint64{1, 2, 3} {
+			t.Run(fmt.Sprintf("%s/seed-%d", name, seed), func(t *testing.T) {
+				rep, err := Compare(context.Background(), sc, baselines, Options{Seed: seed})
+				if err != nil {
+					t.Fatal(err)
+				}
+				oracle := rep.Results[len(rep.Results)-1]
+				if oracle.SLOViolationMinutes != 0 {
+					t.Errorf("oracle: %.1f SLO violation minutes", oracle.SLOViolationMinutes)
+				}
+				plan := OraclePlan(sc, seed)
+				if want := plan.InstanceHours(Tick); math.Abs(oracle.InstanceHours-want) > 1e-9 {
+					t.Errorf("oracle: %.4f instance-hours in the world, %.4f planned", oracle.InstanceHours, want)
+				}
+				for _, r := range rep.Results[:len(rep.Results)-1] {
+					if r.SLOViolationMinutes == 0 && r.InstanceHours < oracle.InstanceHours {
+						t.Errorf("%s meets the SLO with %.2f instance-hours, below the oracle's %.2f", r.Policy, r.InstanceHours, oracle.InstanceHours)
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestArrivalsAreTheWorlds checks that Arrivals, which the oracle plans
+// with, counts exactly the messages the world enqueues in each step: a
+// fractional noisy rate and bursts, one of them past the run.
+func TestArrivalsAreTheWorlds(t *testing.T) {
+	sc := parse(t, steady+`  - noise: {relative: 0.3, correlation: 10s}
+  - constant: {rate: 0.37}
+  - burst: {at: 30s, messages: 500}
+  - burst: {at: 30s, messages: 7}
+  - burst: {at: 9m59s, messages: 11}
+`)
+	// newWorld plays seed 1.
+	want := Arrivals(sc.Load(1), int(sc.Duration/Tick))
+	w, clk, _ := newWorld(t, sc, 5)
+	for i := range want {
+		if i > 0 {
+			clk.Advance(Tick)
+		}
+		st, err := w.Step(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Arrived != want[i] {
+			t.Fatalf("step %d: the world enqueued %d, Arrivals says %d", i, st.Arrived, want[i])
+		}
 	}
 }

@@ -107,7 +107,7 @@ type World struct {
 // distribution, one stream per seed, so that every policy's k-th instance
 // takes as long to launch.
 func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load scenario.Load, initial int, seed uint64) (*World, error) {
-	launches := rand.New(rand.NewPCG(seed, 1))
+	launches := launchStream(seed)
 	em.AutoScaling.SetLaunchTimeFunc(func(string) time.Duration { return sc.Workers.LaunchTime.Sample(launches) })
 	w := &World{
 		sc:        sc,
@@ -123,12 +123,7 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 		// available CloudWatch metrics for your instances", EC2 User Guide).
 		w.cpuPeriod = 300
 	}
-	st := sc.Workers.ServiceTime
-	if st <= 0 {
-		st = time.Second
-	}
-	w.service = max(1, int(math.Round(st.Seconds())))
-	w.concurrency = sc.Workers.PerInstanceRate * float64(w.service)
+	w.service, w.concurrency = work(sc)
 	w.finishing = make([]int, w.service+1)
 	if err := em.AutoScaling.CreateGroup(autoscaling.GroupSpec{
 		Name: GroupName, Min: sc.Workers.Min, Max: sc.Workers.Max, Desired: initial, StartInService: true,
@@ -167,6 +162,21 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 	}
 	return w, nil
 }
+
+// work returns the steps one message takes (its service time, at least
+// one) and how many messages one serving instance works on at once.
+func work(sc *scenario.Scenario) (service int, concurrency float64) {
+	st := sc.Workers.ServiceTime
+	if st <= 0 {
+		st = time.Second
+	}
+	service = max(1, int(math.Round(st.Seconds())))
+	return service, sc.Workers.PerInstanceRate * float64(service)
+}
+
+// launchStream is the random stream the k-th launch of a run draws its
+// launch time from, the same for every policy of the run.
+func launchStream(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 1)) }
 
 // emulatorService maps a scenario's service name to the emulator's.
 func emulatorService(s string) string {

@@ -2,6 +2,7 @@ package baseline
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 )
@@ -29,7 +30,7 @@ func BenchmarkDay(b *testing.B) {
 		{NameTargetTracking, func() Policy { return NewTargetTracking(TargetTrackingConfig{Target: 100}) }},
 		{NameStep, func() Policy { return NewStep(StepConfig{Threshold: 100}) }},
 		{NameHPA, func() Policy { return NewHPA(HPAConfig{TargetPerPod: 100}) }},
-		{NameOracle, func() Policy { return NewOracle(demand, time.Second, 210*time.Second) }},
+		{NameOracle, func() Policy { return NewOracle(OraclePlan{Desired: demand}, time.Second) }},
 	}
 	for _, pc := range policies {
 		b.Run(pc.name, func(b *testing.B) {
@@ -46,5 +47,25 @@ func BenchmarkDay(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// BenchmarkPlanOracle plans a day of arrivals that swing between 100 and
+// 1,900 messages a second with per-second noise, served 10 a second by
+// each instance, with a 5-minute SLO.
+func BenchmarkPlanOracle(b *testing.B) {
+	const seconds = 86400
+	r := rand.New(rand.NewPCG(1, 2))
+	arrivals := make([]int, seconds)
+	for i := range arrivals {
+		arrivals[i] = int((1000 + 900*math.Sin(float64(i)/5400)) * (0.9 + 0.2*r.Float64()))
+	}
+	in := OracleInput{
+		Step: time.Second, Arrivals: arrivals, Concurrency: 10, Service: 1,
+		SLO: 5 * time.Minute, Warmup: time.Minute, Min: 1, Max: 400,
+		Launch: func(k int) time.Duration { return time.Duration(60+k%60) * time.Second },
+	}
+	for b.Loop() {
+		PlanOracle(in)
 	}
 }
