@@ -111,16 +111,25 @@ func (t *text) q(s string) *text { t.b = strconv.AppendQuote(t.b, s); return t }
 func (t *text) i(n int) *text { t.b = strconv.AppendInt(t.b, int64(n), 10); return t }
 
 // f appends x with at most two decimals, or in exponent form when huge.
+// The digits come from integer arithmetic on hundredths: the shortest
+// float formatting costs more than the rest of a decision's reasons.
 func (t *text) f(x float64) *text {
 	if !finite(x) || math.Abs(x) >= 1e12 {
 		t.b = strconv.AppendFloat(t.b, x, 'g', 6, 64)
 		return t
 	}
-	r := math.Round(x*100) / 100
-	if r == 0 {
-		r = 0 // no "-0"
+	c := int64(math.Round(x * 100))
+	if c < 0 {
+		t.b = append(t.b, '-')
+		c = -c
 	}
-	t.b = strconv.AppendFloat(t.b, r, 'f', -1, 64)
+	t.b = strconv.AppendInt(t.b, c/100, 10)
+	if frac := c % 100; frac != 0 {
+		t.b = append(t.b, '.', byte('0'+frac/10))
+		if frac%10 != 0 {
+			t.b = append(t.b, byte('0'+frac%10))
+		}
+	}
 	return t
 }
 
