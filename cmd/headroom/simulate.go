@@ -123,7 +123,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			if i > 0 {
 				fmt.Fprintln(stdout)
 			}
-			if err := score.WriteTable(stdout, rep.Scenario, rep.Results); err != nil {
+			if err := score.WriteTable(stdout, "scenario "+rep.Scenario, rep.Results); err != nil {
 				fmt.Fprintf(stderr, "headroom simulate: %v\n", err)
 				return 1
 			}

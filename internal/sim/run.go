@@ -262,8 +262,20 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 		}
 		run.Actions = append(run.Actions, acts...)
 	}
-	run.Result = score.Compute(score.Input{Policy: policy, Step: Tick, SLO: sc.SLO, Samples: run.Samples, Actions: run.Actions})
+	run.Result = score.Compute(score.Input{
+		Policy: policy, Step: Tick, SLO: sc.SLO, Lookahead: ReactionLookahead(sc),
+		Samples: run.Samples, Actions: run.Actions,
+	})
 	return run, nil
+}
+
+// ReactionLookahead is how long before the first demand step a scale-out
+// still counts as the reaction to it (score.Input.Lookahead): the longest
+// a policy that knows the future orders ahead, a launch time (its 99th
+// percentile) and a warmup before the capacity is needed, plus the SLO by
+// which a standing queue may delay that need.
+func ReactionLookahead(sc *scenario.Scenario) time.Duration {
+	return sc.Workers.LaunchTime.Quantile(0.99) + sc.Workers.Warmup + sc.SLO
 }
 
 // InitialCapacity is where each policy starts: the scenario's initial

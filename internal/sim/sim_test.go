@@ -262,7 +262,7 @@ campaigns:
 		}
 		for _, k := range []string{"instance_hours", "oracle_cost_ratio", "under_provisioning_accuracy", "over_provisioning_accuracy",
 			"under_provisioning_timeshare", "over_provisioning_timeshare", "jitter", "slo_violation_minutes",
-			"max_backlog_age_seconds", "scaling_actions", "reaction_seconds"} {
+			"max_backlog_age_seconds", "scaling_actions", "reaction_seconds", "serving_reaction_seconds"} {
 			if _, ok := r[k]; !ok {
 				t.Errorf("%s: no %q", r["policy"], k)
 			}
