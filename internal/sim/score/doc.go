@@ -41,13 +41,14 @@
 //   - scaling_actions = the number of calls that changed desired capacity.
 //   - reaction_seconds = from the first demand step (FirstStep over the
 //     samples' Demand) to the scale-out that answered it. When desired
-//     capacity at the step already covers the step's demand, the policy
-//     scaled out for it ahead of time: the reaction is the step at which
-//     desired capacity last rose to cover that demand, looking back at most
-//     Input.Lookahead, minus the step's offset: negative seconds. Otherwise
-//     it is the At of the first Action with To > From at or after the step,
-//     minus the step's offset. Null when demand never steps or nothing
-//     scales out for it.
+//     capacity at the step has already reached the level that defines the
+//     step (double the first sample's demand, and at least two instances
+//     more), the policy scaled out for it ahead of time: the reaction is
+//     the step at which desired capacity last rose to that level, looking
+//     back at most Input.Lookahead, minus the step's offset: negative
+//     seconds. Otherwise it is the At of the first Action with To > From
+//     at or after the step, minus the step's offset. Null when demand
+//     never steps or nothing scales out for it.
 //   - serving_reaction_seconds = the offset of the first sample at or after
 //     the first demand step whose Supply covers its Demand, minus the
 //     step's offset: 0 when serving capacity was there when the step came,

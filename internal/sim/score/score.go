@@ -136,16 +136,17 @@ func firstStep(in Input) (int, bool) {
 // that answered it, negative when it came first, or nil without a step or
 // such a scale-out.
 //
-// When desired capacity at the step already covers the step's demand, the
-// group was scaled out for the step ahead of it: the reaction is the step
-// at which desired capacity last rose to cover that demand, within
-// Lookahead before the step (a sample's Desired shows the calls of the
-// step before it). That rise may come from a call or from a scheduled
-// action; either way it is when the capacity was asked for. In every other
-// case (short of demand at the step, or covering it for the whole
-// lookahead) it is the first scale-out call at or after the step. So a
-// scale-out that leaves the group short of the step's demand, such as a
-// reactive policy's answer to noise, is not the reaction to the step.
+// When desired capacity at the step has already made the step itself
+// (reached the level that defines it: double the starting demand, and at
+// least two instances more), the group was scaled out for the step ahead
+// of it: the reaction is the step at which desired capacity last rose to
+// that level, within Lookahead before the step (a sample's Desired shows
+// the calls of the step before it). That rise may come from a call or
+// from a scheduled action; either way it is when the capacity was asked
+// for. In every other case (short of that level at the step, or above it
+// for the whole lookahead) it is the first scale-out call at or after the
+// step. So a scale-out that leaves the group short of the step, such as a
+// reactive policy's answer to noise, is not the reaction to it.
 func reaction(in Input) *float64 {
 	idx, ok := firstStep(in)
 	if !ok {
@@ -153,10 +154,11 @@ func reaction(in Input) *float64 {
 	}
 	step := max(in.Step, 0)
 	stepAt := time.Duration(idx) * step
-	if at := in.Samples[idx]; step > 0 && at.Desired >= at.Demand {
+	level := stepLevel([]int{in.Samples[0].Demand})
+	if step > 0 && in.Samples[idx].Desired >= level {
 		lo := max(idx-int(max(in.Lookahead, 0)/step), 0)
 		for i := idx; i > lo; i-- {
-			if in.Samples[i-1].Desired < at.Demand {
+			if in.Samples[i-1].Desired < level {
 				// Sample i is the first to cover the demand: asked for
 				// at step i-1.
 				v := (time.Duration(i-1-idx) * step).Seconds()

@@ -141,8 +141,8 @@ func TestCompute(t *testing.T) {
 			}(),
 		},
 		{
-			// Desired capacity is 2, 3, then 4 at the step (i2), which
-			// covers its demand: asked for at i1, 10 s ahead of the step.
+			// Desired capacity is 2, 3, then 4 at the step (i2): the step's
+			// level (max(2+2, 2*2)), asked for at i1, 10 s ahead of it.
 			name: "scaled out for the step ahead of it",
 			in: func() Input {
 				in := aheadRun()
@@ -173,9 +173,9 @@ func TestCompute(t *testing.T) {
 			}(),
 		},
 		{
-			// Covering the step's demand for the whole lookahead: no rise
-			// for it; the first call after the step counts.
-			name: "covered since before the lookahead",
+			// At the step's level for the whole lookahead: no rise for it;
+			// the first call after the step counts.
+			name: "at the step's level since before the lookahead",
 			in: func() Input {
 				in := aheadRun()
 				in.Lookahead = 0
@@ -184,8 +184,8 @@ func TestCompute(t *testing.T) {
 			want: aheadResult(),
 		},
 		{
-			// Up to 3 at the step, whose demand is 4: the call at 5 s
-			// did not scale out for it, so the call after it counts.
+			// Up to 3 at the step, whose level is 4: the call at 5 s did
+			// not scale out for it, so the call after it counts.
 			name: "a scale-out that leaves the step short is no reaction to it",
 			in: func() Input {
 				in := handRun()
