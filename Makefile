@@ -34,8 +34,8 @@ bench: ## Run the benchmarks (engine and cycle)
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./internal/policy ./internal/controller
 
 SIM_OUT ?= sim-out
-sim: ## Score Headroom and every baseline on every built-in scenario; charts into $(SIM_OUT)/
-	$(GO) run ./cmd/headroom simulate --scenario all --policy all --seed 1 --chart-dir $(SIM_OUT)
+sim: ## Score Headroom and every baseline on every built-in scenario, seeds 1-3 and their mean; charts into $(SIM_OUT)/
+	$(GO) run ./cmd/headroom simulate --scenario all --policy all --seeds 1,2,3 --chart-dir $(SIM_OUT)
 
 fuzz: ## Run every fuzz target for FUZZTIME each (default 30s) from its committed corpus
 	FUZZTIME=$(or $(FUZZTIME),30s) scripts/fuzz.sh

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +27,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	chartPath := fs.String("chart", "", "write a chart of the run to this file (.png or .svg)")
 	chartDir := fs.String("chart-dir", "", "write one chart per scenario into this directory (PNG)")
 	seed := fs.Uint64("seed", 1, "random seed: the same seed gives the same numbers")
+	seedList := fs.String("seeds", "", "comma-separated seeds (e.g. 1,2,3): every figure per seed and their mean; charts show the first seed; not with --seed")
 	parallel := fs.Int("parallel", 2, "policies simulated at once")
 	list := fs.Bool("list", false, "list the built-in scenarios and exit")
 	if code := parseFlags(fs, args); code >= 0 {
@@ -54,6 +57,19 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "headroom simulate: --policy: %v\n", err)
 		return 2
 	}
+	seeds := []uint64{*seed}
+	multi := false
+	if set(fs, "seeds") {
+		if set(fs, "seed") {
+			fmt.Fprintln(stderr, "headroom simulate: --seed and --seeds exclude each other: give one seed with either, several with --seeds")
+			return 2
+		}
+		if seeds, err = parseSeeds(*seedList); err != nil {
+			fmt.Fprintf(stderr, "headroom simulate: --seeds: %v\n", err)
+			return 2
+		}
+		multi = true
+	}
 	names := []string{*name}
 	if *name == "all" {
 		names = scenario.BuiltinNames()
@@ -82,54 +98,136 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		}
 	}
 
-	var reports []*sim.Report
+	var summaries []*sim.Summary
 	for _, sc := range scs {
 		began := time.Now()
-		rep, err := sim.Compare(ctx, sc, pols, sim.Options{Seed: *seed, Parallel: *parallel})
-		if err != nil {
-			fmt.Fprintf(stderr, "headroom simulate: scenario %q: %v\n", sc.Name, err)
-			return 1
+		var reps []*sim.Report
+		for _, sd := range seeds {
+			rep, err := sim.Compare(ctx, sc, pols, sim.Options{Seed: sd, Parallel: *parallel})
+			if err != nil {
+				fmt.Fprintf(stderr, "headroom simulate: scenario %q, seed %d: %v\n", sc.Name, sd, err)
+				return 1
+			}
+			reps = append(reps, rep)
 		}
-		fmt.Fprintf(stderr, "simulated %s (%s, %d policies) in %s\n", sc.Name, sc.Duration, len(pols), time.Since(began).Round(10*time.Millisecond))
-		reports = append(reports, rep)
+		sum := sim.Summarize(reps)
+		fmt.Fprintf(stderr, "simulated %s (%s, %d policies, %s) in %s\n", sc.Name, sc.Duration, len(pols), seedWords(seeds), time.Since(began).Round(10*time.Millisecond))
+		for _, w := range sum.Warnings {
+			fmt.Fprintf(stderr, "headroom simulate: warning: scenario %s: %s\n", sc.Name, w)
+		}
+		summaries = append(summaries, sum)
 		path := *chartPath
 		if *chartDir != "" {
 			path = filepath.Join(*chartDir, sc.Name+".png")
 		}
 		if path != "" {
-			if err := chart.Write(path, chartTitle(sc), sim.Tick, sc.SLO, chartRuns(rep)); err != nil {
+			if err := chart.Write(path, chartTitle(sc, seeds[0]), sim.Tick, sc.SLO, chartRuns(reps[0])); err != nil {
 				fmt.Fprintf(stderr, "headroom simulate: %v\n", err)
 				return 1
 			}
 		}
 	}
 
-	switch *format {
-	case "json":
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		var err error
-		if len(reports) == 1 {
-			err = enc.Encode(reports[0])
-		} else {
-			err = enc.Encode(reports)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "headroom simulate: %v\n", err)
-			return 1
-		}
-	default:
-		for i, rep := range reports {
-			if i > 0 {
-				fmt.Fprintln(stdout)
-			}
-			if err := score.WriteTable(stdout, rep.Scenario, rep.Results); err != nil {
-				fmt.Fprintf(stderr, "headroom simulate: %v\n", err)
-				return 1
-			}
-		}
+	if err := writeSimulation(stdout, *format, multi, summaries); err != nil {
+		fmt.Fprintf(stderr, "headroom simulate: %v\n", err)
+		return 1
 	}
 	return 0
+}
+
+// writeSimulation prints the scorecards. One seed (--seed) prints as it
+// always has: a table per scenario, or in JSON a report (a list of them
+// for several scenarios). Several (--seeds) print per scenario a table
+// per seed and one of the mean, or in JSON a summary (sim.Summary; a
+// list of them for several scenarios).
+func writeSimulation(w io.Writer, format string, multi bool, summaries []*sim.Summary) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		var v any
+		switch {
+		case multi && len(summaries) == 1:
+			v = summaries[0]
+		case multi:
+			v = summaries
+		case len(summaries) == 1:
+			v = summaries[0].PerSeed[0]
+		default:
+			reps := make([]*sim.Report, len(summaries))
+			for i, s := range summaries {
+				reps[i] = s.PerSeed[0]
+			}
+			v = reps
+		}
+		return enc.Encode(v)
+	}
+	first := true
+	table := func(title string, results []score.Result) error {
+		if !first {
+			if _, err := fmt.Fprintln(w); err != nil {
+				return err
+			}
+		}
+		first = false
+		return score.WriteTable(w, title, results)
+	}
+	for _, s := range summaries {
+		if !multi {
+			if err := table("scenario "+s.Scenario, s.PerSeed[0].Results); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, rep := range s.PerSeed {
+			if err := table(fmt.Sprintf("scenario %s, seed %d", s.Scenario, rep.Seed), rep.Results); err != nil {
+				return err
+			}
+		}
+		if err := table(fmt.Sprintf("scenario %s, mean of %s", s.Scenario, seedWords(s.Seeds)), s.Mean); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// set reports whether the flag called name was given.
+func set(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			found = true
+		}
+	})
+	return found
+}
+
+// parseSeeds reads --seeds: one or more distinct seeds, comma-separated.
+func parseSeeds(s string) ([]uint64, error) {
+	var out []uint64
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		v, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a seed (want comma-separated whole numbers, e.g. 1,2,3)", f)
+		}
+		if slices.Contains(out, v) {
+			return nil, fmt.Errorf("seed %d given twice", v)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// seedWords names seeds for people: "seed 4", "seeds 1, 2, 3".
+func seedWords(seeds []uint64) string {
+	if len(seeds) == 1 {
+		return fmt.Sprintf("seed %d", seeds[0])
+	}
+	words := make([]string, len(seeds))
+	for i, s := range seeds {
+		words[i] = strconv.FormatUint(s, 10)
+	}
+	return "seeds " + strings.Join(words, ", ")
 }
 
 // parsePolicies reads --policy.
@@ -158,8 +256,8 @@ func chartRuns(rep *sim.Report) []chart.Run {
 	return out
 }
 
-func chartTitle(sc *scenario.Scenario) string {
-	return fmt.Sprintf("%s: %s from %s, SLO %s", sc.Name, sc.Duration, sc.Start.Format("2006-01-02 15:04 MST"), sc.SLO)
+func chartTitle(sc *scenario.Scenario, seed uint64) string {
+	return fmt.Sprintf("%s: %s from %s, SLO %s, seed %d", sc.Name, sc.Duration, sc.Start.Format("2006-01-02 15:04 MST"), sc.SLO, seed)
 }
 
 func firstLine(s string) string {

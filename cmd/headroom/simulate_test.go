@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -52,8 +53,9 @@ func TestSimulateCommand(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	var rep struct {
-		Scenario string `json:"scenario"`
-		Seed     uint64 `json:"seed"`
+		Scenario string   `json:"scenario"`
+		Seed     uint64   `json:"seed"`
+		Warnings []string `json:"warnings"`
 		Results  []struct {
 			Policy          string   `json:"policy"`
 			InstanceHours   float64  `json:"instance_hours"`
@@ -63,7 +65,7 @@ func TestSimulateCommand(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("output is not JSON: %v\n%s", err, out)
 	}
-	if rep.Scenario != "short" || rep.Seed != 4 || len(rep.Results) != 2 ||
+	if rep.Scenario != "short" || rep.Seed != 4 || len(rep.Results) != 2 || rep.Warnings == nil ||
 		rep.Results[0].Policy != "headroom" || rep.Results[1].Policy != "aws-target-tracking" {
 		t.Fatalf("report: %s", out)
 	}
@@ -110,6 +112,10 @@ func TestSimulateRefusesBadInput(t *testing.T) {
 		{name: "missing trace", args: []string{"simulate", "--scenario", write("trace.yaml", shortScenario+"  - trace: {file: nowhere.csv, peak: 100}\n")}, wantCode: 1, want: "nowhere.csv"},
 		{name: "bad headroom block", args: []string{"simulate", "--scenario", write("hr.yaml", shortScenario+"headroom:\n  max: 3\n")}, wantCode: 1, want: "headroom.max"},
 		{name: "chart with all", args: []string{"simulate", "--scenario", "all", "--chart", "x.png"}, wantCode: 2, want: "--chart-dir"},
+		{name: "seed and seeds", args: []string{"simulate", "--scenario", "flash-spike", "--seed", "1", "--seeds", "2,3"}, wantCode: 2, want: "exclude each other"},
+		{name: "a seed that is not a number", args: []string{"simulate", "--scenario", "flash-spike", "--seeds", "1,two"}, wantCode: 2, want: `"two"`},
+		{name: "no seeds", args: []string{"simulate", "--scenario", "flash-spike", "--seeds", ""}, wantCode: 2, want: "--seeds"},
+		{name: "a seed twice", args: []string{"simulate", "--scenario", "flash-spike", "--seeds", "1,2,1"}, wantCode: 2, want: "seed 1 given twice"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -121,6 +127,85 @@ func TestSimulateRefusesBadInput(t *testing.T) {
 				t.Errorf("printed a result for bad input: %s", out)
 			}
 		})
+	}
+}
+
+// TestSimulateSeeds runs two seeds: a table per seed and one of their
+// mean, and in JSON each seed's report and the mean.
+func TestSimulateSeeds(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "short.yaml")
+	if err := os.WriteFile(file, []byte(shortScenario), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"simulate", "--scenario", file, "--policy", "hpa,oracle", "--seeds", "4, 7"}
+	code, out, errOut := runCLI(t, context.Background(), append(args, "--format", "json")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	type result struct {
+		Policy        string  `json:"policy"`
+		InstanceHours float64 `json:"instance_hours"`
+	}
+	var sum struct {
+		Scenario string   `json:"scenario"`
+		Seeds    []uint64 `json:"seeds"`
+		PerSeed  []struct {
+			Seed     uint64   `json:"seed"`
+			Results  []result `json:"results"`
+			Warnings []string `json:"warnings"`
+		} `json:"per_seed"`
+		Mean     []result `json:"mean"`
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if sum.Scenario != "short" || len(sum.Seeds) != 2 || sum.Seeds[0] != 4 || sum.Seeds[1] != 7 ||
+		len(sum.PerSeed) != 2 || sum.PerSeed[0].Seed != 4 || sum.PerSeed[1].Seed != 7 || len(sum.Mean) != 2 ||
+		sum.Warnings == nil || len(sum.Warnings) != 0 {
+		t.Fatalf("summary: %s", out)
+	}
+	for i, m := range sum.Mean {
+		a, b := sum.PerSeed[0].Results[i], sum.PerSeed[1].Results[i]
+		if m.Policy != a.Policy || math.Abs(m.InstanceHours-(a.InstanceHours+b.InstanceHours)/2) > 1e-9 {
+			t.Errorf("mean %+v of %+v and %+v", m, a, b)
+		}
+	}
+	if a, b := sum.PerSeed[0].Results[0], sum.PerSeed[1].Results[0]; a.InstanceHours == b.InstanceHours {
+		t.Errorf("seeds 4 and 7 cost the same (%g): are they both run?", a.InstanceHours)
+	}
+
+	code, table, errOut := runCLI(t, context.Background(), args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, title := range []string{"scenario short, seed 4\n", "scenario short, seed 7\n", "scenario short, mean of seeds 4, 7\n"} {
+		if !strings.Contains(table, title) {
+			t.Errorf("the table lacks %q:\n%s", title, table)
+		}
+	}
+}
+
+// TestSimulateWarns runs a load one instance serves in a group of at least
+// two: the warning goes to stderr and into the JSON report.
+func TestSimulateWarns(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "idle.yaml")
+	idle := strings.Replace(strings.Replace(shortScenario, "rate: 40", "rate: 4", 1), "rate: 300", "rate: 5", 1)
+	if err := os.WriteFile(file, []byte(idle), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, context.Background(), "simulate", "--scenario", file, "--policy", "hpa", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(errOut, "warning: scenario short: demand never exceeds the group's min of 2") {
+		t.Errorf("stderr: %s", errOut)
+	}
+	var rep struct {
+		Warnings []string `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Warnings) != 1 {
+		t.Fatalf("report warnings %q (%v):\n%s", rep.Warnings, err, out)
 	}
 }
 

@@ -57,8 +57,89 @@ type Report struct {
 	Scenario string         `json:"scenario"`
 	Seed     uint64         `json:"seed"`
 	Results  []score.Result `json:"results"`
+	// Warnings say when the figures cannot tell the policies apart (see
+	// Warnings); empty, not null, when there are none.
+	Warnings []string `json:"warnings"`
 	// Runs are the runs behind Results, in the same order.
 	Runs []*Run `json:"-"`
+}
+
+// Summary is one scenario run with several seeds: each seed's report and
+// the mean of their results.
+type Summary struct {
+	Scenario string   `json:"scenario"`
+	Seeds    []uint64 `json:"seeds"`
+	// PerSeed holds each seed's report, in the order of Seeds.
+	PerSeed []*Report `json:"per_seed"`
+	// Mean is every policy's mean over the seeds (score.Mean).
+	Mean []score.Result `json:"mean"`
+	// Warnings are the seeds' warnings, each once; one that not every
+	// seed gave names its seeds.
+	Warnings []string `json:"warnings"`
+}
+
+// Summarize sums up the reports of one scenario with different seeds.
+func Summarize(reps []*Report) *Summary {
+	sum := &Summary{Warnings: []string{}}
+	seedsOf := map[string][]string{}
+	var order []string
+	results := make([][]score.Result, len(reps))
+	for i, r := range reps {
+		sum.Scenario = r.Scenario
+		sum.Seeds = append(sum.Seeds, r.Seed)
+		sum.PerSeed = append(sum.PerSeed, r)
+		results[i] = r.Results
+		for _, w := range r.Warnings {
+			if _, ok := seedsOf[w]; !ok {
+				order = append(order, w)
+			}
+			seedsOf[w] = append(seedsOf[w], fmt.Sprint(r.Seed))
+		}
+	}
+	sum.Mean = score.Mean(results)
+	for _, w := range order {
+		switch seeds := seedsOf[w]; {
+		case len(seeds) == len(reps):
+			sum.Warnings = append(sum.Warnings, w)
+		case len(seeds) == 1:
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s (seed %s)", w, seeds[0]))
+		default:
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s (seeds %s)", w, strings.Join(seeds, ", ")))
+		}
+	}
+	return sum
+}
+
+// Warnings returns what makes a run's figures unable to tell its policies
+// apart, from the demand of the run and every policy's run of it:
+//
+//   - the demand never exceeds the group's min: every policy can serve the
+//     load at min, so the figures differ by little more than chance (a
+//     trace or a rate scaled too small, or a min set too high);
+//   - otherwise, every policy that scales (all but static-peak) kept the
+//     group's desired capacity at its min in every step.
+func Warnings(sc *scenario.Scenario, demand []int, runs []*Run) []string {
+	out := []string{}
+	lo := sc.Workers.Min
+	if len(demand) > 0 && slices.Max(demand) <= lo {
+		return append(out, fmt.Sprintf("demand never exceeds the group's min of %d instances (peak %d): every policy can serve the load at min and the figures differ by little more than chance; scale the load up or lower workers.min", lo, slices.Max(demand)))
+	}
+	scaling := 0
+	for _, r := range runs {
+		if r.Policy == StaticPeak {
+			continue
+		}
+		scaling++
+		for _, s := range r.Samples {
+			if s.Desired != lo {
+				return out
+			}
+		}
+	}
+	if scaling > 0 {
+		out = append(out, fmt.Sprintf("every policy kept the group at its min of %d instances for the whole run: the figures differ by little more than chance; scale the load up or lower workers.min", lo))
+	}
+	return out
 }
 
 // Options tune a comparison.
@@ -111,7 +192,7 @@ func Compare(ctx context.Context, sc *scenario.Scenario, policies []string, opts
 		results[i] = r.Result
 	}
 	score.SetOracle(results)
-	rep := &Report{Scenario: sc.Name, Seed: opts.Seed}
+	rep := &Report{Scenario: sc.Name, Seed: opts.Seed, Warnings: Warnings(sc, Demand(sc, sc.Load(opts.Seed)), runs)}
 	for i, p := range run {
 		runs[i].Result = results[i]
 		if slices.Contains(policies, p) {
@@ -262,8 +343,20 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 		}
 		run.Actions = append(run.Actions, acts...)
 	}
-	run.Result = score.Compute(score.Input{Policy: policy, Step: Tick, SLO: sc.SLO, Samples: run.Samples, Actions: run.Actions})
+	run.Result = score.Compute(score.Input{
+		Policy: policy, Step: Tick, SLO: sc.SLO, Lookahead: ReactionLookahead(sc),
+		Samples: run.Samples, Actions: run.Actions,
+	})
 	return run, nil
+}
+
+// ReactionLookahead is how long before the first demand step a scale-out
+// still counts as the reaction to it (score.Input.Lookahead): the longest
+// a policy that knows the future orders ahead, a launch time (its 99th
+// percentile) and a warmup before the capacity is needed, plus the SLO by
+// which a standing queue may delay that need.
+func ReactionLookahead(sc *scenario.Scenario) time.Duration {
+	return sc.Workers.LaunchTime.Quantile(0.99) + sc.Workers.Warmup + sc.SLO
 }
 
 // InitialCapacity is where each policy starts: the scenario's initial

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/emulator"
 	"github.com/headroom-dev/headroom/internal/sim/baseline"
 	"github.com/headroom-dev/headroom/internal/sim/scenario"
+	"github.com/headroom-dev/headroom/internal/sim/score"
 )
 
 func parse(t *testing.T, text string) *scenario.Scenario {
@@ -262,7 +264,7 @@ campaigns:
 		}
 		for _, k := range []string{"instance_hours", "oracle_cost_ratio", "under_provisioning_accuracy", "over_provisioning_accuracy",
 			"under_provisioning_timeshare", "over_provisioning_timeshare", "jitter", "slo_violation_minutes",
-			"max_backlog_age_seconds", "scaling_actions", "reaction_seconds"} {
+			"max_backlog_age_seconds", "scaling_actions", "reaction_seconds", "serving_reaction_seconds"} {
 			if _, ok := r[k]; !ok {
 				t.Errorf("%s: no %q", r["policy"], k)
 			}
@@ -400,5 +402,99 @@ func TestArrivalsAreTheWorlds(t *testing.T) {
 		if st.Arrived != want[i] {
 			t.Fatalf("step %d: the world enqueued %d, Arrivals says %d", i, st.Arrived, want[i])
 		}
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	sc := parse(t, steady) // min 1
+	atMin := func(policy string, desired ...int) *Run {
+		r := &Run{Policy: policy}
+		for _, d := range desired {
+			r.Samples = append(r.Samples, score.Sample{Desired: d})
+		}
+		return r
+	}
+	tests := []struct {
+		name   string
+		demand []int
+		runs   []*Run
+		want   string // a substring of the one warning; "" for none
+	}{
+		{
+			name:   "demand never above min",
+			demand: []int{0, 1, 1, 0},
+			runs:   []*Run{atMin(HPA, 1, 1, 1, 1), atMin(Oracle, 1, 1, 1, 1)},
+			want:   "demand never exceeds the group's min of 1 instances (peak 1)",
+		},
+		{
+			name:   "every scaling policy at min",
+			demand: []int{1, 3, 1, 1},
+			runs:   []*Run{atMin(HPA, 1, 1, 1, 1), atMin(StaticPeak, 3, 3, 3, 3), atMin(Oracle, 1, 1, 1, 1)},
+			want:   "every policy kept the group at its min of 1 instances",
+		},
+		{
+			name:   "one policy moves",
+			demand: []int{1, 3, 1, 1},
+			runs:   []*Run{atMin(HPA, 1, 1, 1, 1), atMin(Oracle, 1, 2, 1, 1)},
+		},
+		{
+			name:   "only static-peak",
+			demand: []int{1, 3, 1, 1},
+			runs:   []*Run{atMin(StaticPeak, 3, 3, 3, 3)},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Warnings(sc, tc.demand, tc.runs)
+			switch {
+			case tc.want == "" && len(got) != 0:
+				t.Fatalf("warnings %q, want none", got)
+			case tc.want != "" && (len(got) != 1 || !strings.Contains(got[0], tc.want)):
+				t.Fatalf("warnings %q, want one saying %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCompareWarnsOfALoadAtMin runs a load that one instance serves, in a
+// group whose min is two: the report says so, and every row is the same.
+func TestCompareWarnsOfALoadAtMin(t *testing.T) {
+	sc := parse(t, strings.Replace(strings.Replace(steady, "rate: 50", "rate: 4", 1), "min: 1", "min: 2", 1))
+	rep, err := Compare(context.Background(), sc, []string{HPA, Step, Oracle}, Options{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Warnings) != 1 || !strings.Contains(rep.Warnings[0], "demand never exceeds the group's min of 2") {
+		t.Fatalf("warnings %q", rep.Warnings)
+	}
+	for _, r := range rep.Results {
+		if r.InstanceHours != rep.Results[0].InstanceHours {
+			t.Errorf("%s: %g instance-hours, %s %g", r.Policy, r.InstanceHours, rep.Results[0].Policy, rep.Results[0].InstanceHours)
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	reps := []*Report{
+		{Scenario: "s", Seed: 1, Results: []score.Result{{Policy: HPA, InstanceHours: 2}}, Warnings: []string{"low", "odd"}},
+		{Scenario: "s", Seed: 2, Results: []score.Result{{Policy: HPA, InstanceHours: 4}}, Warnings: []string{"low"}},
+		{Scenario: "s", Seed: 5, Results: []score.Result{{Policy: HPA, InstanceHours: 6}}, Warnings: []string{"odd", "low"}},
+	}
+	sum := Summarize(reps)
+	if sum.Scenario != "s" || !slices.Equal(sum.Seeds, []uint64{1, 2, 5}) || len(sum.PerSeed) != 3 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if len(sum.Mean) != 1 || sum.Mean[0].InstanceHours != 4 {
+		t.Fatalf("mean %+v", sum.Mean)
+	}
+	if want := []string{"low", "odd (seeds 1, 5)"}; !slices.Equal(sum.Warnings, want) {
+		t.Fatalf("warnings %q, want %q", sum.Warnings, want)
+	}
+	data, err := json.Marshal(Summarize(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"warnings":[]`) {
+		t.Fatalf("no warnings should be an empty list: %s", data)
 	}
 }

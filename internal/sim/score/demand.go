@@ -127,12 +127,18 @@ func FirstStep(demand []int) (int, bool) {
 	if len(demand) == 0 {
 		return 0, false
 	}
-	d0 := max(demand[0], 0)
-	threshold := max(d0+2, 2*d0)
+	threshold := stepLevel(demand)
 	for i, d := range demand {
 		if d >= threshold {
 			return i, true
 		}
 	}
 	return 0, false
+}
+
+// stepLevel is the demand that makes a step (see FirstStep): double the
+// first sample's, and at least two instances more.
+func stepLevel(demand []int) int {
+	d0 := max(demand[0], 0)
+	return max(d0+2, 2*d0)
 }

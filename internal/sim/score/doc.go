@@ -15,6 +15,9 @@
 //	  than the SLO; max_backlog_age_seconds.
 //	- scaling_actions; reaction_seconds = from the first demand step to
 //	  the first scale-out call.
+//	- serving_reaction_seconds = from the first demand step to the first
+//	  moment serving capacity covers demand.
+//	- Every figure is reported per seed and as the mean.
 //
 // The world records one Sample per step (normally 1 s), so the run length T
 // is len(Samples) * Step and every sample stands for one step of time. In
@@ -36,10 +39,21 @@
 //   - slo_violation_minutes = (samples with BacklogAge > SLO) * Step / 1 min,
 //     and max_backlog_age_seconds = the largest BacklogAge.
 //   - scaling_actions = the number of calls that changed desired capacity.
-//   - reaction_seconds = the At of the earliest Action with To > From at or
-//     after the first demand step (FirstStep over the samples' Demand), minus
-//     that step's offset; null when demand never steps or nothing scales out
-//     after it.
+//   - reaction_seconds = from the first demand step (FirstStep over the
+//     samples' Demand) to the scale-out that answered it. When desired
+//     capacity at the step has already reached the level that defines the
+//     step (double the first sample's demand, and at least two instances
+//     more), the policy scaled out for it ahead of time: the reaction is
+//     the step at which desired capacity last rose to that level, looking
+//     back at most Input.Lookahead, minus the step's offset: negative
+//     seconds. Otherwise it is the At of the first Action with To > From
+//     at or after the step, minus the step's offset. Null when demand
+//     never steps or nothing scales out for it.
+//   - serving_reaction_seconds = the offset of the first sample at or after
+//     the first demand step whose Supply covers its Demand, minus the
+//     step's offset: 0 when serving capacity was there when the step came,
+//     null when it never catches up.
+//   - Mean averages the results of several seeds, policy by policy.
 //
 // Demand is the policy-independent need: the arrival rate smoothed by a
 // trailing mean, plus each burst spread evenly over the SLO window that

@@ -41,9 +41,14 @@ type Input struct {
 	// Step is the time between samples; each sample stands for one step.
 	Step time.Duration
 	// SLO is the oldest acceptable age of a waiting message.
-	SLO     time.Duration
-	Samples []Sample
-	Actions []Action
+	SLO time.Duration
+	// Lookahead is how long before the first demand step a scale-out may
+	// come and still count as the reaction to it (see reaction); a
+	// policy that knows the future scales out up to a launch time, a
+	// warmup and an SLO ahead.
+	Lookahead time.Duration
+	Samples   []Sample
+	Actions   []Action
 }
 
 // Result is one policy's scorecard. The JSON names are a public contract.
@@ -59,7 +64,8 @@ type Result struct {
 	SLOViolationMinutes        float64  `json:"slo_violation_minutes"`
 	MaxBacklogAgeSeconds       float64  `json:"max_backlog_age_seconds"`
 	ScalingActions             int      `json:"scaling_actions"`
-	ReactionSeconds            *float64 `json:"reaction_seconds"` // null without a demand step or a scale-out after it
+	ReactionSeconds            *float64 `json:"reaction_seconds"`         // null without a demand step or a scale-out for it; negative ahead of it
+	ServingReactionSeconds     *float64 `json:"serving_reaction_seconds"` // null without a demand step or serving capacity that covers it
 }
 
 // Compute scores one run. Figures that are per unit of time (instance hours,
@@ -113,21 +119,53 @@ func Compute(in Input) Result {
 	r.SLOViolationMinutes = float64(violations) * step.Minutes()
 	r.MaxBacklogAgeSeconds = maxAge.Seconds()
 	r.ReactionSeconds = reaction(in)
+	r.ServingReactionSeconds = servingReaction(in)
 	return r
 }
 
-// reaction returns the seconds from the first demand step to the first
-// scale-out call at or after it, or nil when either is missing.
-func reaction(in Input) *float64 {
+// firstStep is the sample index of the first demand step.
+func firstStep(in Input) (int, bool) {
 	demand := make([]int, len(in.Samples))
 	for i, s := range in.Samples {
 		demand[i] = s.Demand
 	}
-	idx, ok := FirstStep(demand)
+	return FirstStep(demand)
+}
+
+// reaction returns the seconds from the first demand step to the scale-out
+// that answered it, negative when it came first, or nil without a step or
+// such a scale-out.
+//
+// When desired capacity at the step has already made the step itself
+// (reached the level that defines it: double the starting demand, and at
+// least two instances more), the group was scaled out for the step ahead
+// of it: the reaction is the step at which desired capacity last rose to
+// that level, within Lookahead before the step (a sample's Desired shows
+// the calls of the step before it). That rise may come from a call or
+// from a scheduled action; either way it is when the capacity was asked
+// for. In every other case (short of that level at the step, or above it
+// for the whole lookahead) it is the first scale-out call at or after the
+// step. So a scale-out that leaves the group short of the step, such as a
+// reactive policy's answer to noise, is not the reaction to it.
+func reaction(in Input) *float64 {
+	idx, ok := firstStep(in)
 	if !ok {
 		return nil
 	}
-	stepAt := time.Duration(idx) * max(in.Step, 0)
+	step := max(in.Step, 0)
+	stepAt := time.Duration(idx) * step
+	level := stepLevel([]int{in.Samples[0].Demand})
+	if step > 0 && in.Samples[idx].Desired >= level {
+		lo := max(idx-int(max(in.Lookahead, 0)/step), 0)
+		for i := idx; i > lo; i-- {
+			if in.Samples[i-1].Desired < level {
+				// Sample i is the first to cover the demand: asked for
+				// at step i-1.
+				v := (time.Duration(i-1-idx) * step).Seconds()
+				return &v
+			}
+		}
+	}
 	found := false
 	var first time.Duration
 	// The earliest qualifying call, whatever order the caller recorded them in.
@@ -144,6 +182,103 @@ func reaction(in Input) *float64 {
 	}
 	v := (first - stepAt).Seconds()
 	return &v
+}
+
+// servingReaction returns the seconds from the first demand step to the
+// first sample at or after it whose serving capacity covers its demand
+// (0 when the step itself is covered), or nil without a step or such a
+// sample.
+func servingReaction(in Input) *float64 {
+	idx, ok := firstStep(in)
+	if !ok {
+		return nil
+	}
+	for i := idx; i < len(in.Samples); i++ {
+		if s := in.Samples[i]; s.Supply >= s.Demand {
+			v := (time.Duration(i-idx) * max(in.Step, 0)).Seconds()
+			return &v
+		}
+	}
+	return nil
+}
+
+// Mean returns the mean of several runs' results, one slice per run (a
+// seed), with a result per policy in the order the policies first appear.
+// Every figure is the mean over the runs that have the policy; a figure
+// that can be null is the mean over the runs where it is not, and null
+// when it is null in all of them. The mean oracle_cost_ratio is the mean
+// of each run's ratio, and the mean scaling_actions is rounded to a whole
+// number of calls.
+func Mean(runs [][]Result) []Result {
+	type acc struct {
+		sum                         Result
+		n                           int
+		actions                     float64
+		ratio, reaction, serving    float64
+		ratioN, reactionN, servingN int
+	}
+	var order []string
+	accs := map[string]*acc{}
+	for _, run := range runs {
+		for _, r := range run {
+			a := accs[r.Policy]
+			if a == nil {
+				a = &acc{}
+				accs[r.Policy] = a
+				order = append(order, r.Policy)
+			}
+			a.n++
+			a.sum.InstanceHours += r.InstanceHours
+			a.sum.UnderProvisioningAccuracy += r.UnderProvisioningAccuracy
+			a.sum.OverProvisioningAccuracy += r.OverProvisioningAccuracy
+			a.sum.UnderProvisioningTimeshare += r.UnderProvisioningTimeshare
+			a.sum.OverProvisioningTimeshare += r.OverProvisioningTimeshare
+			a.sum.Jitter += r.Jitter
+			a.sum.SLOViolationMinutes += r.SLOViolationMinutes
+			a.sum.MaxBacklogAgeSeconds += r.MaxBacklogAgeSeconds
+			a.actions += float64(r.ScalingActions)
+			if r.OracleCostRatio != nil {
+				a.ratio += *r.OracleCostRatio
+				a.ratioN++
+			}
+			if r.ReactionSeconds != nil {
+				a.reaction += *r.ReactionSeconds
+				a.reactionN++
+			}
+			if r.ServingReactionSeconds != nil {
+				a.serving += *r.ServingReactionSeconds
+				a.servingN++
+			}
+		}
+	}
+	mean := func(sum float64, n int) *float64 {
+		if n == 0 {
+			return nil
+		}
+		v := sum / float64(n)
+		return &v
+	}
+	out := make([]Result, 0, len(order))
+	for _, p := range order {
+		a := accs[p]
+		n := float64(a.n)
+		out = append(out, Result{
+			Policy:                     p,
+			InstanceHours:              a.sum.InstanceHours / n,
+			OracleCostRatio:            mean(a.ratio, a.ratioN),
+			UnderProvisioningAccuracy:  a.sum.UnderProvisioningAccuracy / n,
+			OverProvisioningAccuracy:   a.sum.OverProvisioningAccuracy / n,
+			UnderProvisioningTimeshare: a.sum.UnderProvisioningTimeshare / n,
+			OverProvisioningTimeshare:  a.sum.OverProvisioningTimeshare / n,
+			Jitter:                     a.sum.Jitter / n,
+			SLOViolationMinutes:        a.sum.SLOViolationMinutes / n,
+			MaxBacklogAgeSeconds:       a.sum.MaxBacklogAgeSeconds / n,
+			ScalingActions:             int(math.Round(a.actions / n)),
+			ReactionSeconds:            mean(a.reaction, a.reactionN),
+			ServingReactionSeconds:     mean(a.serving, a.servingN),
+		})
+	}
+	return out
 }
 
 // SetOracle fills OracleCostRatio of every result with its InstanceHours

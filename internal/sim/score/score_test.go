@@ -71,6 +71,8 @@ func TestCompute(t *testing.T) {
 				MaxBacklogAgeSeconds: 50,
 				ScalingActions:       4,
 				ReactionSeconds:      ptr(8),
+				// Supply first covers demand at i4, 20 s after the step.
+				ServingReactionSeconds: ptr(20),
 			},
 		},
 		{
@@ -102,7 +104,8 @@ func TestCompute(t *testing.T) {
 				MaxBacklogAgeSeconds:       50,
 				ScalingActions:             1,
 				// The step is at offset 2*0 = 0; the call 3 s in follows it.
-				ReactionSeconds: ptr(3),
+				ReactionSeconds:        ptr(3),
+				ServingReactionSeconds: ptr(0),
 			},
 		},
 		{
@@ -138,6 +141,104 @@ func TestCompute(t *testing.T) {
 			}(),
 		},
 		{
+			// Desired capacity is 2, 3, then 4 at the step (i2): the step's
+			// level (max(2+2, 2*2)), asked for at i1, 10 s ahead of it.
+			name: "scaled out for the step ahead of it",
+			in: func() Input {
+				in := aheadRun()
+				in.Lookahead = 20 * time.Second
+				return in
+			},
+			want: func() Result {
+				r := aheadResult()
+				r.ReactionSeconds = ptr(-10)
+				return r
+			}(),
+		},
+		{
+			// The same rise with no call recorded for it, as a scheduled
+			// action makes it.
+			name: "a rise by a scheduled action counts too",
+			in: func() Input {
+				in := aheadRun()
+				in.Lookahead = 20 * time.Second
+				in.Actions = in.Actions[2:]
+				return in
+			},
+			want: func() Result {
+				r := aheadResult()
+				r.ScalingActions = 1
+				r.ReactionSeconds = ptr(-10)
+				return r
+			}(),
+		},
+		{
+			// At the step's level for the whole lookahead: no rise for it;
+			// the first call after the step counts.
+			name: "at the step's level since before the lookahead",
+			in: func() Input {
+				in := aheadRun()
+				in.Lookahead = 0
+				return in
+			},
+			want: aheadResult(),
+		},
+		{
+			// Up to 3 at the step, whose level is 4: the call at 5 s did
+			// not scale out for it, so the call after it counts.
+			name: "a scale-out that leaves the step short is no reaction to it",
+			in: func() Input {
+				in := handRun()
+				in.Lookahead = 20 * time.Second
+				return in
+			},
+			want: handResult(),
+		},
+		{
+			// Up to 5 at i1 and back to 2 before the step: the trough at
+			// i2 starts no rise, so the call after the step counts.
+			name: "a scale-out undone before the step is no reaction",
+			in: func() Input {
+				in := handRun()
+				in.Lookahead = time.Minute
+				in.Samples[1].Desired = 5
+				in.Samples[2].Desired = 2
+				in.Actions = []Action{
+					{At: 5 * time.Second, From: 2, To: 5},
+					{At: 15 * time.Second, From: 5, To: 2},
+					{At: 28 * time.Second, From: 2, To: 4},
+				}
+				return in
+			},
+			want: func() Result {
+				r := handResult()
+				r.ScalingActions = 3
+				return r
+			}(),
+		},
+		{
+			name: "serving capacity that never covers demand",
+			in: func() Input {
+				in := handRun()
+				for i := 2; i < len(in.Samples); i++ {
+					in.Samples[i].Supply = 1
+				}
+				return in
+			},
+			want: Result{
+				Policy:                     "headroom",
+				InstanceHours:              220.0 / 3600,
+				UnderProvisioningAccuracy:  (3 + 3 + 3 + 2) / 6.0,
+				UnderProvisioningTimeshare: 4.0 / 6,
+				// supply changes at i2 only; demand at i2, i5.
+				Jitter:               -60,
+				SLOViolationMinutes:  1.0 / 3,
+				MaxBacklogAgeSeconds: 50,
+				ScalingActions:       4,
+				ReactionSeconds:      ptr(8),
+			},
+		},
+		{
 			name: "no demand step",
 			in: func() Input {
 				return Input{
@@ -171,6 +272,30 @@ func TestCompute(t *testing.T) {
 	}
 }
 
+// aheadRun is handRun scaled out for its step: desired capacity 2, 3, 4
+// from calls at 5 s and 15 s (samples show a call from the next step on),
+// and one more at 35 s.
+func aheadRun() Input {
+	in := handRun()
+	in.Samples[1].Desired = 3
+	in.Samples[2].Desired = 4
+	in.Actions = []Action{
+		{At: 5 * time.Second, From: 2, To: 3},
+		{At: 15 * time.Second, From: 3, To: 4},
+		{At: 35 * time.Second, From: 4, To: 5},
+	}
+	return in
+}
+
+// aheadResult is Compute(aheadRun()) without a lookahead: the call at
+// 35 s is the first at or after the step.
+func aheadResult() Result {
+	r := handResult()
+	r.ScalingActions = 3
+	r.ReactionSeconds = ptr(15)
+	return r
+}
+
 // handResult is Compute(handRun()) worked out by hand (see TestCompute).
 func handResult() Result {
 	return Result{
@@ -185,6 +310,7 @@ func handResult() Result {
 		MaxBacklogAgeSeconds:       50,
 		ScalingActions:             4,
 		ReactionSeconds:            ptr(8),
+		ServingReactionSeconds:     ptr(20),
 	}
 }
 
@@ -215,6 +341,7 @@ func assertResult(t *testing.T, got, want Result) {
 		t.Errorf("scaling_actions = %d, want %d", got.ScalingActions, want.ScalingActions)
 	}
 	assertOptional(t, "reaction_seconds", got.ReactionSeconds, want.ReactionSeconds)
+	assertOptional(t, "serving_reaction_seconds", got.ServingReactionSeconds, want.ServingReactionSeconds)
 	assertOptional(t, "oracle_cost_ratio", got.OracleCostRatio, want.OracleCostRatio)
 }
 
@@ -309,11 +436,11 @@ func TestResultJSONNames(t *testing.T) {
 		{
 			name:     "before SetOracle and without a reaction",
 			result:   Result{Policy: "hpa"},
-			wantNull: []string{"oracle_cost_ratio", "reaction_seconds"},
+			wantNull: []string{"oracle_cost_ratio", "reaction_seconds", "serving_reaction_seconds"},
 		},
 		{
 			name:   "every figure set",
-			result: Result{Policy: "headroom", OracleCostRatio: ptr(1.2), ReactionSeconds: ptr(14)},
+			result: Result{Policy: "headroom", OracleCostRatio: ptr(1.2), ReactionSeconds: ptr(-14), ServingReactionSeconds: ptr(0)},
 		},
 	}
 	wantKeys := []string{
@@ -321,7 +448,7 @@ func TestResultJSONNames(t *testing.T) {
 		"under_provisioning_accuracy", "over_provisioning_accuracy",
 		"under_provisioning_timeshare", "over_provisioning_timeshare",
 		"jitter", "slo_violation_minutes", "max_backlog_age_seconds",
-		"scaling_actions", "reaction_seconds",
+		"scaling_actions", "reaction_seconds", "serving_reaction_seconds",
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -361,8 +488,37 @@ func TestResultJSONOrder(t *testing.T) {
 		`"under_provisioning_accuracy":0,"over_provisioning_accuracy":0,` +
 		`"under_provisioning_timeshare":0,"over_provisioning_timeshare":0,` +
 		`"jitter":0,"slo_violation_minutes":0,"max_backlog_age_seconds":0,` +
-		`"scaling_actions":0,"reaction_seconds":null}`
+		`"scaling_actions":0,"reaction_seconds":null,"serving_reaction_seconds":null}`
 	if string(data) != want {
 		t.Fatalf("json =\n%s\nwant\n%s", data, want)
+	}
+}
+
+func TestMean(t *testing.T) {
+	seeds := [][]Result{
+		{
+			{Policy: "hpa", InstanceHours: 10, OracleCostRatio: ptr(2), Jitter: -3, ScalingActions: 4, ReactionSeconds: ptr(-10), ServingReactionSeconds: ptr(30)},
+			{Policy: "oracle", InstanceHours: 5, OracleCostRatio: ptr(1), SLOViolationMinutes: 1},
+		},
+		{
+			{Policy: "hpa", InstanceHours: 20, OracleCostRatio: ptr(2.5), Jitter: 3, ScalingActions: 5, ServingReactionSeconds: ptr(60)},
+			{Policy: "oracle", InstanceHours: 8, OracleCostRatio: ptr(1), MaxBacklogAgeSeconds: 90},
+		},
+	}
+	got := Mean(seeds)
+	if len(got) != 2 || got[0].Policy != "hpa" || got[1].Policy != "oracle" {
+		t.Fatalf("policies %+v", got)
+	}
+	assertResult(t, got[0], Result{
+		Policy: "hpa", InstanceHours: 15, OracleCostRatio: ptr(2.25),
+		// 4.5 calls round to 5; the reaction is null in one seed.
+		ScalingActions: 5, ReactionSeconds: ptr(-10), ServingReactionSeconds: ptr(45),
+	})
+	assertResult(t, got[1], Result{
+		Policy: "oracle", InstanceHours: 6.5, OracleCostRatio: ptr(1),
+		SLOViolationMinutes: 0.5, MaxBacklogAgeSeconds: 45,
+	})
+	if got := Mean(nil); len(got) != 0 {
+		t.Fatalf("Mean(nil) = %v", got)
 	}
 }

@@ -29,17 +29,18 @@ var columns = []column{
 	{"max age", "s", func(r Result) string { return fixed(r.MaxBacklogAgeSeconds, 0) }},
 	{"actions", "count", func(r Result) string { return strconv.Itoa(r.ScalingActions) }},
 	{"reaction", "s", func(r Result) string { return optional(r.ReactionSeconds, 0) }},
+	{"covered", "s", func(r Result) string { return optional(r.ServingReactionSeconds, 0) }},
 }
 
 // gap separates columns.
 const gap = "  "
 
-// WriteTable writes the scorecard of one scenario as an aligned text table:
-// a title line, two header lines (figure and unit), a rule, and one row per
-// result in the order given. The policy column is left-aligned and the
-// figures right-aligned; a null figure shows as "-". Timeshares are shown in
-// percent.
-func WriteTable(w io.Writer, scenario string, results []Result) error {
+// WriteTable writes a scorecard as an aligned text table: the title line
+// (for example "scenario diurnal"), two header lines (figure and unit), a
+// rule, and one row per result in the order given. The policy column is
+// left-aligned and the figures right-aligned; a null figure shows as "-",
+// a negative one with its sign. Timeshares are shown in percent.
+func WriteTable(w io.Writer, title string, results []Result) error {
 	rows := make([][]string, 0, len(results)+2)
 	names := make([]string, len(columns))
 	units := make([]string, len(columns))
@@ -63,7 +64,7 @@ func WriteTable(w io.Writer, scenario string, results []Result) error {
 	}
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "scenario %s\n", scenario)
+	fmt.Fprintf(&b, "%s\n", title)
 	for i, row := range rows {
 		writeRow(&b, row, widths)
 		if i == 1 {
@@ -75,7 +76,7 @@ func WriteTable(w io.Writer, scenario string, results []Result) error {
 		}
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("write scorecard table of scenario %q: %w", scenario, err)
+		return fmt.Errorf("write scorecard table %q: %w", title, err)
 	}
 	return nil
 }
