@@ -29,11 +29,16 @@
 //   - target_tracking reads the newest datapoint. Inside the tolerance band
 //     (|value/target - 1| <= tolerance) it proposes current. With no serving
 //     instance the metric says nothing about capacity, so it proposes nothing.
-//   - backlog per queue counts B = visible (+ delayed when CountDelayed) and
-//     F = in flight when CountInFlight (else 0). The growth of B is smoothed
-//     per "policy/queue" in State.Growth by an EWMA with time constant
-//     GrowthTimeConstant; the first reading has no growth. A queue whose
-//     reading is missing or stale makes the whole policy propose nothing.
+//   - backlog per queue counts B = visible (+ delayed when CountDelayed).
+//     per_instance adds F = in flight when CountInFlight. Rate mode reads F
+//     as throughput and keeps each queue's arrival estimate in
+//     State.Arrivals (the last reading, three raw rates, lambda, the recent
+//     peak, when the latest surge began); the first reading's rate is the
+//     throughput F/s. A queue whose reading is missing or stale makes the
+//     whole policy propose nothing and keeps its estimate as it was.
+//   - hysteresis holds a rate-mode proposal within its bands of current
+//     (RuleHysteresisIn, RuleHysteresisOut); the stabilization history
+//     records the proposal before the band.
 //   - step evaluates the newest EvaluationPeriods datapoints (fewer when fewer
 //     are given); DatapointsToAlarm zero means EvaluationPeriods, as in
 //     CloudWatch. Exactly at the threshold, the bounds rule of the alarm's side

@@ -404,3 +404,38 @@ func equalRules(a, b []string) bool {
 	}
 	return true
 }
+
+// TestWorkedExample follows the worked example of docs/policies.md, rate
+// mode, step by step.
+func TestWorkedExample(t *testing.T) {
+	g := Group{Name: "g", Policies: []Policy{{Name: "p", Backlog: &Backlog{Queues: []Queue{
+		{Name: "q", SecondsPerMessage: 1, AcceptableLatency: 100 * time.Second}}}}}}
+	at := func(i int, current, serving int, b float64) Input {
+		in := reading(t0.Add(time.Duration(i)*10*time.Second), current, serving, b, 10)
+		in.Lead = 120 * time.Second
+		return in
+	}
+	st := steady(500, 10, t0)
+	_, st = Decide(g, at(1, 10, 10, 750), st) // r = 10 + 250 / 10 = 35
+	// Steps 1 and 2: two readings of 35 are a jump; the surge is 0 s old.
+	d, st := Decide(g, at(2, 10, 10, 1000), st)
+	q := d.Queues[0]
+	if q.Lambda != 35 || q.Projected != 1000 || q.Budget != 3500 || q.Term != TermFloor || d.Desired != 31 {
+		t.Fatalf("step 2: %+v, desired %d", q, d.Desired)
+	}
+	// Step 3: 60 s later, 21 units on their way.
+	for i := 3; i < 8; i++ {
+		_, st = Decide(g, at(i, 31, 10, 1000+250*float64(i-2)), st)
+	}
+	d, _ = Decide(g, at(8, 31, 10, 2500), st)
+	q = d.Queues[0]
+	if q.Lead != time.Minute || math.Abs(q.Projected-3370) > 1e-6 || math.Abs(q.Need-33.7) > 1e-6 ||
+		d.Desired != 31 || !equalRules(rules(d), []string{RuleHysteresisOut}) {
+		t.Fatalf("step 3: %+v, desired %d, rules %v", q, d.Desired, rules(d))
+	}
+	// Step 4: the surge has lasted T; projected over T.
+	q = plan(&g.Policies[0].Backlog.Queues[0], 4000, 35, 31, 31, 120)
+	if math.Abs(q.Projected-4480) > 1e-6 || math.Abs(q.Need-44.8) > 1e-6 || q.Term != TermDrain {
+		t.Fatalf("step 4: %+v", q)
+	}
+}
