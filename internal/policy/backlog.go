@@ -176,9 +176,10 @@ type rateQueue struct {
 	q      *Queue
 	n      counts
 	lambda float64
-	// horizon is how far ahead the backlog is projected: T, or less for a
-	// surge younger than T.
-	horizon float64
+	// floor is the arrival rate the floor is sized for, and horizon how far
+	// ahead the backlog is projected: lambda and T, or less for a surge
+	// younger than T.
+	floor, horizon float64
 }
 
 // maxRateQueues is how many queues of one policy rate mode sizes without
@@ -207,16 +208,23 @@ func (c *cycle) rate(p Policy, b *Backlog, pi PolicyInput) (int, string, bool) {
 			continue
 		}
 		lambda := c.updateArrival(p.Name, q, n)
-		// A surge younger than T is projected only as far ahead as it has
-		// lasted: a surge is expected to last about as long again as it
+		// A surge younger than T is trusted in proportion to how long it
+		// has lasted: a surge is expected to last about as long again as it
 		// has already lasted, so capacity is not ordered for a burst that
-		// is likely over before it could serve. One that has lasted T is
-		// projected over T.
+		// is likely over before it could serve. Its backlog is projected
+		// only as far ahead as it has lasted, and the floor rises from the
+		// rate before the surge to the surge's rate as the surge ages; one
+		// that has lasted T counts whole.
 		T := max(c.in.Lead, 0).Seconds()
-		if s := c.arrivals[len(c.arrivals)-1].Surge; !s.IsZero() {
-			T = min(T, max(c.in.Now.Sub(s).Seconds(), 0))
+		fl := lambda
+		if a := &c.arrivals[len(c.arrivals)-1]; !a.Surge.IsZero() {
+			age := max(c.in.Now.Sub(a.Surge).Seconds(), 0)
+			if age < T && a.Base < lambda {
+				fl = a.Base + (lambda-a.Base)*age/T
+			}
+			T = min(T, age)
 		}
-		qs = append(qs, rateQueue{q: q, n: n, lambda: lambda, horizon: T})
+		qs = append(qs, rateQueue{q: q, n: n, lambda: lambda, floor: fl, horizon: T})
 		sum += lambda
 	}
 	if fail != "" {
@@ -230,7 +238,7 @@ func (c *cycle) rate(p Policy, b *Backlog, pi PolicyInput) (int, string, bool) {
 		if sum > 0 {
 			share = rq.lambda / sum
 		}
-		d := plan(rq.q, rq.n.b, rq.lambda, S*share, C*share, rq.horizon)
+		d := plan(rq.q, rq.n.b, rq.lambda, rq.floor, S*share, C*share, rq.horizon)
 		d.Policy, d.Queue = p.Name, rq.q.Name
 		d.Lead = time.Duration(rq.horizon * float64(time.Second))
 		if d.Excess > 0 {
@@ -288,16 +296,18 @@ func orDefault(v, def float64) float64 {
 
 // plan sizes one queue in rate mode (DESIGN.md section 4): b messages
 // waiting, lambda arriving per second, S serving and C current units
-// (this queue's share), T seconds until capacity ordered now serves.
+// (this queue's share), T seconds to project ahead (until capacity ordered
+// now serves), and lf the arrival rate the floor is sized for (lambda, or
+// less for a young surge).
 //
 //	mu     = c / s
 //	Bp     = max(0, b + (lambda - mu * (S + C) / 2) * T)
 //	budget = theta * lambda * L
 //	E      = Bp - budget
-//	need   = max(lambda / (mu * u) + E / (mu * eta * L), (1 - kappa) * lambda / mu)
+//	need   = max(lambda / (mu * u) + E / (mu * eta * L), (1 - kappa) * lf / mu)
 //
 // It is pure arithmetic on valid settings (checkRate).
-func plan(q *Queue, b, lambda, S, C, T float64) QueueDetail {
+func plan(q *Queue, b, lambda, lf, S, C, T float64) QueueDetail {
 	mu := orDefault(q.Concurrency, DefaultConcurrency) / q.SecondsPerMessage
 	u := orDefault(q.TargetUtilization, DefaultTargetUtilization)
 	theta, eta := orDefault(q.Budget, DefaultBudget), orDefault(q.Drain, DefaultDrain)
@@ -310,7 +320,7 @@ func plan(q *Queue, b, lambda, S, C, T float64) QueueDetail {
 	d.Excess = d.Projected - d.Budget
 	d.Rate = lambda / (mu * u)
 	d.Drain = d.Excess / (mu * eta * L)
-	d.Floor = (1 - kappa) * lambda / mu
+	d.Floor = (1 - kappa) * lf / mu
 	d.Need = d.Rate + d.Drain
 	switch {
 	case d.Need < d.Floor:
@@ -402,7 +412,7 @@ func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
 	case a.Raws == 3 && (m > j*max(lambda, peak) || (prev.Trend > 0 && m > lambda)):
 		lambda, a.Trend = m, 1
 		if prev.Trend <= 0 {
-			a.Surge = n.at
+			a.Surge, a.Base = n.at, prev.Lambda
 		}
 	case a.Raws == 3 && (m*j < lambda || (prev.Trend < 0 && m < lambda)):
 		lambda, a.Trend = max(m, 0), -1

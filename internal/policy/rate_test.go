@@ -65,7 +65,7 @@ func TestPlan(t *testing.T) {
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			d := plan(&tc.q, tc.b, tc.lambda, tc.S, tc.C, tc.T)
+			d := plan(&tc.q, tc.b, tc.lambda, tc.lambda, tc.S, tc.C, tc.T)
 			for _, f := range []struct {
 				name      string
 				got, want float64
@@ -406,36 +406,51 @@ func equalRules(a, b []string) bool {
 }
 
 // TestWorkedExample follows the worked example of docs/policies.md, rate
-// mode, step by step.
+// mode: a surge from 10 to 35 messages a second on a group of 10 units
+// that serve one message a second each, with capacity serving 120 s after
+// it is ordered.
 func TestWorkedExample(t *testing.T) {
 	g := Group{Name: "g", Policies: []Policy{{Name: "p", Backlog: &Backlog{Queues: []Queue{
 		{Name: "q", SecondsPerMessage: 1, AcceptableLatency: 100 * time.Second}}}}}}
-	at := func(i int, current, serving int, b float64) Input {
-		in := reading(t0.Add(time.Duration(i)*10*time.Second), current, serving, b, 10)
-		in.Lead = 120 * time.Second
-		return in
-	}
 	st := steady(500, 10, t0)
-	_, st = Decide(g, at(1, 10, 10, 750), st) // r = 10 + 250 / 10 = 35
-	// Steps 1 and 2: two readings of 35 are a jump; the surge is 0 s old.
-	d, st := Decide(g, at(2, 10, 10, 1000), st)
-	q := d.Queues[0]
-	if q.Lambda != 35 || q.Projected != 1000 || q.Budget != 3500 || q.Term != TermFloor || d.Desired != 31 {
-		t.Fatalf("step 2: %+v, desired %d", q, d.Desired)
+	cur, b := 10, 500.0
+	ordered := map[int]int{} // reading -> capacity ordered then
+	type step struct {
+		desired            int
+		projected, e, need float64
+		term               string
+		rules              []string
 	}
-	// Step 3: 60 s later, 21 units on their way.
-	for i := 3; i < 8; i++ {
-		_, st = Decide(g, at(i, 31, 10, 1000+250*float64(i-2)), st)
+	want := map[int]step{
+		2:  {10, 1000, -2500, 10, TermRefill, nil},
+		7:  {31, 3050, -450, 30.5, TermRefill, nil},
+		8:  {31, 3370, -130, 33.7, TermRefill, []string{RuleHysteresisOut}},
+		9:  {38, 3765, 265, 37.65, TermDrain, nil},
+		14: {48, 4780, 1280, 47.8, TermDrain, nil},
 	}
-	d, _ = Decide(g, at(8, 31, 10, 2500), st)
-	q = d.Queues[0]
-	if q.Lead != time.Minute || math.Abs(q.Projected-3370) > 1e-6 || math.Abs(q.Need-33.7) > 1e-6 ||
-		d.Desired != 31 || !equalRules(rules(d), []string{RuleHysteresisOut}) {
-		t.Fatalf("step 3: %+v, desired %d, rules %v", q, d.Desired, rules(d))
-	}
-	// Step 4: the surge has lasted T; projected over T.
-	q = plan(&g.Policies[0].Backlog.Queues[0], 4000, 35, 31, 31, 120)
-	if math.Abs(q.Projected-4480) > 1e-6 || math.Abs(q.Need-44.8) > 1e-6 || q.Term != TermDrain {
-		t.Fatalf("step 4: %+v", q)
+	for i := 1; i <= 14; i++ {
+		serving := 10
+		for at, c := range ordered {
+			if i-at >= 12 && c > serving {
+				serving = c
+			}
+		}
+		f := float64(min(serving, 35))
+		b = max(b+35*10-f*10, 0)
+		in := reading(t0.Add(time.Duration(i)*10*time.Second), cur, serving, b, f)
+		in.Lead = 120 * time.Second
+		var d Decision
+		d, st = Decide(g, in, st)
+		if w, ok := want[i]; ok {
+			q := d.Queues[0]
+			if d.Desired != w.desired || math.Abs(q.Projected-w.projected) > 1e-6 || math.Abs(q.Excess-w.e) > 1e-6 ||
+				math.Abs(q.Need-w.need) > 1e-6 || q.Term != w.term || !equalRules(rules(d), w.rules) {
+				t.Errorf("at %ds: desired %d, %+v, rules %v; want %+v", i*10, d.Desired, q, rules(d), w)
+			}
+		}
+		if d.Desired > cur {
+			ordered[i] = d.Desired
+		}
+		cur = d.Desired
 	}
 }

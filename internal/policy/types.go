@@ -286,9 +286,11 @@ type Arrival struct {
 	Raws              int
 	Lambda, Peak      float64
 	// Trend is +1 after a reading taken at once as a jump, -1 after a
-	// fall, 0 after a smoothed one. Surge is when the latest jump began.
+	// fall, 0 after a smoothed one. Surge is when the latest jump began
+	// and Base the rate before it.
 	Trend int8
 	Surge time.Time
+	Base  float64
 }
 
 // Proposal is one policy's wanted capacity and why. OK is false when the
