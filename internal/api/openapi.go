@@ -132,7 +132,7 @@ func schemas() obj {
 			"budget":              number("The standing backlog allowed: theta x lambda x L."),
 			"excess":              number("E = Bp - budget; negative below the budget."),
 			"on_its_way":          number("Units credited as on their way (current minus serving, this queue's share)."),
-			"lead_seconds":        number("T: how long capacity ordered now takes to serve."),
+			"lead_seconds":        number("How far ahead the backlog is projected: T, how long capacity ordered now takes to serve, or the age of a surge younger than T."),
 			"rate":                number("lambda / (mu x u), units."), "drain": number("E / (mu x eta x L), units."),
 			"floor": number("(1 - kappa) x lambda / mu, units."), "need": number("What this queue asks for, units."),
 			"term":       str("Which term won: rate, drain, refill or floor."),

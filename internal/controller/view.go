@@ -67,8 +67,8 @@ type InputDoc struct {
 }
 
 // QueueDoc is how a rate-mode backlog policy sized one queue: the arrival
-// estimate, the backlog now and when capacity ordered now would serve
-// (lead_seconds from now), the budget of standing backlog and the excess
+// estimate, the backlog now and projected lead_seconds ahead (when capacity
+// ordered now would serve, or as far as a young surge has lasted), the budget of standing backlog and the excess
 // over it, the capacity credited as on its way, the terms of the need in
 // units, and which term won (rate, drain, refill or floor).
 type QueueDoc struct {
