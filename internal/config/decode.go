@@ -22,7 +22,8 @@ type decoded struct {
 	present map[string]bool
 	// refs holds the field paths of the keys and values on each line,
 	// by their text; mappings and sequences have no text and are kept
-	// apart from scalars.
+	// apart from scalars. It is nil (and so is lines) until index builds
+	// it for a document with type errors.
 	refs map[refKey][]string
 	// lines lists the scalar refKeys of each line, for messages that
 	// quote only the start of a long value.
@@ -77,8 +78,6 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 
 	d := &decoded{
 		present: map[string]bool{},
-		refs:    map[refKey][]string{},
-		lines:   map[int][]refKey{},
 		unknown: map[string]bool{},
 		failed:  map[string]bool{},
 		merging: map[*yaml.Node]bool{},
@@ -89,12 +88,18 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 		return nil, Problems{{Reason: "the document expands to too many values (aliases?)"}}
 	}
 
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	err := strict.Decode(c)
+	// The values are decoded from the tree already parsed rather than
+	// from the text again: a second parse would hold a second tree as big
+	// as the first (tens of MiB for thousands of groups). Decoding a node
+	// cannot refuse unknown keys, but the walk has reported every one.
+	err := doc.Decode(c)
 	var te *yaml.TypeError
 	switch {
 	case errors.As(err, &te):
+		// Only now are the field paths of each line needed: indexing
+		// every value of a large document costs as much memory as the
+		// document, so a valid one is never indexed.
+		d.index(&doc)
 		for _, msg := range te.Errors {
 			if p, ok := d.typeProblem(msg); ok {
 				probs.list = append(probs.list, p)
@@ -225,7 +230,19 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// index walks the document again to record where each value sits, for
+// typeProblem; the walk's problems were reported the first time.
+func (d *decoded) index(doc *yaml.Node) {
+	d.refs, d.lines, d.visits = map[refKey][]string{}, map[int][]refKey{}, 0
+	var again problems
+	d.walk(doc, reflect.TypeFor[Config](), "", &again)
+}
+
+// ref records that n's key or value is at path, once index has begun.
 func (d *decoded) ref(n *yaml.Node, path string) {
+	if d.refs == nil {
+		return
+	}
 	k := refKey{line: n.Line, scalar: n.Kind == yaml.ScalarNode}
 	if k.scalar {
 		k.value = n.Value
