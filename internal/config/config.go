@@ -29,7 +29,8 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// SQSConcurrency bounds the GetQueueAttributes calls in flight.
 	SQSConcurrency int `yaml:"sqs_concurrency"`
-	// History is how many decisions are kept per group in memory.
+	// History is how many decisions are kept per group in memory; the
+	// store keeps the decision history that the API shows.
 	History int `yaml:"history"`
 	// Store is where boosts, overrides, the audit trail and decision
 	// history live.
