@@ -53,6 +53,10 @@ func TestGaugeFamilyExposesLikeGaugeVec(t *testing.T) {
 		{"NaN and infinities", []string{"group", "policy"}, []set{
 			{[]string{"web", "cpu"}, math.NaN()}, {[]string{"web", "net"}, math.Inf(1)}, {[]string{"api", "cpu"}, math.Inf(-1)},
 		}},
+		{"four labels, a first value shared by many series", []string{"group", "policy", "input", "kind"}, []set{
+			{[]string{"web", "cpu", "CPUUtilization", "metric"}, 1}, {[]string{"web", "cpu", "NetworkIn", "metric"}, 2},
+			{[]string{"web", "queue", "q-web", "queue"}, 3}, {[]string{"web", "cpu", "CPUUtilization", "metric"}, 4},
+		}},
 		{"values that need escaping", []string{"group"}, []set{
 			{[]string{"a \"quoted\"\nname\\"}, 1}, {[]string{""}, 2},
 		}},
@@ -82,6 +86,15 @@ func TestGaugeFamilyExposesLikeGaugeVec(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestGaugeFamilyTooManyLabels(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("a family of five labels did not panic")
+		}
+	}()
+	telemetry.NewGaugeFamily(prometheus.GaugeOpts{Name: "headroom_test_instances", Help: "h"}, []string{"a", "b", "c", "d", "e"})
 }
 
 func TestGaugeFamilyWrongLabelCount(t *testing.T) {
