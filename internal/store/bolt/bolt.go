@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -45,6 +46,12 @@ var (
 type Store struct {
 	db   *bbolt.DB
 	path string
+
+	// counts holds each group's number of decisions as of the last
+	// committed AppendDecisions, for the groups written since Open. The
+	// file lock makes this process the file's only writer.
+	mu     sync.Mutex
+	counts map[string]int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -71,7 +78,7 @@ func Open(path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open state file %q: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, counts: map[string]int{}}, nil
 }
 
 // Close releases the file and its lock.
@@ -365,10 +372,20 @@ func (s *Store) ListAudit(ctx context.Context, since time.Time, limit int) ([]st
 	return out, nil
 }
 
+// decisionsFill is the fill percent of a group's decision bucket. Its keys
+// only ever grow (time, then sequence) and leave from the oldest end, so
+// full pages stay full; bbolt's default of half-full pages would double the
+// file and the pages a write touches.
+const decisionsFill = 1.0
+
 // AppendDecisions records ds and trims their groups to r as of now, in one
-// transaction.
+// transaction. Trimming reads only the oldest decisions it drops: each
+// group's count is counted once per process, then kept up to date, so a
+// write costs the pages it changes rather than a read of every decision
+// the group has (up to store.decisions.keep each).
 func (s *Store) AppendDecisions(ctx context.Context, ds []store.Decision, r store.Retention, now time.Time) error {
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	counts := map[string]int{}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		root := tx.Bucket(bucketDecisions)
 		touched := map[string]*bbolt.Bucket{}
 		for _, d := range ds {
@@ -381,7 +398,9 @@ func (s *Store) AppendDecisions(ctx context.Context, ds []store.Decision, r stor
 				if b, err = root.CreateBucketIfNotExists([]byte(d.Group)); err != nil {
 					return fmt.Errorf("decisions of group %q: %w", d.Group, err)
 				}
+				b.FillPercent = decisionsFill
 				touched[d.Group] = b
+				counts[d.Group] = s.decisionCount(d.Group, b)
 			}
 			seq, err := b.NextSequence()
 			if err != nil {
@@ -394,45 +413,69 @@ func (s *Store) AppendDecisions(ctx context.Context, ds []store.Decision, r stor
 			if err := b.Put(timeKey(d.At, seq), data); err != nil {
 				return fmt.Errorf("append decision of group %q: %w", d.Group, err)
 			}
+			counts[d.Group]++
 		}
 		for group, b := range touched {
-			if err := trim(b, r, now); err != nil {
+			n, err := trim(b, counts[group], r, now)
+			if err != nil {
 				return fmt.Errorf("trim decisions of group %q: %w", group, err)
 			}
+			counts[group] = n
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for group, n := range counts {
+		s.counts[group] = n
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// decisionCount returns how many decisions group's bucket b holds: the
+// count kept since the last committed write, or a count of its keys.
+func (s *Store) decisionCount(group string, b *bbolt.Bucket) int {
+	s.mu.Lock()
+	n, ok := s.counts[group]
+	s.mu.Unlock()
+	if ok {
+		return n
+	}
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // trim drops a group's decisions older than now-r.Age and all but the
-// newest r.Count.
-func trim(b *bbolt.Bucket, r store.Retention, now time.Time) error {
-	var drop [][]byte
+// newest r.Count of the n it holds, oldest first, and returns how many are
+// left. Keys sort by time, so what it drops is always a run from the
+// oldest, and it reads no further.
+func trim(b *bbolt.Bucket, n int, r store.Retention, now time.Time) (int, error) {
+	var cutoff []byte
 	if r.Age > 0 {
-		cutoff := timePrefix(now.Add(-r.Age))
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
-			drop = append(drop, bytes.Clone(k))
-		}
+		cutoff = timePrefix(now.Add(-r.Age))
 	}
-	if r.Count > 0 {
-		kept := 0
-		c := b.Cursor()
-		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
-			kept++
-			if kept > r.Count {
-				drop = append(drop, bytes.Clone(k))
-			}
+	var drop [][]byte
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		over := r.Count > 0 && n-len(drop) > r.Count
+		old := cutoff != nil && bytes.Compare(k, cutoff) < 0
+		if !over && !old {
+			break
 		}
+		drop = append(drop, bytes.Clone(k))
 	}
 	for _, k := range drop {
-		// A key can be listed twice (too old and over the count); deleting
-		// a missing key is a no-op in bbolt.
 		if err := b.Delete(k); err != nil {
-			return err
+			return n, err
 		}
 	}
-	return nil
+	return n - len(drop), nil
 }
 
 // ListDecisions returns a group's decisions at or after since, newest
