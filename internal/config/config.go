@@ -209,7 +209,7 @@ func Parse(data []byte) (*Config, error) {
 	// A key whose value failed to decode gets its default, so that
 	// the one mistake is not reported again through the keys derived
 	// from it.
-	c.applyDefaults(func(p string) bool { return d.present[p] && !d.covers(p) })
+	c.applyDefaults(func(p string) bool { return d.present.has(p) && !d.covers(p) })
 	for _, p := range c.problems() {
 		if !d.covers(p.Field) {
 			probs = append(probs, p)

@@ -2,11 +2,14 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,7 +22,7 @@ import (
 // paths on the decoder's line-only messages), and which fields failed to
 // decode (so validation does not report them a second time).
 type decoded struct {
-	present map[string]bool
+	present *pathSet
 	// refs holds the field paths of the keys and values on each line,
 	// by their text; mappings and sequences have no text and are kept
 	// apart from scalars. It is nil (and so is lines) until index builds
@@ -32,6 +35,47 @@ type decoded struct {
 	failed  map[string]bool // field paths with decode problems
 	merging map[*yaml.Node]bool
 	visits  int
+}
+
+// pathSet is a set of field paths kept as 128-bit hashes with seeds of
+// this process, in a slice sorted before the first lookup: a file with
+// thousands of groups sets tens of thousands of keys, whose paths would
+// take several MB beside the parsed tree, at the moment the daemon's
+// memory peaks at start-up. Two paths colliding would take a 2^-128
+// chance, or an attacker who knows the seeds.
+type pathSet struct {
+	seeds  [2]maphash.Seed
+	keys   [][2]uint64
+	sorted bool
+}
+
+func newPathSet() *pathSet {
+	return &pathSet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
+
+func (s *pathSet) key(path string) [2]uint64 {
+	return [2]uint64{maphash.String(s.seeds[0], path), maphash.String(s.seeds[1], path)}
+}
+
+func (s *pathSet) add(path string) {
+	s.keys = append(s.keys, s.key(path))
+	s.sorted = false
+}
+
+func (s *pathSet) has(path string) bool {
+	if !s.sorted {
+		slices.SortFunc(s.keys, compareKeys)
+		s.sorted = true
+	}
+	_, ok := slices.BinarySearchFunc(s.keys, s.key(path), compareKeys)
+	return ok
+}
+
+func compareKeys(a, b [2]uint64) int {
+	if c := cmp.Compare(a[0], b[0]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a[1], b[1])
 }
 
 // refKey finds the keys and values of one line with one text.
@@ -63,7 +107,7 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 	switch err := dec.Decode(&doc); {
 	case errors.Is(err, io.EOF):
 		// An empty document: every key is absent.
-		return &decoded{present: map[string]bool{}, failed: map[string]bool{}}, nil
+		return &decoded{present: newPathSet(), failed: map[string]bool{}}, nil
 	case err != nil:
 		return nil, Problems{{Reason: yamlMessage(err)}}
 	}
@@ -77,7 +121,7 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 	}
 
 	d := &decoded{
-		present: map[string]bool{},
+		present: newPathSet(),
 		unknown: map[string]bool{},
 		failed:  map[string]bool{},
 		merging: map[*yaml.Node]bool{},
@@ -204,7 +248,7 @@ func (d *decoded) walkStruct(n *yaml.Node, t reflect.Type, path string, probs *p
 		}
 		d.ref(k, p)
 		if resolve(v).ShortTag() != "!!null" {
-			d.present[p] = true
+			d.present.add(p)
 		}
 		d.walk(v, ft, p, probs)
 	}
