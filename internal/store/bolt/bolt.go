@@ -6,6 +6,7 @@ package bolt
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -13,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
@@ -372,6 +374,85 @@ func (s *Store) ListAudit(ctx context.Context, since time.Time, limit int) ([]st
 	return out, nil
 }
 
+// A decision record is stored compressed: markerFlate, then the record's
+// JSON compressed with raw DEFLATE primed with decisionDict. Records are
+// about a kilobyte of JSON that repeats the same keys, and come to about
+// a fifth of that; store.decisions.keep of them a group make most of the
+// file, and the pages that bbolt reads through its memory map count in
+// the process's resident memory. Records written before start with '{'
+// and are read as they are.
+const markerFlate = 0x01
+
+// decisionDict primes the compression with the keys and common values of
+// the controller's decision documents; a body of another shape still
+// compresses, only less. Stored records depend on these bytes: a
+// different dictionary needs a new marker.
+var decisionDict = []byte(`{"group":"","at":"","body":{"group":"","asg":"","at":"","current":2,"desired":2,"min":2,"max":50,` +
+	`"serving":2,"pending":0,"warming":0,"asg_min":2,"asg_max":50,"proposals":[{"policy":"","kind":"target_tracking","capacity":2,` +
+	`"ok":true,"reason":"value  within 10% of target : hold at "},{"policy":"","kind":"backlog","capacity":0,"ok":true,` +
+	`"reason":"rate: "}],"changes":[{"rule":"","from":,"to":,"reason":""}],"inputs":[{"policy":"","name":"metric","value":,` +
+	`"age_seconds":,"stale":false}],"scale_in_blocked":"first window after start: ","paused":false,"notes":[],` +
+	`"reason":"hold at : target_tracking  wants ","acted":false,"skipped":"","error":""}}`)
+
+// decisionEncoder compresses the records of one write; its compressor is
+// made once per write and reset for each record.
+type decisionEncoder struct {
+	w   *flate.Writer
+	buf bytes.Buffer
+}
+
+// encode returns d's stored form, in a slice of its own: bbolt keeps the
+// value it is given until the transaction commits.
+func (e *decisionEncoder) encode(d store.Decision) ([]byte, error) {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	e.buf.Reset()
+	e.buf.WriteByte(markerFlate)
+	if e.w == nil {
+		if e.w, err = flate.NewWriterDict(&e.buf, flate.DefaultCompression, decisionDict); err != nil {
+			return nil, err
+		}
+	} else {
+		e.w.Reset(&e.buf)
+	}
+	if _, err := e.w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := e.w.Close(); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(e.buf.Bytes()), nil
+}
+
+// decisionDecoder reads stored records, compressed or not, reusing one
+// decompressor.
+type decisionDecoder struct {
+	r   io.ReadCloser
+	src bytes.Reader
+	buf bytes.Buffer
+}
+
+func (dd *decisionDecoder) decode(v []byte, d *store.Decision) error {
+	if len(v) == 0 || v[0] != markerFlate {
+		return json.Unmarshal(v, d)
+	}
+	dd.src.Reset(v[1:])
+	if dd.r == nil {
+		dd.r = flate.NewReaderDict(&dd.src, decisionDict)
+	} else if err := dd.r.(flate.Resetter).Reset(&dd.src, decisionDict); err != nil {
+		return err
+	}
+	dd.buf.Reset()
+	if _, err := dd.buf.ReadFrom(dd.r); err != nil {
+		return fmt.Errorf("decompress: %w", err)
+	}
+	// Unmarshal copies what it keeps (json.RawMessage included), so buf
+	// can take the next record.
+	return json.Unmarshal(dd.buf.Bytes(), d)
+}
+
 // decisionsFill is the fill percent of a group's decision bucket. Its keys
 // only ever grow (time, then sequence) and leave from the oldest end, so
 // full pages stay full; bbolt's default of half-full pages would double the
@@ -385,6 +466,7 @@ const decisionsFill = 1.0
 // the group has (up to store.decisions.keep each).
 func (s *Store) AppendDecisions(ctx context.Context, ds []store.Decision, r store.Retention, now time.Time) error {
 	counts := map[string]int{}
+	var enc decisionEncoder
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		root := tx.Bucket(bucketDecisions)
 		touched := map[string]*bbolt.Bucket{}
@@ -406,7 +488,7 @@ func (s *Store) AppendDecisions(ctx context.Context, ds []store.Decision, r stor
 			if err != nil {
 				return fmt.Errorf("append decision of group %q: %w", d.Group, err)
 			}
-			data, err := json.Marshal(d)
+			data, err := enc.encode(d)
 			if err != nil {
 				return fmt.Errorf("encode decision of group %q: %w", d.Group, err)
 			}
@@ -482,6 +564,7 @@ func trim(b *bbolt.Bucket, n int, r store.Retention, now time.Time) (int, error)
 // first, at most limit (0: no limit).
 func (s *Store) ListDecisions(ctx context.Context, group string, since time.Time, limit int) ([]store.Decision, error) {
 	out := []store.Decision{}
+	var dec decisionDecoder
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketDecisions).Bucket([]byte(group))
 		if b == nil {
@@ -494,7 +577,7 @@ func (s *Store) ListDecisions(ctx context.Context, group string, since time.Time
 				break
 			}
 			var d store.Decision
-			if err := json.Unmarshal(v, &d); err != nil {
+			if err := dec.decode(v, &d); err != nil {
 				return fmt.Errorf("decode decision of group %q: %w", group, err)
 			}
 			out = append(out, d)

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -285,6 +286,61 @@ func TestDecisionCountAcrossWrites(t *testing.T) {
 		})
 	}
 	t.Cleanup(func() { _ = s.Close() })
+}
+
+// TestDecisionRecordsCompressed checks that decisions are stored
+// compressed, and that records stored as plain JSON before still read.
+func TestDecisionRecordsCompressed(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, _ := openTemp(t)
+	t.Cleanup(func() { _ = s.Close() })
+	body := json.RawMessage(`{"group":"workers","asg":"workers-asg","current":4,"desired":6,"proposals":[{"policy":"queue","kind":"backlog","capacity":6,"ok":true,"reason":"rate: 12/s"}],"reason":"scale out to 6"}`)
+	old := store.Decision{Group: "workers", At: at, Body: body}
+	plain, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A record as an earlier version wrote it: plain JSON.
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.Bucket(bucketDecisions).CreateBucketIfNotExists([]byte("workers"))
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(timeKey(at, seq), plain)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := store.Decision{Group: "workers", At: at.Add(time.Minute), Body: body}
+	if err := s.AppendDecisions(ctx, []store.Decision{next}, store.Retention{Count: 10}, next.At); err != nil {
+		t.Fatal(err)
+	}
+
+	var stored [][]byte
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketDecisions).Bucket([]byte("workers")).ForEach(func(_, v []byte) error {
+			stored = append(stored, bytes.Clone(v))
+			return nil
+		})
+	})
+	if len(stored) != 2 || stored[1][0] != markerFlate || len(stored[1]) >= len(plain) {
+		t.Fatalf("stored records: %d; the new one starts with %#x and takes %d bytes for %d of JSON", len(stored), stored[len(stored)-1][0], len(stored[len(stored)-1]), len(plain))
+	}
+	got, err := s.ListDecisions(ctx, "workers", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Decision{next, old}
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Errorf("decisions read back:\n got  %s\n want %s", g, w)
+	}
 }
 
 // TestSweepDropsExpiredKeys checks that saving a key removes other
