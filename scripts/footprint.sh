@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures `headroom serve` managing a fleet of identical groups (two
 # CloudWatch queries and one queue each) against the emulator in a separate
-# process: peak resident memory of the serve process and its cycle duration.
+# process: peak resident memory of the serve process, its cycle duration,
+# and the CPU time it used (user + system), which other load on the
+# machine disturbs less than the cycle's wall time.
 #
 #   scripts/footprint.sh [GROUPS] [SECONDS]     (defaults: 2000 groups, 60 s)
 set -euo pipefail
@@ -35,10 +37,12 @@ curl -s "http://$metrics/metrics" >"$work/metrics.txt" || true
 wait "$serve" || true
 
 rss=$(grep "Maximum resident set size" "$work/serve.err" | awk '{print $NF}')
+cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$work/serve.err")
 sum=$(awk '/^headroom_cycle_duration_seconds_sum/ {print $2}' "$work/metrics.txt")
 count=$(awk '/^headroom_cycle_duration_seconds_count/ {print $2}' "$work/metrics.txt")
 errors=$(grep -c '"level":"WARN"' "$work/serve.err" || true)
 echo "groups=$groups seconds=$seconds cycles=$count"
 echo "peak_rss_mib=$(awk -v k="$rss" 'BEGIN {printf "%.1f", k/1024}')"
 echo "mean_cycle_seconds=$(awk -v s="$sum" -v c="$count" 'BEGIN {if (c > 0) printf "%.3f", s/c; else print "n/a"}')"
+echo "cpu_seconds=$cpu"
 echo "warnings=$errors"

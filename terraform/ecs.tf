@@ -11,7 +11,7 @@ resource "aws_ecs_cluster" "this" {
 }
 
 # The same task as deploy/ecs/task-definition.json: 0.25 vCPU and 512 MiB
-# run 2,000 groups (129 MiB peak RSS measured), a read-only root, the
+# run 2,000 groups (82 MiB peak RSS measured), a read-only root, the
 # nonroot user, the config from SSM in $HEADROOM_CONFIG.
 resource "aws_ecs_task_definition" "this" {
   family                   = var.name

@@ -84,7 +84,7 @@ variable "cpu" {
 }
 
 variable "memory" {
-  description = "Task memory in MiB. 512 MiB is four times the 129 MiB peak RSS measured at 2,000 groups."
+  description = "Task memory in MiB. 512 MiB is six times the 82 MiB peak RSS measured at 2,000 groups."
   type        = number
   default     = 512
 

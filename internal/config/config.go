@@ -29,7 +29,8 @@ type Config struct {
 	Listen string `yaml:"listen"`
 	// SQSConcurrency bounds the GetQueueAttributes calls in flight.
 	SQSConcurrency int `yaml:"sqs_concurrency"`
-	// History is how many decisions are kept per group in memory.
+	// History is how many decisions are kept per group in memory; the
+	// store keeps the decision history that the API shows.
 	History int `yaml:"history"`
 	// Store is where boosts, overrides, the audit trail and decision
 	// history live.
@@ -238,7 +239,7 @@ func Parse(data []byte) (*Config, error) {
 	// A key whose value failed to decode gets its default, so that
 	// the one mistake is not reported again through the keys derived
 	// from it.
-	c.applyDefaults(func(p string) bool { return d.present[p] && !d.covers(p) })
+	c.applyDefaults(func(p string) bool { return d.present.has(p) && !d.covers(p) })
 	for _, p := range c.problems() {
 		if !d.covers(p.Field) {
 			probs = append(probs, p)

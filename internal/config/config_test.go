@@ -189,7 +189,7 @@ groups:
 		{"call_timeout", c.CallTimeout, Duration(5 * time.Second)},
 		{"listen", c.Listen, ":9464"},
 		{"sqs_concurrency", c.SQSConcurrency, 16},
-		{"history", c.History, 500},
+		{"history", c.History, 1},
 		{"groups[0].name", c.Groups[0].Name, "workers"},
 		{"groups[0].min", c.Groups[0].Min, 0},
 		{"groups[0].warmup", c.Groups[0].Warmup, Duration(300 * time.Second)},

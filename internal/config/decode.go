@@ -2,11 +2,14 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,10 +22,11 @@ import (
 // paths on the decoder's line-only messages), and which fields failed to
 // decode (so validation does not report them a second time).
 type decoded struct {
-	present map[string]bool
+	present *pathSet
 	// refs holds the field paths of the keys and values on each line,
 	// by their text; mappings and sequences have no text and are kept
-	// apart from scalars.
+	// apart from scalars. It is nil (and so is lines) until index builds
+	// it for a document with type errors.
 	refs map[refKey][]string
 	// lines lists the scalar refKeys of each line, for messages that
 	// quote only the start of a long value.
@@ -31,6 +35,47 @@ type decoded struct {
 	failed  map[string]bool // field paths with decode problems
 	merging map[*yaml.Node]bool
 	visits  int
+}
+
+// pathSet is a set of field paths kept as 128-bit hashes with seeds of
+// this process, in a slice sorted before the first lookup: a file with
+// thousands of groups sets tens of thousands of keys, whose paths would
+// take several MB beside the parsed tree, at the moment the daemon's
+// memory peaks at start-up. Two paths colliding would take a 2^-128
+// chance, or an attacker who knows the seeds.
+type pathSet struct {
+	seeds  [2]maphash.Seed
+	keys   [][2]uint64
+	sorted bool
+}
+
+func newPathSet() *pathSet {
+	return &pathSet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}}
+}
+
+func (s *pathSet) key(path string) [2]uint64 {
+	return [2]uint64{maphash.String(s.seeds[0], path), maphash.String(s.seeds[1], path)}
+}
+
+func (s *pathSet) add(path string) {
+	s.keys = append(s.keys, s.key(path))
+	s.sorted = false
+}
+
+func (s *pathSet) has(path string) bool {
+	if !s.sorted {
+		slices.SortFunc(s.keys, compareKeys)
+		s.sorted = true
+	}
+	_, ok := slices.BinarySearchFunc(s.keys, s.key(path), compareKeys)
+	return ok
+}
+
+func compareKeys(a, b [2]uint64) int {
+	if c := cmp.Compare(a[0], b[0]); c != 0 {
+		return c
+	}
+	return cmp.Compare(a[1], b[1])
 }
 
 // refKey finds the keys and values of one line with one text.
@@ -62,7 +107,7 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 	switch err := dec.Decode(&doc); {
 	case errors.Is(err, io.EOF):
 		// An empty document: every key is absent.
-		return &decoded{present: map[string]bool{}, failed: map[string]bool{}}, nil
+		return &decoded{present: newPathSet(), failed: map[string]bool{}}, nil
 	case err != nil:
 		return nil, Problems{{Reason: yamlMessage(err)}}
 	}
@@ -76,9 +121,7 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 	}
 
 	d := &decoded{
-		present: map[string]bool{},
-		refs:    map[refKey][]string{},
-		lines:   map[int][]refKey{},
+		present: newPathSet(),
 		unknown: map[string]bool{},
 		failed:  map[string]bool{},
 		merging: map[*yaml.Node]bool{},
@@ -89,12 +132,18 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 		return nil, Problems{{Reason: "the document expands to too many values (aliases?)"}}
 	}
 
-	strict := yaml.NewDecoder(bytes.NewReader(data))
-	strict.KnownFields(true)
-	err := strict.Decode(c)
+	// The values are decoded from the tree already parsed rather than
+	// from the text again: a second parse would hold a second tree as big
+	// as the first (tens of MiB for thousands of groups). Decoding a node
+	// cannot refuse unknown keys, but the walk has reported every one.
+	err := doc.Decode(c)
 	var te *yaml.TypeError
 	switch {
 	case errors.As(err, &te):
+		// Only now are the field paths of each line needed: indexing
+		// every value of a large document costs as much memory as the
+		// document, so a valid one is never indexed.
+		d.index(&doc)
 		for _, msg := range te.Errors {
 			if p, ok := d.typeProblem(msg); ok {
 				probs.list = append(probs.list, p)
@@ -199,7 +248,7 @@ func (d *decoded) walkStruct(n *yaml.Node, t reflect.Type, path string, probs *p
 		}
 		d.ref(k, p)
 		if resolve(v).ShortTag() != "!!null" {
-			d.present[p] = true
+			d.present.add(p)
 		}
 		d.walk(v, ft, p, probs)
 	}
@@ -225,7 +274,19 @@ func resolve(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// index walks the document again to record where each value sits, for
+// typeProblem; the walk's problems were reported the first time.
+func (d *decoded) index(doc *yaml.Node) {
+	d.refs, d.lines, d.visits = map[refKey][]string{}, map[int][]refKey{}, 0
+	var again problems
+	d.walk(doc, reflect.TypeFor[Config](), "", &again)
+}
+
+// ref records that n's key or value is at path, once index has begun.
 func (d *decoded) ref(n *yaml.Node, path string) {
+	if d.refs == nil {
+		return
+	}
 	k := refKey{line: n.Line, scalar: n.Kind == yaml.ScalarNode}
 	if k.scalar {
 		k.value = n.Value

@@ -14,7 +14,12 @@ const (
 	DefaultCallTimeout    = 5 * time.Second
 	DefaultListen         = ":9464"
 	DefaultSQSConcurrency = 16
-	DefaultHistory        = 500
+	// DefaultHistory keeps a group's latest decision in memory, which is
+	// all the daemon reads back (the API's and dashboard's group views);
+	// the decision history they show lives in the store. A record with its
+	// proposals, inputs and reasons takes over a kilobyte, so 500 a group
+	// held over a gigabyte at 2,000 groups once the rings were full.
+	DefaultHistory = 1
 	// DefaultWarmup is 300 s: when a group has no DefaultInstanceWarmup,
 	// EC2 Auto Scaling falls back to its health check grace period, whose
 	// console default is 300 s ("Set the health check grace period for an

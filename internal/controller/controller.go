@@ -172,8 +172,9 @@ type groupRun struct {
 	// has been.
 	last      asg.Group
 	described bool
-	// recorded is the last decision written to Deps.Decisions.
-	recorded *Record
+	// recorded is what persist keeps of the last decision written to
+	// Deps.Decisions.
+	recorded *recorded
 	// mirrored is true while the group carries Headroom's scheduled
 	// actions (or may: until the first sweep).
 	mirrored bool

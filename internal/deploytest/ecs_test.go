@@ -35,9 +35,9 @@ import (
 const ecsDir = "../../deploy/ecs"
 
 // measuredPeakRSSMiB is serve's peak resident memory managing 2,000 groups
-// (docs/architecture.md, "Cost of a cycle", `make footprint`). The task's
-// memory must leave the Go heap room to double before the next GC.
-const measuredPeakRSSMiB = 129
+// (docs/architecture.md, "Cost of a cycle", `scripts/footprint.sh 2000
+// 60`). The task's memory must leave room for twice that.
+const measuredPeakRSSMiB = 82
 
 // fargateMemoryMiB lists the memory sizes Fargate accepts for each CPU
 // size up to 1 vCPU ("Task size", Amazon ECS Developer Guide: task CPU and

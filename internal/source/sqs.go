@@ -59,37 +59,48 @@ func newSQS(api sqsAPI, clk clock.Clock, concurrency int) *SQS {
 // queue is a name or a URL; a name is resolved with GetQueueUrl once and
 // cached, and the cache entry is dropped when the queue turns out not to
 // exist. Each reading carries At and ReadAt; a failure sets that reading's
-// Err only.
+// Err only. Once ctx ends, the queues not yet read get ctx's error.
+//
+// concurrency workers take the queues in turn: a goroutine per queue, most
+// of them waiting for a turn, would cost thousands of stacks for a large
+// fleet.
 func (s *SQS) Read(ctx context.Context, queues []string) map[string]QueueReading {
 	out := make(map[string]QueueReading, len(queues))
+	unique := make([]string, 0, len(queues))
 	seen := make(map[string]bool, len(queues))
-	var (
-		mu  sync.Mutex
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, s.concurrency)
-	)
 	for _, q := range queues {
-		if seen[q] {
-			continue
+		if !seen[q] {
+			seen[q] = true
+			unique = append(unique, q)
 		}
-		seen[q] = true
+	}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		next = make(chan string)
+	)
+	for range min(s.concurrency, len(unique)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var r QueueReading
-			select {
-			case sem <- struct{}{}:
-				r = s.readQueue(ctx, q)
-				<-sem
-			case <-ctx.Done():
-				now := s.clk.Now()
-				r = QueueReading{At: now, ReadAt: now, Err: fmt.Errorf("read queue %q: %w", q, ctx.Err())}
+			for q := range next {
+				var r QueueReading
+				if err := ctx.Err(); err != nil {
+					now := s.clk.Now()
+					r = QueueReading{At: now, ReadAt: now, Err: fmt.Errorf("read queue %q: %w", q, err)}
+				} else {
+					r = s.readQueue(ctx, q)
+				}
+				mu.Lock()
+				out[q] = r
+				mu.Unlock()
 			}
-			mu.Lock()
-			out[q] = r
-			mu.Unlock()
 		}()
 	}
+	for _, q := range unique {
+		next <- q
+	}
+	close(next)
 	wg.Wait()
 	return out
 }

@@ -6,6 +6,7 @@ package bolt
 
 import (
 	"bytes"
+	"compress/flate"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -13,7 +14,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
+	"sync"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -45,6 +48,12 @@ var (
 type Store struct {
 	db   *bbolt.DB
 	path string
+
+	// counts holds each group's number of decisions as of the last
+	// committed AppendDecisions, for the groups written since Open. The
+	// file lock makes this process the file's only writer.
+	mu     sync.Mutex
+	counts map[string]int
 }
 
 var _ store.Store = (*Store)(nil)
@@ -71,7 +80,7 @@ func Open(path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("open state file %q: %w", path, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, path: path, counts: map[string]int{}}, nil
 }
 
 // Close releases the file and its lock.
@@ -365,10 +374,100 @@ func (s *Store) ListAudit(ctx context.Context, since time.Time, limit int) ([]st
 	return out, nil
 }
 
+// A decision record is stored compressed: markerFlate, then the record's
+// JSON compressed with raw DEFLATE primed with decisionDict. Records are
+// about a kilobyte of JSON that repeats the same keys, and come to about
+// a fifth of that; store.decisions.keep of them a group make most of the
+// file, and the pages that bbolt reads through its memory map count in
+// the process's resident memory. Records written before start with '{'
+// and are read as they are.
+const markerFlate = 0x01
+
+// decisionDict primes the compression with the keys and common values of
+// the controller's decision documents; a body of another shape still
+// compresses, only less. Stored records depend on these bytes: a
+// different dictionary needs a new marker.
+var decisionDict = []byte(`{"group":"","at":"","body":{"group":"","asg":"","at":"","current":2,"desired":2,"min":2,"max":50,` +
+	`"serving":2,"pending":0,"warming":0,"asg_min":2,"asg_max":50,"proposals":[{"policy":"","kind":"target_tracking","capacity":2,` +
+	`"ok":true,"reason":"value  within 10% of target : hold at "},{"policy":"","kind":"backlog","capacity":0,"ok":true,` +
+	`"reason":"rate: "}],"changes":[{"rule":"","from":,"to":,"reason":""}],"inputs":[{"policy":"","name":"metric","value":,` +
+	`"age_seconds":,"stale":false}],"scale_in_blocked":"first window after start: ","paused":false,"notes":[],` +
+	`"reason":"hold at : target_tracking  wants ","acted":false,"skipped":"","error":""}}`)
+
+// decisionEncoder compresses the records of one write; its compressor is
+// made once per write and reset for each record.
+type decisionEncoder struct {
+	w   *flate.Writer
+	buf bytes.Buffer
+}
+
+// encode returns d's stored form, in a slice of its own: bbolt keeps the
+// value it is given until the transaction commits.
+func (e *decisionEncoder) encode(d store.Decision) ([]byte, error) {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	e.buf.Reset()
+	e.buf.WriteByte(markerFlate)
+	if e.w == nil {
+		if e.w, err = flate.NewWriterDict(&e.buf, flate.DefaultCompression, decisionDict); err != nil {
+			return nil, err
+		}
+	} else {
+		e.w.Reset(&e.buf)
+	}
+	if _, err := e.w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := e.w.Close(); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(e.buf.Bytes()), nil
+}
+
+// decisionDecoder reads stored records, compressed or not, reusing one
+// decompressor.
+type decisionDecoder struct {
+	r   io.ReadCloser
+	src bytes.Reader
+	buf bytes.Buffer
+}
+
+func (dd *decisionDecoder) decode(v []byte, d *store.Decision) error {
+	if len(v) == 0 || v[0] != markerFlate {
+		return json.Unmarshal(v, d)
+	}
+	dd.src.Reset(v[1:])
+	if dd.r == nil {
+		dd.r = flate.NewReaderDict(&dd.src, decisionDict)
+	} else if err := dd.r.(flate.Resetter).Reset(&dd.src, decisionDict); err != nil {
+		return err
+	}
+	dd.buf.Reset()
+	if _, err := dd.buf.ReadFrom(dd.r); err != nil {
+		return fmt.Errorf("decompress: %w", err)
+	}
+	// Unmarshal copies what it keeps (json.RawMessage included), so buf
+	// can take the next record.
+	return json.Unmarshal(dd.buf.Bytes(), d)
+}
+
+// decisionsFill is the fill percent of a group's decision bucket. Its keys
+// only ever grow (time, then sequence) and leave from the oldest end, so
+// full pages stay full; bbolt's default of half-full pages would double the
+// file and the pages a write touches.
+const decisionsFill = 1.0
+
 // AppendDecisions records ds and trims their groups to r as of now, in one
-// transaction.
+// transaction. Trimming reads only the oldest decisions it drops: each
+// group's count is counted once per process, then kept up to date, so a
+// write costs the pages it changes rather than a read of every decision
+// the group has (up to store.decisions.keep each).
 func (s *Store) AppendDecisions(ctx context.Context, ds []store.Decision, r store.Retention, now time.Time) error {
-	return s.update(ctx, func(tx *bbolt.Tx) error {
+	counts := map[string]int{}
+	var enc decisionEncoder
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		root := tx.Bucket(bucketDecisions)
 		touched := map[string]*bbolt.Bucket{}
 		for _, d := range ds {
@@ -381,64 +480,91 @@ func (s *Store) AppendDecisions(ctx context.Context, ds []store.Decision, r stor
 				if b, err = root.CreateBucketIfNotExists([]byte(d.Group)); err != nil {
 					return fmt.Errorf("decisions of group %q: %w", d.Group, err)
 				}
+				b.FillPercent = decisionsFill
 				touched[d.Group] = b
+				counts[d.Group] = s.decisionCount(d.Group, b)
 			}
 			seq, err := b.NextSequence()
 			if err != nil {
 				return fmt.Errorf("append decision of group %q: %w", d.Group, err)
 			}
-			data, err := json.Marshal(d)
+			data, err := enc.encode(d)
 			if err != nil {
 				return fmt.Errorf("encode decision of group %q: %w", d.Group, err)
 			}
 			if err := b.Put(timeKey(d.At, seq), data); err != nil {
 				return fmt.Errorf("append decision of group %q: %w", d.Group, err)
 			}
+			counts[d.Group]++
 		}
 		for group, b := range touched {
-			if err := trim(b, r, now); err != nil {
+			n, err := trim(b, counts[group], r, now)
+			if err != nil {
 				return fmt.Errorf("trim decisions of group %q: %w", group, err)
 			}
+			counts[group] = n
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	for group, n := range counts {
+		s.counts[group] = n
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// decisionCount returns how many decisions group's bucket b holds: the
+// count kept since the last committed write, or a count of its keys.
+func (s *Store) decisionCount(group string, b *bbolt.Bucket) int {
+	s.mu.Lock()
+	n, ok := s.counts[group]
+	s.mu.Unlock()
+	if ok {
+		return n
+	}
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // trim drops a group's decisions older than now-r.Age and all but the
-// newest r.Count.
-func trim(b *bbolt.Bucket, r store.Retention, now time.Time) error {
-	var drop [][]byte
+// newest r.Count of the n it holds, oldest first, and returns how many are
+// left. Keys sort by time, so what it drops is always a run from the
+// oldest, and it reads no further.
+func trim(b *bbolt.Bucket, n int, r store.Retention, now time.Time) (int, error) {
+	var cutoff []byte
 	if r.Age > 0 {
-		cutoff := timePrefix(now.Add(-r.Age))
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, cutoff) < 0; k, _ = c.Next() {
-			drop = append(drop, bytes.Clone(k))
-		}
+		cutoff = timePrefix(now.Add(-r.Age))
 	}
-	if r.Count > 0 {
-		kept := 0
-		c := b.Cursor()
-		for k, _ := c.Last(); k != nil; k, _ = c.Prev() {
-			kept++
-			if kept > r.Count {
-				drop = append(drop, bytes.Clone(k))
-			}
+	var drop [][]byte
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		over := r.Count > 0 && n-len(drop) > r.Count
+		old := cutoff != nil && bytes.Compare(k, cutoff) < 0
+		if !over && !old {
+			break
 		}
+		drop = append(drop, bytes.Clone(k))
 	}
 	for _, k := range drop {
-		// A key can be listed twice (too old and over the count); deleting
-		// a missing key is a no-op in bbolt.
 		if err := b.Delete(k); err != nil {
-			return err
+			return n, err
 		}
 	}
-	return nil
+	return n - len(drop), nil
 }
 
 // ListDecisions returns a group's decisions at or after since, newest
 // first, at most limit (0: no limit).
 func (s *Store) ListDecisions(ctx context.Context, group string, since time.Time, limit int) ([]store.Decision, error) {
 	out := []store.Decision{}
+	var dec decisionDecoder
 	err := s.view(ctx, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketDecisions).Bucket([]byte(group))
 		if b == nil {
@@ -451,7 +577,7 @@ func (s *Store) ListDecisions(ctx context.Context, group string, since time.Time
 				break
 			}
 			var d store.Decision
-			if err := json.Unmarshal(v, &d); err != nil {
+			if err := dec.decode(v, &d); err != nil {
 				return fmt.Errorf("decode decision of group %q: %w", group, err)
 			}
 			out = append(out, d)

@@ -2,6 +2,7 @@ package bolt
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -207,6 +208,138 @@ func TestReopenKeepsEverything(t *testing.T) {
 				t.Errorf("after reopen:\n got  %s\n want %s", g, w)
 			}
 		})
+	}
+}
+
+// TestDecisionCountAcrossWrites checks the count that trimming keeps per
+// group: across writes, across a reopen (which counts again), and after a
+// write that failed and changed nothing.
+func TestDecisionCountAcrossWrites(t *testing.T) {
+	ctx := context.Background()
+	base := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	keep := store.Retention{Count: 3}
+	at := func(i int) time.Time { return base.Add(time.Duration(i) * time.Minute) }
+	decision := func(group string, i int) store.Decision {
+		return store.Decision{Group: group, At: at(i), Body: json.RawMessage(fmt.Sprintf(`{"n":%d}`, i))}
+	}
+	s, path := openTemp(t)
+	list := func(t *testing.T, group string) []int {
+		t.Helper()
+		ds, err := s.ListDecisions(ctx, group, time.Time{}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []int
+		for _, d := range ds {
+			var b struct{ N int }
+			if err := json.Unmarshal(d.Body, &b); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b.N)
+		}
+		return out
+	}
+	steps := []struct {
+		name string
+		do   func(t *testing.T) error
+		want []int // workers' decisions, newest first
+	}{
+		{"two, kept", func(*testing.T) error {
+			return s.AppendDecisions(ctx, []store.Decision{decision("workers", 1), decision("workers", 2)}, keep, at(2))
+		}, []int{2, 1}},
+		{"two more, one dropped", func(*testing.T) error {
+			return s.AppendDecisions(ctx, []store.Decision{decision("workers", 3), decision("workers", 4)}, keep, at(4))
+		}, []int{4, 3, 2}},
+		{"a failed write changes nothing", func(*testing.T) error {
+			err := s.AppendDecisions(ctx, []store.Decision{decision("workers", 5), decision("", 5)}, keep, at(5))
+			if err == nil {
+				t.Error("a decision without a group was accepted")
+			}
+			return nil
+		}, []int{4, 3, 2}},
+		{"after the failed write", func(*testing.T) error {
+			return s.AppendDecisions(ctx, []store.Decision{decision("workers", 6)}, keep, at(6))
+		}, []int{6, 4, 3}},
+		{"after a reopen", func(t *testing.T) error {
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if s, err = Open(path); err != nil {
+				t.Fatal(err)
+			}
+			return s.AppendDecisions(ctx, []store.Decision{decision("workers", 7), decision("workers", 8)}, keep, at(8))
+		}, []int{8, 7, 6}},
+		{"age and count at once", func(*testing.T) error {
+			return s.AppendDecisions(ctx, []store.Decision{decision("workers", 9)}, store.Retention{Count: 3, Age: 90 * time.Second}, at(9))
+		}, []int{9, 8}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			if err := st.do(t); err != nil {
+				t.Fatal(err)
+			}
+			got := list(t, "workers")
+			if fmt.Sprint(got) != fmt.Sprint(st.want) {
+				t.Errorf("decisions %v, want %v", got, st.want)
+			}
+		})
+	}
+	t.Cleanup(func() { _ = s.Close() })
+}
+
+// TestDecisionRecordsCompressed checks that decisions are stored
+// compressed, and that records stored as plain JSON before still read.
+func TestDecisionRecordsCompressed(t *testing.T) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	s, _ := openTemp(t)
+	t.Cleanup(func() { _ = s.Close() })
+	body := json.RawMessage(`{"group":"workers","asg":"workers-asg","current":4,"desired":6,"proposals":[{"policy":"queue","kind":"backlog","capacity":6,"ok":true,"reason":"rate: 12/s"}],"reason":"scale out to 6"}`)
+	old := store.Decision{Group: "workers", At: at, Body: body}
+	plain, err := json.Marshal(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A record as an earlier version wrote it: plain JSON.
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.Bucket(bucketDecisions).CreateBucketIfNotExists([]byte("workers"))
+		if err != nil {
+			return err
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(timeKey(at, seq), plain)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := store.Decision{Group: "workers", At: at.Add(time.Minute), Body: body}
+	if err := s.AppendDecisions(ctx, []store.Decision{next}, store.Retention{Count: 10}, next.At); err != nil {
+		t.Fatal(err)
+	}
+
+	var stored [][]byte
+	_ = s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketDecisions).Bucket([]byte("workers")).ForEach(func(_, v []byte) error {
+			stored = append(stored, bytes.Clone(v))
+			return nil
+		})
+	})
+	if len(stored) != 2 || stored[1][0] != markerFlate || len(stored[1]) >= len(plain) {
+		t.Fatalf("stored records: %d; the new one starts with %#x and takes %d bytes for %d of JSON", len(stored), stored[len(stored)-1][0], len(stored[len(stored)-1]), len(plain))
+	}
+	got, err := s.ListDecisions(ctx, "workers", time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Decision{next, old}
+	g, _ := json.Marshal(got)
+	w, _ := json.Marshal(want)
+	if string(g) != string(w) {
+		t.Errorf("decisions read back:\n got  %s\n want %s", g, w)
 	}
 }
 
