@@ -59,7 +59,8 @@ func (c *Controller) persist(ctx context.Context, records []Record, now time.Tim
 				c.countError(d.Group, "record")
 			}
 		}
-		ds, kept = ds[:0], kept[:0]
+		// New slices: a recorder may keep the one it was given.
+		ds, kept = nil, nil
 	}
 	for i := range records {
 		r := &records[i]
