@@ -224,11 +224,8 @@ func (g *Group) check(ps *problems, path string) {
 	} else if r.Percent && r.Value > 100 {
 		ps.add(path+".max_scale_in_step", "a percentage must be at most 100%")
 	}
-	for key, v := range map[string]float64{"scale_in": g.Hysteresis.ScaleIn, "scale_out": g.Hysteresis.ScaleOut} {
-		if !finite(v) || v < 0 || v >= 1 {
-			ps.add(path+".hysteresis."+key, "must be >= 0 and < 1 (a fraction of current capacity: 0.1 is 10%)")
-		}
-	}
+	checkBand(ps, path+".hysteresis.scale_in", g.Hysteresis.ScaleIn)
+	checkBand(ps, path+".hysteresis.scale_out", g.Hysteresis.ScaleOut)
 	switch {
 	case g.FallbackCapacity < 0:
 		ps.add(path+".fallback_capacity", "must be >= 0")
@@ -740,4 +737,11 @@ func sortedKeys(m map[string]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// checkBand checks a hysteresis band: a fraction of current capacity.
+func checkBand(ps *problems, path string, v float64) {
+	if !finite(v) || v < 0 || v >= 1 {
+		ps.add(path, "must be >= 0 and < 1 (a fraction of current capacity: 0.1 is 10%)")
+	}
 }

@@ -231,7 +231,7 @@ func (c *cycle) rate(p Policy, b *Backlog, pi PolicyInput) (int, string, bool) {
 		return 0, fail, false
 	}
 	S, C := float64(c.serving), float64(c.cur)
-	total := 0.0
+	total, q0, over := 0.0, len(c.queues), false
 	c.r.s("rate: ")
 	for i, rq := range qs {
 		share := 1 / float64(len(qs))
@@ -239,11 +239,16 @@ func (c *cycle) rate(p Policy, b *Backlog, pi PolicyInput) (int, string, bool) {
 			share = rq.lambda / sum
 		}
 		d := plan(rq.q, rq.n.b, rq.lambda, rq.floor, S*share, C*share, rq.horizon)
+		if !finite(d.Need) || !finite(d.Projected) {
+			// An overflow is no reason to scale in: propose nothing, which
+			// blocks scale-in, rather than read it as no work.
+			c.queues = c.queues[:q0]
+			c.r.b = c.r.b[:0]
+			return 0, c.t.s("queue ").q(rq.q.Name).s(": the arrival estimate or the projected backlog is not a finite number").take(), false
+		}
 		d.Policy, d.Queue = p.Name, rq.q.Name
 		d.Lead = time.Duration(rq.horizon * float64(time.Second))
-		if d.Excess > 0 {
-			c.overBudget = true
-		}
+		over = over || d.Excess > 0
 		c.queues = append(c.queues, d)
 		total += d.Need
 		if i > 0 {
@@ -251,6 +256,7 @@ func (c *cycle) rate(p Policy, b *Backlog, pi PolicyInput) (int, string, bool) {
 		}
 		c.r.q(rq.q.Name).s(" ").f(d.Need).s(" (").s(d.Term).s(")")
 	}
+	c.overBudget = c.overBudget || over
 	n := toCapacity(ceilSnap(total))
 	if len(qs) > 1 {
 		c.r.s(" = ").f(total)
@@ -336,7 +342,7 @@ func plan(q *Queue, b, lambda, lf, S, C, T float64) QueueDetail {
 	// serve: the surge is expected to be over, drained by what is serving
 	// or on its way.
 	d.SurgeOver = b > d.Budget && d.Excess <= 0 && T > 0
-	if !finite(d.Need) || d.Need < 0 {
+	if d.Need < 0 {
 		d.Need = 0
 	}
 	return d
@@ -361,13 +367,15 @@ func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
 	s := q.SecondsPerMessage
 	prev, ok := c.oldArrival(policy, q.Name)
 	if !ok || !prev.valid() {
-		x := n.f / s
-		a := Arrival{Policy: policy, Queue: q.Name, Backlog: n.b, InFlight: n.f, At: n.at, Lambda: x, Peak: x, Raw: [3]float64{x}, Raws: 1}
-		c.arrivals = append(c.arrivals, a)
-		return x
+		return c.firstArrival(policy, q, n)
 	}
 	dt := n.at.Sub(prev.At).Seconds()
-	if dt <= 0 {
+	switch {
+	case dt < 0:
+		// The state is newer than the reading: the clock stepped back, or
+		// the state is not this queue's. Start over from this reading.
+		return c.firstArrival(policy, q, n)
+	case dt == 0:
 		c.arrivals = append(c.arrivals, prev)
 		return prev.Lambda
 	}
@@ -419,8 +427,8 @@ func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
 	default:
 		lambda += (1 - math.Exp(-dt/tau.Seconds())) * (m - lambda)
 	}
-	if !finite(lambda) || lambda < 0 {
-		lambda = 0
+	if lambda < 0 {
+		lambda = 0 // a NaN or an overflow is kept: rate mode then proposes nothing
 	}
 	a.Lambda = lambda
 	a.Peak = max(peak, lambda)
@@ -431,10 +439,19 @@ func (c *cycle) updateArrival(policy string, q *Queue, n counts) float64 {
 	return lambda
 }
 
+// firstArrival starts a queue's arrival estimate from one reading: its rate
+// is the throughput F/s.
+func (c *cycle) firstArrival(policy string, q *Queue, n counts) float64 {
+	x := n.f / q.SecondsPerMessage
+	c.arrivals = append(c.arrivals, Arrival{Policy: policy, Queue: q.Name, Backlog: n.b, InFlight: n.f, At: n.at,
+		Lambda: x, Peak: x, Raw: [3]float64{x}, Raws: 1})
+	return x
+}
+
 // valid reports whether an arrival state from the caller can be built on.
 func (a Arrival) valid() bool {
 	return !a.At.IsZero() && finite(a.Backlog) && finite(a.InFlight) && finite(a.Lambda) && a.Lambda >= 0 &&
-		finite(a.Peak) && a.Peak >= 0 &&
+		finite(a.Peak) && a.Peak >= 0 && finite(a.Base) && a.Base >= 0 && !a.Surge.After(a.At) &&
 		a.Raws >= 1 && a.Raws <= 3 && finite(a.Raw[0]) && finite(a.Raw[1]) && finite(a.Raw[2])
 }
 

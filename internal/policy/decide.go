@@ -55,7 +55,9 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 
 	// Proposals.
 	d.Proposals = make([]Proposal, len(g.Policies))
-	win, missing := -1, 0
+	// other is the highest OK proposal of a policy that is not in rate mode:
+	// hysteresis may hold a rate-mode proposal, never another's scale-out.
+	win, missing, other := -1, 0, -1
 	for i, p := range g.Policies {
 		pr := c.propose(p)
 		d.Proposals[i] = pr
@@ -64,6 +66,9 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 			missing++
 		case win < 0 || pr.Capacity > d.Proposals[win].Capacity:
 			win = i
+		}
+		if pr.OK && !isRate(p) {
+			other = max(other, pr.Capacity)
 		}
 	}
 	d.Inputs = c.inputs
@@ -78,7 +83,7 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 	}
 	proposed := n
 	if win >= 0 && isRate(g.Policies[win]) {
-		n = c.hysteresis(&d, n)
+		n = c.hysteresis(&d, n, other)
 	}
 
 	// Stabilize.
@@ -222,7 +227,10 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 // always gets its scale-out). The arrival estimate moves by a few percent
 // from cycle to cycle; acting on every such move costs actions and
 // relaunches without changing the backlog's age.
-func (c *cycle) hysteresis(d *Decision, n int) int {
+//
+// other is the highest proposal of the policies that are not in rate mode:
+// a hold never goes below it, so their scale-out still happens.
+func (c *cycle) hysteresis(d *Decision, n, other int) int {
 	cur := float64(c.cur)
 	switch {
 	case n < c.cur:
@@ -233,9 +241,9 @@ func (c *cycle) hysteresis(d *Decision, n int) int {
 		}
 	case n > c.cur && !c.overBudget:
 		band := orDefault(c.g.HysteresisOut, DefaultHysteresis)
-		if float64(n) <= cur*(1+band) {
-			d.change(RuleHysteresisOut, n, c.cur, c.t.s("within ").f(band*100).s("% above current, no queue over its budget").take())
-			return c.cur
+		if hold := max(c.cur, other); hold < n && float64(n) <= cur*(1+band) {
+			d.change(RuleHysteresisOut, n, hold, c.t.s("within ").f(band*100).s("% above current, no queue over its budget").take())
+			return hold
 		}
 	}
 	return n

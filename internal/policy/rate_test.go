@@ -454,3 +454,47 @@ func TestWorkedExample(t *testing.T) {
 		cur = d.Desired
 	}
 }
+
+func TestRateRobustness(t *testing.T) {
+	g := rateGroup()
+	ten := 10 * time.Second
+	t.Run("hysteresis never holds back another policy's scale-out", func(t *testing.T) {
+		g2 := rateGroup()
+		g2.Policies = append(g2.Policies, Policy{Name: "cpu", TargetTracking: &TargetTracking{Target: 50, Tolerance: 0.02}})
+		in := reading(t0.Add(ten), 20, 20, 2200, 22)   // rate wants 22: inside the band, within budget
+		in.Policies["cpu"] = metric(52.5, time.Second) // 20 * 52.5 / 50 = 21
+		d, _ := Decide(g2, in, steady(2200, 22, t0))
+		if d.Desired != 21 || !equalRules(rules(d), []string{RuleHysteresisOut}) {
+			t.Errorf("desired %d, want the target tracking's 21 (%s, rules %v)", d.Desired, d.Reason, rules(d))
+		}
+	})
+	t.Run("a state with a bad base or a surge after its reading is ignored", func(t *testing.T) {
+		for _, mut := range []func(*Arrival){
+			func(a *Arrival) { a.Base, a.Surge = -1e6, a.At.Add(-ten) },
+			func(a *Arrival) { a.Base, a.Surge = math.Inf(-1), a.At.Add(-ten) },
+			func(a *Arrival) { a.Surge = a.At.Add(time.Hour) },
+		} {
+			st := steady(0, 10, t0)
+			mut(&st.Arrivals[0])
+			d, next := Decide(g, reading(t0.Add(ten), 10, 10, 0, 10), st)
+			if d.Desired != 10 || next.Arrivals[0].Lambda != 10 || !next.Arrivals[0].Surge.IsZero() {
+				t.Errorf("desired %d, next %+v (%s)", d.Desired, next.Arrivals[0], d.Reason)
+			}
+		}
+	})
+	t.Run("a state newer than the reading starts over", func(t *testing.T) {
+		st := steady(500, 40, t0.Add(time.Hour)) // the clock stepped back an hour
+		_, next := Decide(g, reading(t0.Add(ten), 10, 10, 500, 10), st)
+		if a := next.Arrivals[0]; a.Lambda != 10 || a.Raws != 1 || !a.At.Equal(t0.Add(ten)) {
+			t.Errorf("arrival %+v, want a fresh start at 10/s", a)
+		}
+	})
+	t.Run("an overflow proposes nothing rather than scale in", func(t *testing.T) {
+		g2 := rateGroup()
+		g2.Policies[0].Backlog.Queues[0].SecondsPerMessage = 1e-300
+		d, _ := Decide(g2, reading(t0.Add(ten), 10, 10, 1e9, 1e10), settled())
+		if d.Proposals[0].OK || d.Desired != 10 || d.ScaleInBlocked == "" || len(d.Queues) != 0 {
+			t.Errorf("proposal %+v, desired %d, blocked %q", d.Proposals[0], d.Desired, d.ScaleInBlocked)
+		}
+	})
+}

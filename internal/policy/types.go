@@ -379,8 +379,8 @@ type QueueDetail struct {
 	// surge younger than T.
 	Lead time.Duration
 	// Rate is lambda / (mu * u); Drain is E / (mu * eta * L), negative while
-	// refilling; Floor is (1 - kappa) * lambda / mu; Need is what the queue
-	// asks for.
+	// refilling; Floor is (1 - kappa) * lf / mu, where lf is lambda, or less
+	// for a surge younger than Lead's T; Need is what the queue asks for.
 	Rate, Drain, Floor, Need float64
 	// Term is which term won: TermRate, TermDrain, TermRefill or TermFloor.
 	Term string
