@@ -40,8 +40,8 @@ sim: ## Score Headroom and every baseline on every built-in scenario, seeds 1-3 
 fuzz: ## Run every fuzz target for FUZZTIME each (default 30s) from its committed corpus
 	FUZZTIME=$(or $(FUZZTIME),30s) scripts/fuzz.sh
 
-soak: ## Run SOAK_RUNS (default 500) seeded chaos runs through the real controller; prints runs, faults and violations
-	$(GO) test -race -timeout 4h ./internal/chaos -run TestSoak -v -chaos.runs=$(or $(SOAK_RUNS),500)
+soak: ## Run SOAK_RUNS (default 500) seeded chaos runs from SOAK_FROM (default 1) in SOAK_SLICES parallel slices (scripts/soak.sh)
+	GO=$(GO) scripts/soak.sh
 
 footprint: ## Measure serve's peak memory and cycle time managing 2,000 groups (scripts/footprint.sh)
 	scripts/footprint.sh 2000 60

@@ -69,6 +69,11 @@ const Interval = 10 * time.Second
 // real time, so it is short; it is still far above an emulator answer.
 const callTimeout = time.Second
 
+// settleTimeout bounds the wait, after each cycle, for the emulator to
+// record the calls the cycle gave up on: far above the milliseconds a
+// closed connection takes to be seen.
+const settleTimeout = 10 * time.Second
+
 // perInstance is the messages per second one serving instance works off.
 const perInstance = 10
 
@@ -496,12 +501,19 @@ func Run(seed int64, o Options) Result {
 		}
 		now := clk.Now()
 		before := ck.snapshot()
-		mark := len(em.Calls())
+		mark := em.Mark()
 		recs, err := ctrl.RunOnce(ctx, now)
 		if err != nil {
 			recs = nil
 		}
-		calls := em.Calls()[mark:]
+		// A call the controller gave up on (a hang past its deadline) is
+		// recorded when the emulator sees the connection close, which can
+		// be after RunOnce returns: without settling, it would land in the
+		// next cycle's calls and be checked against that cycle's decision.
+		if !em.Settle(settleTimeout) {
+			return setup(fmt.Errorf("cycle %d: the emulator still had requests open %s after the cycle", cycle, settleTimeout))
+		}
+		calls := em.CallsSince(mark)
 		ck.check(cycle, now, before, recs, calls)
 		res.Cycles++
 	}

@@ -10,6 +10,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -20,6 +21,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -147,6 +149,10 @@ func WithholdMetrics(namespace string, from, until time.Time) Fault {
 
 // Call is one request the emulator answered.
 type Call struct {
+	// Seq numbers calls in the order they arrived, from 1. The record is
+	// in the order calls were answered, which differs for a call held
+	// open (a hang, a latency fault): CallsSince selects by arrival.
+	Seq uint64
 	// At is when the request arrived, on the emulator's clock.
 	At        time.Time
 	Service   string
@@ -189,6 +195,12 @@ type Server struct {
 	nextSeq uint64
 	draws   map[drawKey]uint64
 	drawsAt time.Time
+	// arrived counts requests as they arrive (Call.Seq); inflight is the
+	// requests not answered yet, and idle is closed and replaced each time
+	// inflight returns to 0.
+	arrived  uint64
+	inflight int
+	idle     chan struct{}
 	// done ends hung requests when the server closes.
 	done      chan struct{}
 	closeOnce sync.Once
@@ -196,7 +208,7 @@ type Server struct {
 
 // New returns an emulator on clk; call Start to listen.
 func New(clk clock.Clock) *Server {
-	s := &Server{clk: clk, counts: map[string]int{}, seed: 1, draws: map[drawKey]uint64{}, done: make(chan struct{})}
+	s := &Server{clk: clk, counts: map[string]int{}, seed: 1, draws: map[drawKey]uint64{}, done: make(chan struct{}), idle: make(chan struct{})}
 	s.AutoScaling = autoscaling.New(clk)
 	s.CloudWatch = cloudwatch.New(clk)
 	s.SQS = sqs.New(clk, s.URL)
@@ -317,6 +329,70 @@ func (s *Server) Calls() []Call {
 	return append([]Call(nil), s.calls...)
 }
 
+// Mark returns the Seq the next call to arrive will get: CallsSince(Mark())
+// after a piece of work is the calls that work made.
+func (s *Server) Mark() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.arrived + 1
+}
+
+// CallsSince returns, in arrival order, the recorded calls that arrived at
+// or after mark. A call still unanswered is not in it: Settle first.
+func (s *Server) CallsSince(mark uint64) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if c.Seq >= mark {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b Call) int { return cmp.Compare(a.Seq, b.Seq) })
+	return out
+}
+
+// Settle waits until every request that has arrived is answered and
+// recorded, or timeout passes; it reports whether they all were. A client
+// that gave up on a hung request leaves it open until the server sees the
+// connection close, which can be after the client has moved on: a check of
+// the calls one piece of work made settles before it reads them.
+func (s *Server) Settle(timeout time.Duration) bool {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		n, idle := s.inflight, s.idle
+		s.mu.Unlock()
+		if n == 0 {
+			return true
+		}
+		select {
+		case <-idle:
+		case <-t.C:
+			return false
+		}
+	}
+}
+
+func (s *Server) arrive() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.arrived++
+	s.inflight++
+	return s.arrived
+}
+
+func (s *Server) leave() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inflight--
+	if s.inflight == 0 {
+		close(s.idle)
+		s.idle = make(chan struct{})
+	}
+}
+
 // Count returns how many calls of service and operation were answered since
 // the last ResetCounts; an empty operation counts every operation.
 func (s *Server) Count(service, operation string) int {
@@ -357,6 +433,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 
 	service, op := route(r, body)
+	seq := s.arrive()
+	defer s.leave()
 	var h http.Handler
 	var writeError func(http.ResponseWriter, int, string, string)
 	switch service {
@@ -369,7 +447,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	c := Call{At: s.clk.Now(), Service: service, Operation: op, UserAgent: r.Header.Get("User-Agent")}
+	c := Call{Seq: seq, At: s.clk.Now(), Service: service, Operation: op, UserAgent: r.Header.Get("User-Agent")}
 	if isWrite(op) {
 		c.Params = params(service, r, body)
 	}

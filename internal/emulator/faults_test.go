@@ -323,3 +323,35 @@ func TestCallRecordKeepsWrites(t *testing.T) {
 		})
 	}
 }
+
+// TestSettleRecordsACallTheClientGaveUpOn: a hung call is recorded only
+// once the server sees the client leave, which may be after the client has
+// moved on; Settle waits for it, and CallsSince selects calls by arrival,
+// so a hung call made before a mark is never counted after it.
+func TestSettleRecordsACallTheClientGaveUpOn(t *testing.T) {
+	s, _, c := startServer(t)
+	s.AddFault(emulator.Fault{Service: emulator.ServiceSQS, Operation: "ListQueues", Hang: true})
+	first := s.Mark()
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	defer cancel()
+	if err := listQueues.do(ctx, c); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v, want context.DeadlineExceeded", err)
+	}
+	second := s.Mark()
+	if err := createQueue.do(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Settle(5 * time.Second) {
+		t.Fatal("Settle: requests still open after 5s")
+	}
+	all := s.CallsSince(first)
+	if len(all) != 2 || all[0].Operation != "ListQueues" || all[0].Fault != emulator.FaultHang || all[1].Operation != "CreateQueue" {
+		t.Fatalf("CallsSince(first) = %+v, want the hung ListQueues then CreateQueue", all)
+	}
+	if all[0].Seq != first || all[1].Seq != second {
+		t.Errorf("Seq %d, %d, want %d, %d (arrival order)", all[0].Seq, all[1].Seq, first, second)
+	}
+	if later := s.CallsSince(second); len(later) != 1 || later[0].Operation != "CreateQueue" {
+		t.Errorf("CallsSince(second) = %+v, want only CreateQueue", later)
+	}
+}
