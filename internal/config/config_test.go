@@ -186,7 +186,7 @@ groups:
 		{"region", c.Region, ""},
 		{"interval", c.Interval, Duration(10 * time.Second)},
 		{"jitter", c.Jitter, Duration(time.Second)},
-		{"call_timeout", c.CallTimeout, Duration(5 * time.Second)},
+		{"call_timeout", c.CallTimeout, Duration(4 * time.Second)},
 		{"listen", c.Listen, ":9464"},
 		{"sqs_concurrency", c.SQSConcurrency, 16},
 		{"history", c.History, 1},
@@ -237,6 +237,18 @@ func TestDerivedDefaults(t *testing.T) {
 			doc:  "interval: 4s\n" + minimalGroup,
 			got:  func(c *Config) any { return c.CallTimeout },
 			want: Duration(2 * time.Second),
+		},
+		{
+			name: "call_timeout is a quarter of a short lease TTL",
+			doc:  "lease: {ttl: 6s}\n" + minimalGroup,
+			got:  func(c *Config) any { return c.CallTimeout },
+			want: Duration(1500 * time.Millisecond),
+		},
+		{
+			name: "call_timeout keeps its default under a long lease TTL",
+			doc:  "lease: {ttl: 1m}\n" + minimalGroup,
+			got:  func(c *Config) any { return c.CallTimeout },
+			want: Duration(4 * time.Second),
 		},
 		{
 			name: "jitter is a tenth of interval",
@@ -387,6 +399,10 @@ func TestRules(t *testing.T) {
 		{"jitter not below interval", func(c *Config) { c.Jitter = c.Interval }, "jitter", "shorter than interval"},
 		{"call_timeout zero", func(c *Config) { c.CallTimeout = 0 }, "call_timeout", "> 0"},
 		{"call_timeout not below interval", func(c *Config) { c.CallTimeout = Duration(11 * time.Second) }, "call_timeout", "shorter than interval"},
+		{"call_timeout not below a third of the lease TTL", func(c *Config) { c.CallTimeout = Duration(5 * time.Second) }, "call_timeout", "below a third of lease.ttl (5s)"},
+		{"call_timeout not below a third of a short lease TTL", func(c *Config) {
+			c.Lease.TTL, c.CallTimeout = Duration(3*time.Second), Duration(time.Second)
+		}, "call_timeout", "below a third of lease.ttl (1s)"},
 		{"listen without port", func(c *Config) { c.Listen = "localhost" }, "listen", "host:port"},
 		{"listen port out of range", func(c *Config) { c.Listen = ":99999" }, "listen", "0 to 65535"},
 		{"listen port not a number", func(c *Config) { c.Listen = "127.0.0.1:http" }, "listen", "0 to 65535"},

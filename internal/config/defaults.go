@@ -10,8 +10,13 @@ import (
 // Defaults of keys the file leaves out. A key written with an explicit
 // value, zero included, keeps that value and is validated as written.
 const (
-	DefaultInterval       = 10 * time.Second
-	DefaultCallTimeout    = 5 * time.Second
+	DefaultInterval = 10 * time.Second
+	// DefaultCallTimeout is 4 s: an Auto Scaling, CloudWatch or SQS call
+	// answers in tens to hundreds of milliseconds, so 4 s lets a slow one
+	// through, and it stays below a third of the default lease TTL (5 s),
+	// the margin by which a leader stops acting before its lease could
+	// pass to another replica: a write it gave up on cannot outlive it.
+	DefaultCallTimeout    = 4 * time.Second
 	DefaultListen         = ":9464"
 	DefaultSQSConcurrency = 16
 	// DefaultHistory keeps a group's latest decision in memory, which is
@@ -62,10 +67,15 @@ func (c *Config) applyDefaults(present func(path string) bool) {
 	if !present("jitter") {
 		c.Jitter = c.Interval / 10
 	}
+	c.applyLeaseDefaults(present)
 	if !present("call_timeout") {
-		// Half the interval when that is shorter, so that a short
-		// interval alone is a valid configuration.
+		// Half the interval when that is shorter, and a quarter of the
+		// lease TTL when the TTL's third is not above it, so that a short
+		// interval or TTL alone is a valid configuration.
 		c.CallTimeout = min(Duration(DefaultCallTimeout), c.Interval/2)
+		if c.CallTimeout >= c.Lease.TTL/3 {
+			c.CallTimeout = c.Lease.TTL / 4
+		}
 	}
 	if !present("listen") {
 		c.Listen = DefaultListen
@@ -77,7 +87,6 @@ func (c *Config) applyDefaults(present func(path string) bool) {
 		c.History = DefaultHistory
 	}
 	c.applyStateDefaults(present)
-	c.applyLeaseDefaults(present)
 	for i := range c.Groups {
 		c.Groups[i].applyDefaults(fmt.Sprintf("groups[%d]", i), present, c.Interval)
 	}

@@ -34,5 +34,14 @@ func (c *Config) applyLeaseDefaults(present func(path string) bool) {
 func (c *Config) checkLease(ps *problems) {
 	if c.Lease.TTL < Duration(minLeaseTTL) || c.Lease.TTL > Duration(maxLeaseTTL) {
 		ps.add("lease.ttl", fmt.Sprintf("must be between %s and %s", minLeaseTTL, maxLeaseTTL))
+		return
+	}
+	// The leader stops acting a third of the TTL before its lease could
+	// expire, and cuts every write's deadline to that moment; a call
+	// timeout inside that margin means a write sent just before it still
+	// ends before another replica can take over.
+	if c.CallTimeout > 0 && c.CallTimeout < c.Interval && c.CallTimeout >= c.Lease.TTL/3 {
+		ps.add("call_timeout", fmt.Sprintf("must be below a third of lease.ttl (%s): a leader stops acting that long before its lease could pass to another replica, and a write must end inside that margin",
+			time.Duration(c.Lease.TTL/3)))
 	}
 }

@@ -107,6 +107,13 @@ type Deps struct {
 	Telemetry *telemetry.Metrics
 	// Leader reports whether this replica may act; nil means always.
 	Leader func() bool
+	// Acting returns the context one write runs under: cancelled when
+	// this replica stops leading, its deadline cut to the moment it must
+	// stop acting (lease.Elector.Acting). Every Auto Scaling write (the
+	// desired capacity, the mirrored scheduled actions and MinSize) runs
+	// under it, so that no write outlives the lease. nil: writes run on
+	// the cycle's context.
+	Acting func(context.Context) (context.Context, context.CancelFunc)
 	// Planner supplies boosts and overrides; nil means none.
 	Planner Planner
 	// Decisions records decision history; nil keeps it in memory only.
@@ -556,6 +563,17 @@ func (c *Controller) floors(gr *groupRun, g asg.Group, now time.Time, boosts []s
 // leading reports whether this replica may write now.
 func (c *Controller) leading() bool { return c.deps.Leader == nil || c.deps.Leader() }
 
+// acting returns the context of one write or one group's mirror writes
+// (Deps.Acting); ok is false when this replica may not write now.
+func (c *Controller) acting(ctx context.Context) (_ context.Context, _ context.CancelFunc, ok bool) {
+	if c.deps.Acting == nil {
+		ctx, cancel := context.WithCancel(ctx)
+		return ctx, cancel, c.leading()
+	}
+	wctx, cancel := c.deps.Acting(ctx)
+	return wctx, cancel, wctx.Err() == nil && c.leading()
+}
+
 // act sends the writes of this cycle with bounded concurrency.
 func (c *Controller) act(ctx context.Context, records []Record, writes []int) {
 	sem := make(chan struct{}, writeConcurrency)
@@ -583,11 +601,13 @@ func (c *Controller) act(ctx context.Context, records []Record, writes []int) {
 				r.Skipped = SkipInstanceRefresh
 				return
 			}
-			if !c.leading() {
+			wctx, cancel, ok := c.acting(ctx)
+			defer cancel()
+			if !ok {
 				r.Skipped = SkipNotLeader
 				return
 			}
-			if err := c.deps.Scaler.SetDesired(ctx, r.ASG, r.Desired); err != nil {
+			if err := c.deps.Scaler.SetDesired(wctx, r.ASG, r.Desired); err != nil {
 				r.Error = err.Error()
 				c.countAction(r, "error")
 				return

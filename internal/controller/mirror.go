@@ -100,10 +100,13 @@ func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRu
 		// Actions first: when a boost is created after its lead has begun,
 		// its end action is the only record of the MinSize to return to, so
 		// it must exist before MinSize is raised.
-		if !c.leading() {
+		wctx, cancel, ok := c.acting(ctx)
+		if !ok {
+			cancel()
 			return true, errNotLeader
 		}
-		put, deleted, err := c.deps.Mirror.Reconcile(ctx, gr.cfg.ASG, existing, plan.Want)
+		put, deleted, err := c.deps.Mirror.Reconcile(wctx, gr.cfg.ASG, existing, plan.Want)
+		cancel()
 		if put+deleted > 0 {
 			c.deps.Log.Info("scheduled actions", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "put", put, "deleted", deleted, "carried", len(plan.Want))
 		}
@@ -114,10 +117,14 @@ func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRu
 		if plan.SetMin == nil || *plan.SetMin == minSize {
 			break
 		}
-		if !c.leading() {
+		wctx, cancel, ok = c.acting(ctx)
+		if !ok {
+			cancel()
 			return true, errNotLeader
 		}
-		if err := c.deps.Mirror.SetMinSize(ctx, gr.cfg.ASG, *plan.SetMin); err != nil {
+		err = c.deps.Mirror.SetMinSize(wctx, gr.cfg.ASG, *plan.SetMin)
+		cancel()
+		if err != nil {
 			return true, err
 		}
 		c.deps.Log.Info("min size", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "from", minSize, "to", *plan.SetMin)

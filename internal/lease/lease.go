@@ -234,6 +234,38 @@ func (e *Elector) Context(parent context.Context) (context.Context, context.Canc
 	return ctx, cancel
 }
 
+// Acting returns the context one write runs under: cancelled when this
+// replica stops leading, as Context's, and with a deadline no later than
+// the moment it must stop acting as far as it knows now (sentAt+TTL-Margin
+// of its last successful acquire or renew). A write still unanswered then
+// is abandoned a Margin before the lease could pass to another replica, so
+// a slow write and a new leader's first write cannot overlap unless the
+// store's clock skew passes Margin. If it is not leading now, the context
+// comes back already cancelled. Callers must call the CancelFunc.
+func (e *Elector) Acting(parent context.Context) (context.Context, context.CancelFunc) {
+	e.mu.Lock()
+	t := e.cur
+	leading := e.leadingLocked()
+	var left time.Duration
+	if leading {
+		left = t.deadline.Sub(e.clk.Now())
+	}
+	e.mu.Unlock()
+	ctx, cancel := context.WithTimeout(parent, left)
+	if !leading {
+		cancel()
+		return ctx, cancel
+	}
+	go func() {
+		select {
+		case <-t.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
 // Run acquires the lease at once, then renews it every RenewEvery while
 // it leads and tries to acquire it every FollowEvery while it follows;
 // after a conflict it tries once more at once, since a conditional write

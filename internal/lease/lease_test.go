@@ -386,12 +386,25 @@ func TestContext(t *testing.T) {
 				if before.Err() == nil {
 					t.Error("a follower's context is not cancelled")
 				}
+				acting, cancel := a.Acting(ctx)
+				defer cancel()
+				if acting.Err() == nil {
+					t.Error("a follower's acting context is not cancelled")
+				}
 
 				if got := a.attempt(ctx); got != resultOK {
 					t.Fatalf("acquire = %s, want ok", got)
 				}
 				lctx, cancel := a.Context(ctx)
 				defer cancel()
+				// Acting is Context with a deadline at the moment the
+				// leader must stop acting: TTL-Margin (10 s) from the
+				// acquire, on the elector's clock, which has not moved.
+				actx, cancel := a.Acting(ctx)
+				defer cancel()
+				if dl, ok := actx.Deadline(); !ok || dl.After(time.Now().Add(10*time.Second)) {
+					t.Errorf("acting deadline %v (set %v), want one at most 10s from now", dl, ok)
+				}
 				if tc.end == nil {
 					for range 5 {
 						clk.Advance(5 * time.Second)
@@ -399,8 +412,8 @@ func TestContext(t *testing.T) {
 							t.Fatalf("renewal = %s, want ok", got)
 						}
 					}
-					if lctx.Err() != nil || !a.Leader() {
-						t.Fatalf("context err %v, leader %v after renewals", lctx.Err(), a.Leader())
+					if lctx.Err() != nil || actx.Err() != nil || !a.Leader() {
+						t.Fatalf("context err %v, acting err %v, leader %v after renewals", lctx.Err(), actx.Err(), a.Leader())
 					}
 					return
 				}
@@ -409,6 +422,7 @@ func TestContext(t *testing.T) {
 					t.Error("a still leads")
 				}
 				waitDone(t, lctx, tc.name)
+				waitDone(t, actx, tc.name+" (acting)")
 			})
 		}
 	})
