@@ -177,6 +177,24 @@ func (d *campaignDay) waitCycle() {
 	}
 }
 
+// waitPersisted waits until the store holds a decision of the group: the
+// loop shows a cycle's decision (waitCycle) before it writes it to the
+// store, which the decisions route reads.
+func (d *campaignDay) waitPersisted() {
+	d.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var body json.RawMessage
+		if code := d.get("/v1/groups/workers/decisions?limit=1", viewerToken, &body); code == http.StatusOK && strings.Contains(string(body), `"at"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			d.t.Fatalf("no decision in the store within 15 s: %s", body)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // cycles advances the clock by n intervals, one cycle at a time. Each
 // advance waits until the control loop sleeps on the clock, so that no
 // advance happens before the loop's timer is set. The clock's sleepers are
@@ -404,6 +422,7 @@ func (b *syncBuffer) String() string {
 // contract.
 func TestCtlAgainstServe(t *testing.T) {
 	d := newCampaignDay(t)
+	d.waitPersisted()
 	ctx := context.Background()
 	server := []string{"--server", "http://" + d.addr, "--token", operatorToken}
 	run := func(args ...string) (int, string, string) {
