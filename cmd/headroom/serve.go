@@ -12,9 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"regexp"
 	"runtime/debug"
-	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -49,7 +47,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := newFlags("serve", stderr)
 	path := fs.String("config", "", "config file (YAML); SIGHUP reloads it")
 	envName := fs.String("config-env", "", "read the config (YAML) from this environment variable instead of a file (for containers given it as a secret)")
-	replica := fs.String("replica-id", "", "this replica's name in the lease, logs and AWS user agents (default: host name and process id)")
+	replica := fs.String("replica-id", "", "this replica's name in the lease, logs and AWS user agents; stable across restarts (default: see --replica-id-from)")
+	replicaFrom := fs.String("replica-id-from", replicaFromAuto, "where the replica id comes from without --replica-id: auto (the ECS task when in one, else host), ecs (task metadata), ec2 (IMDSv2 instance id; asked only when named), host (host name and a hash of the store's file or table)")
 	var lf logFlags
 	fs.StringVar(&lf.format, "log-format", "json", "log format: json or text")
 	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn, error")
@@ -72,11 +71,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "headroom serve:", err)
 		return 2
 	}
-	id, err := replicaID(*replica)
+	id, from, err := osIdentity().replicaID(ctx, *replica, *replicaFrom, cfg.Store)
 	if err != nil {
-		fmt.Fprintln(stderr, "headroom serve: --replica-id:", err)
+		fmt.Fprintln(stderr, "headroom serve:", err)
 		return 2
 	}
+	log.Info("replica id", "replica", id, "from", from)
 	m := telemetry.NewMetrics()
 	awsCfg, err := awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Observer: m, CallTimeout: cfg.CallTimeout.Std(), AppID: "headroom-" + id, Log: log})
 	if err != nil {
@@ -123,34 +123,6 @@ func setGCPercent(lookup func(string) (string, bool)) {
 	if _, ok := lookup("GOGC"); !ok {
 		debug.SetGCPercent(defaultGCPercent)
 	}
-}
-
-// replicaIDRE keeps a replica id usable in an AWS user agent's app id
-// (at most 50 characters) and in logs.
-var replicaIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,40}$`)
-
-// replicaID returns id, or host name and process id when id is empty.
-func replicaID(id string) (string, error) {
-	if id == "" {
-		host, err := os.Hostname()
-		if err != nil || host == "" {
-			host = "headroom"
-		}
-		host = strings.Map(func(r rune) rune {
-			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
-				return r
-			}
-			return '-'
-		}, host)
-		if len(host) > 30 {
-			host = host[:30]
-		}
-		id = fmt.Sprintf("%s-%d", host, os.Getpid())
-	}
-	if !replicaIDRE.MatchString(id) {
-		return "", fmt.Errorf("%q: want 1-40 letters, digits, '.', '_' or '-'", id)
-	}
-	return id, nil
 }
 
 // exitConfig is serve's exit status for a missing or invalid config:

@@ -26,11 +26,11 @@ type failingLeases struct {
 	down atomic.Bool
 }
 
-func (s *failingLeases) AcquireLease(ctx context.Context, holder string, ttl time.Duration, now time.Time) (store.Lease, error) {
+func (s *failingLeases) AcquireLease(ctx context.Context, holder, nonce string, ttl time.Duration, now time.Time) (store.Lease, error) {
 	if s.down.Load() {
 		return store.Lease{}, errors.New("store unreachable")
 	}
-	return s.Store.AcquireLease(ctx, holder, ttl, now)
+	return s.Store.AcquireLease(ctx, holder, nonce, ttl, now)
 }
 
 // TestNoWriteOutlivesTheLease stalls a SetDesiredCapacity in the emulator

@@ -103,11 +103,11 @@ func (f *faulty) isDown() bool {
 	return f.down
 }
 
-func (f *faulty) AcquireLease(ctx context.Context, holder string, ttl time.Duration, now time.Time) (store.Lease, error) {
+func (f *faulty) AcquireLease(ctx context.Context, holder, nonce string, ttl time.Duration, now time.Time) (store.Lease, error) {
 	if f.isDown() {
 		return store.Lease{}, errStoreDown
 	}
-	return f.Store.AcquireLease(ctx, holder, ttl, now)
+	return f.Store.AcquireLease(ctx, holder, nonce, ttl, now)
 }
 
 func (f *faulty) ReleaseLease(ctx context.Context, l store.Lease) error {

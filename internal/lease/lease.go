@@ -1,7 +1,10 @@
 // Package lease elects the one replica that may act: the holder of the
 // leader lease in the store. An Elector acquires the lease, renews it at a
 // fraction of its TTL, and says at every moment whether this replica may
-// write (Leader) and under which fencing token (Term). Context gives the
+// write (Leader) and under which fencing token (Term). Each Elector draws
+// a nonce that the lease records beside the holder, so two processes under
+// one replica id are told apart: the store decides whether the other one
+// can be proven dead (see store.Store's AcquireLease). Context gives the
 // controller a context that ends the moment leadership does, so a lease
 // lost mid-cycle aborts the writes not yet sent.
 //
@@ -33,6 +36,7 @@ package lease
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -57,7 +61,7 @@ const releaseTimeout = 2 * time.Second
 
 // Store is the part of the store the lease needs.
 type Store interface {
-	AcquireLease(ctx context.Context, holder string, ttl time.Duration, now time.Time) (store.Lease, error)
+	AcquireLease(ctx context.Context, holder, nonce string, ttl time.Duration, now time.Time) (store.Lease, error)
 	ReleaseLease(ctx context.Context, l store.Lease) error
 }
 
@@ -97,11 +101,21 @@ const (
 	resultError    = "error"
 )
 
+// Reasons a term ends without a release, as the renewals lost metric
+// labels them.
+const (
+	lostConflict = "conflict"
+	lostEdited   = "edited"
+	lostLate     = "late"
+	lostExpired  = "expired"
+)
+
 // Elector takes part in the election of the leader. Its methods are safe
 // for concurrent use; Run drives it.
 type Elector struct {
 	st     Store
 	holder string
+	nonce  string
 	clk    clock.Clock
 	ttl    time.Duration
 	renew  time.Duration
@@ -175,15 +189,19 @@ func New(st Store, holder string, clk clock.Clock, o Options) (*Elector, error) 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	nonce := rand.Text()[:16]
 	return &Elector{
-		st: st, holder: holder, clk: clk,
+		st: st, holder: holder, nonce: nonce, clk: clk,
 		ttl: o.TTL, renew: o.RenewEvery, follow: o.FollowEvery, margin: o.Margin,
-		log: log.With("holder", holder), m: o.Metrics,
+		log: log.With("holder", holder, "nonce", nonce), m: o.Metrics,
 	}, nil
 }
 
 // Holder returns this replica's name in the lease.
 func (e *Elector) Holder() string { return e.holder }
+
+// Nonce returns this process's nonce in the lease: random, drawn by New.
+func (e *Elector) Nonce() string { return e.nonce }
 
 // Leader reports whether this replica may act now: true only while the
 // clock is before sentAt+TTL-Margin of the last successful acquire or
@@ -327,7 +345,9 @@ func (e *Elector) Release(ctx context.Context) error {
 }
 
 func (e *Elector) release(ctx context.Context, l store.Lease) error {
+	began := time.Now()
 	err := e.st.ReleaseLease(ctx, l)
+	e.observe("release", began)
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		e.log.Info("lease already gone at release", "token", l.Token, "err", err)
@@ -367,7 +387,14 @@ func (e *Elector) attempt(ctx context.Context) string {
 	// The call may not outlast the interval, so a hanging store cannot
 	// stall the next attempt.
 	cctx, cancel := e.withTimeout(ctx, e.renew)
-	l, err := e.st.AcquireLease(cctx, e.holder, e.ttl, sentAt)
+	op := "acquire"
+	if e.Leader() {
+		op = "renew"
+	}
+	// Latency is wall time, not the injected clock's: it is the store's.
+	began := time.Now()
+	l, err := e.st.AcquireLease(cctx, e.holder, e.nonce, e.ttl, sentAt)
+	e.observe(op, began)
 	cancel()
 
 	switch {
@@ -383,7 +410,7 @@ func (e *Elector) attempt(ctx context.Context) string {
 		e.mu.Unlock()
 		e.count(resultConflict)
 		if t != nil {
-			e.lost(t, otherHolder(err), err)
+			e.lost(t, otherHolder(err), lostConflict, err)
 		} else {
 			e.log.Debug("lease held by another replica", "other_holder", otherHolder(err), "err", err)
 		}
@@ -444,7 +471,7 @@ func (e *Elector) succeeded(ctx context.Context, l store.Lease, sentAt time.Time
 		e.count(resultConflict)
 		err := fmt.Errorf("lease of %q changed under its holder: token %d version %d, renewed to token %d version %d: %w",
 			e.holder, prev.Token, prev.Version, l.Token, l.Version, store.ErrConflict)
-		e.lost(ended, "", err)
+		e.lost(ended, "", lostEdited, err)
 		return resultConflict
 	}
 	started := false
@@ -461,6 +488,7 @@ func (e *Elector) succeeded(ctx context.Context, l store.Lease, sentAt time.Time
 	e.count(resultOK)
 	if ended != nil {
 		e.stopped(ended, "renewal came after the margin deadline")
+		e.countLost(lostLate)
 	}
 	switch {
 	case started:
@@ -486,6 +514,7 @@ func (e *Elector) watch(t *term) {
 			e.endLocked(t)
 			e.mu.Unlock()
 			e.stopped(t, "no renewal before the margin deadline")
+			e.countLost(lostExpired)
 			return
 		}
 		e.mu.Unlock()
@@ -524,15 +553,30 @@ func (e *Elector) stopped(t *term, reason string) {
 	e.log.Info("stopped leading", "token", t.token, "reason", reason)
 }
 
-// lost logs the end of t by a conflict: another replica has the lease, or
-// its item changed under this one.
-func (e *Elector) lost(t *term, other string, err error) {
-	e.log.Warn("lease lost", "token", t.token, "other_holder", other, "err", err)
+// lost logs and counts the end of t by a conflict: another replica has the
+// lease, or its item changed under this one.
+func (e *Elector) lost(t *term, other, reason string, err error) {
+	e.log.Warn("lease lost", "token", t.token, "other_holder", other, "reason", reason, "err", err)
+	e.countLost(reason)
 }
 
 func (e *Elector) count(result string) {
 	if e.m != nil {
 		e.m.LeaseRenewals.WithLabelValues(result).Inc()
+	}
+}
+
+func (e *Elector) countLost(reason string) {
+	if e.m != nil {
+		e.m.LeaseRenewalsLost.WithLabelValues(reason).Inc()
+	}
+}
+
+// observe records the latency of one store call of operation op that
+// began at began.
+func (e *Elector) observe(op string, began time.Time) {
+	if e.m != nil {
+		e.m.LeaseCallDuration.WithLabelValues(op).Observe(time.Since(began).Seconds())
 	}
 }
 

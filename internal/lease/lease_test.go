@@ -18,7 +18,7 @@ import (
 // nopStore is a Store for tests of New, which never calls it.
 type nopStore struct{}
 
-func (nopStore) AcquireLease(context.Context, string, time.Duration, time.Time) (store.Lease, error) {
+func (nopStore) AcquireLease(context.Context, string, string, time.Duration, time.Time) (store.Lease, error) {
 	return store.Lease{}, errors.New("not called")
 }
 func (nopStore) ReleaseLease(context.Context, store.Lease) error { return errors.New("not called") }
@@ -209,8 +209,8 @@ func TestGracefulRelease(t *testing.T) {
 func TestEditedLease(t *testing.T) {
 	tests := []struct {
 		name string
-		// edit writes the lease item behind a's back at now.
-		edit func(ctx context.Context, st Store, now time.Time) error
+		// edit writes the lease item behind a's back at now; nonce is a's.
+		edit func(ctx context.Context, st Store, nonce string, now time.Time) error
 		// wantOther is the holder the loss names.
 		wantOther string
 	}{
@@ -218,17 +218,17 @@ func TestEditedLease(t *testing.T) {
 			// A replica whose clock is a TTL ahead sees a's lease as
 			// expired and takes it.
 			name: "taken by a replica with a clock far ahead",
-			edit: func(ctx context.Context, st Store, now time.Time) error {
-				_, err := st.AcquireLease(ctx, "x", 15*time.Second, now.Add(16*time.Second))
+			edit: func(ctx context.Context, st Store, _ string, now time.Time) error {
+				_, err := st.AcquireLease(ctx, "x", "px", 15*time.Second, now.Add(16*time.Second))
 				return err
 			},
 			wantOther: "x",
 		},
 		{
-			// A second process under the same name renews it too.
+			// A writer that poses as a's own process renews it too.
 			name: "version bumped by another writer",
-			edit: func(ctx context.Context, st Store, now time.Time) error {
-				_, err := st.AcquireLease(ctx, "a", 15*time.Second, now)
+			edit: func(ctx context.Context, st Store, nonce string, now time.Time) error {
+				_, err := st.AcquireLease(ctx, "a", nonce, 15*time.Second, now)
 				return err
 			},
 		},
@@ -252,7 +252,7 @@ func TestEditedLease(t *testing.T) {
 				lctx, cancel := a.Context(ctx)
 				defer cancel()
 
-				if err := tc.edit(ctx, st, clk.Now()); err != nil {
+				if err := tc.edit(ctx, st, a.Nonce(), clk.Now()); err != nil {
 					t.Fatalf("edit the lease: %v", err)
 				}
 				clk.Advance(time.Second)
@@ -358,7 +358,7 @@ func TestContext(t *testing.T) {
 	}{
 		{"survives renewals", nil},
 		{"cancelled on loss", func(t *testing.T, clk *clock.Fake, a *Elector, st *faulty) {
-			if _, err := st.AcquireLease(context.Background(), "x", 15*time.Second, clk.Now().Add(time.Minute)); err != nil {
+			if _, err := st.AcquireLease(context.Background(), "x", "px", 15*time.Second, clk.Now().Add(time.Minute)); err != nil {
 				t.Fatalf("take the lease: %v", err)
 			}
 			a.attempt(context.Background())

@@ -92,7 +92,13 @@ type Decision struct {
 
 // Lease is the leader lease.
 type Lease struct {
+	// Holder is the replica's name (its replica id), stable across its
+	// restarts.
 	Holder string `json:"holder"`
+	// Nonce tells processes of one holder apart: each process draws its
+	// own, so the same holder with another nonce is another process (a
+	// restart, or a second process started under the same name).
+	Nonce string `json:"nonce,omitempty"`
 	// Token is the fencing token: it increases every time the lease
 	// changes hands, never on a renewal.
 	Token     int64     `json:"token"`
@@ -139,9 +145,17 @@ type Store interface {
 	// first, at most limit (0: no limit).
 	ListDecisions(ctx context.Context, group string, since time.Time, limit int) ([]Decision, error)
 
-	// AcquireLease takes or renews the lease for holder until now+ttl. It
-	// fails with ErrConflict while another holder's lease is unexpired.
-	AcquireLease(ctx context.Context, holder string, ttl time.Duration, now time.Time) (Lease, error)
+	// AcquireLease takes or renews the lease for the process nonce of
+	// holder until now+ttl. The same holder and nonce renew (the token
+	// stays); anything else takes the lease with a new token. It fails with
+	// ErrConflict while another holder's lease is unexpired. The same
+	// holder under another nonce is another process of that replica: a
+	// store that can prove that process dead takes its lease at once (bolt:
+	// the file lock admits one process at a time, so the other one has
+	// exited); a store that cannot (DynamoDB, shared by processes on many
+	// hosts) treats it as another holder, so two live processes under one
+	// name never both lead.
+	AcquireLease(ctx context.Context, holder, nonce string, ttl time.Duration, now time.Time) (Lease, error)
 	// ReleaseLease gives the lease up if l is still the stored lease.
 	ReleaseLease(ctx context.Context, l Lease) error
 

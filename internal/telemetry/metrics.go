@@ -46,6 +46,16 @@ type Metrics struct {
 	// LeaseTransitions counts this replica's changes of role, by the role
 	// entered: leader or follower.
 	LeaseTransitions *prometheus.CounterVec
+	// LeaseCallDuration is the latency of the lease's store calls, by
+	// operation: acquire (while following), renew (while leading),
+	// release. The failover bound holds only while these stay below a
+	// third of the lease TTL.
+	LeaseCallDuration *prometheus.HistogramVec
+	// LeaseRenewalsLost counts terms this replica lost, by reason:
+	// conflict (another holder has the lease), edited (the lease changed
+	// under its holder), late (a renewal answered after the margin
+	// deadline), expired (no renewal succeeded before it).
+	LeaseRenewalsLost *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics on a new registry, with the Go and process
@@ -104,11 +114,21 @@ func NewMetrics() *Metrics {
 			Name: "headroom_lease_transitions_total",
 			Help: "Changes of this replica's role, by the role entered (leader, follower).",
 		}, []string{"to"}),
+		LeaseCallDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "headroom_lease_call_duration_seconds",
+			Help:    "Latency of the leader lease's store calls by operation (acquire, renew, release).",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"operation"}),
+		LeaseRenewalsLost: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_lease_renewals_lost_total",
+			Help: "Terms this replica lost, by reason (conflict, edited, late, expired).",
+		}, []string{"reason"}),
 	}
 	m.Registry.MustRegister(
 		m.GroupCapacity, m.PolicyProposal, m.ObservationAge, m.ScalingActions,
 		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSCallDuration,
 		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions,
+		m.LeaseCallDuration, m.LeaseRenewalsLost,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

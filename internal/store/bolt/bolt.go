@@ -591,8 +591,11 @@ func (s *Store) ListDecisions(ctx context.Context, group string, since time.Time
 }
 
 // AcquireLease takes or renews the leader lease; see store.Store. The
-// lease is unexpired while now is before ExpiresAt.
-func (s *Store) AcquireLease(ctx context.Context, holder string, ttl time.Duration, now time.Time) (store.Lease, error) {
+// lease is unexpired while now is before ExpiresAt. The file lock admits
+// one process at a time, so a lease of holder under another nonce belongs
+// to a process that has exited: a restart of the same replica takes its
+// lease back at once, with a new token.
+func (s *Store) AcquireLease(ctx context.Context, holder, nonce string, ttl time.Duration, now time.Time) (store.Lease, error) {
 	if holder == "" {
 		return store.Lease{}, errors.New("acquire lease: empty holder")
 	}
@@ -608,14 +611,18 @@ func (s *Store) AcquireLease(ctx context.Context, holder string, ttl time.Durati
 			}
 		}
 		switch {
-		case l.Holder == holder:
+		case l.Holder == holder && l.Nonce == nonce:
 			// A renewal keeps the fencing token.
+		case l.Holder == holder:
+			// The same replica restarted: its earlier process is gone.
+			l.Token++
+			l.Nonce = nonce
 		case l.Holder != "" && now.Before(l.ExpiresAt):
 			return fmt.Errorf("acquire lease for %q: held by %q until %s: %w",
 				holder, l.Holder, l.ExpiresAt.UTC().Format(time.RFC3339Nano), store.ErrConflict)
 		default:
 			l.Token++
-			l.Holder = holder
+			l.Holder, l.Nonce = holder, nonce
 		}
 		l.ExpiresAt = now.Add(ttl)
 		l.Version++
@@ -648,7 +655,7 @@ func (s *Store) ReleaseLease(ctx context.Context, l store.Lease) error {
 			return fmt.Errorf("release lease of %q at version %d: stored lease is %q at version %d: %w",
 				l.Holder, l.Version, cur.Holder, cur.Version, store.ErrConflict)
 		}
-		cur.Holder = ""
+		cur.Holder, cur.Nonce = "", ""
 		cur.ExpiresAt = time.Time{}
 		cur.Version++
 		out, err := json.Marshal(cur)

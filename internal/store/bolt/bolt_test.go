@@ -36,7 +36,7 @@ func TestConformance(t *testing.T) {
 		t.Helper()
 		s, _ := openTemp(t)
 		return s
-	})
+	}, storetest.Options{OneProcess: true})
 }
 
 func TestSecondOpenRefused(t *testing.T) {
@@ -131,7 +131,7 @@ func TestReopenKeepsEverything(t *testing.T) {
 	if err := s.AppendDecisions(ctx, []store.Decision{dec}, store.Retention{Count: 10}, now); err != nil {
 		t.Fatal(err)
 	}
-	lease, err := s.AcquireLease(ctx, "replica-a", time.Minute, now)
+	lease, err := s.AcquireLease(ctx, "replica-a", "p1", time.Minute, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,11 +181,11 @@ func TestReopenKeepsEverything(t *testing.T) {
 			return got, []store.Decision{dec}
 		}},
 		{"lease_still_held", func(t *testing.T) (any, any) {
-			_, err := s.AcquireLease(ctx, "replica-b", time.Minute, now.Add(time.Second))
+			_, err := s.AcquireLease(ctx, "replica-b", "p2", time.Minute, now.Add(time.Second))
 			if !errors.Is(err, store.ErrConflict) {
 				t.Fatalf("other holder acquire after reopen: error = %v, want ErrConflict", err)
 			}
-			got, err := s.AcquireLease(ctx, "replica-a", time.Minute, now.Add(time.Second))
+			got, err := s.AcquireLease(ctx, "replica-a", "p1", time.Minute, now.Add(time.Second))
 			if err != nil {
 				t.Fatal(err)
 			}

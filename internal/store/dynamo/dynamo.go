@@ -415,8 +415,12 @@ func (s *Store) ListDecisions(ctx context.Context, group string, since time.Time
 }
 
 // AcquireLease implements store.Store. The lease item is never deleted, so
-// its fencing token keeps increasing across releases.
-func (s *Store) AcquireLease(ctx context.Context, holder string, ttl time.Duration, now time.Time) (store.Lease, error) {
+// its fencing token keeps increasing across releases. Replicas share the
+// table from many hosts and nothing here can prove that another process
+// of the same holder has exited, so a lease of holder under another nonce
+// counts as another holder's: a restarted replica waits for its earlier
+// process's lease to expire (or be released, as SIGTERM does).
+func (s *Store) AcquireLease(ctx context.Context, holder, nonce string, ttl time.Duration, now time.Time) (store.Lease, error) {
 	var cur store.Lease
 	err := s.getBody(ctx, pkLease, skLease, &cur)
 	switch {
@@ -425,11 +429,15 @@ func (s *Store) AcquireLease(ctx context.Context, holder string, ttl time.Durati
 	case err != nil:
 		return store.Lease{}, fmt.Errorf("acquire lease for %q: %w", holder, err)
 	}
-	next := store.Lease{Holder: holder, Token: cur.Token, ExpiresAt: now.Add(ttl), Version: cur.Version + 1}
-	if cur.Holder != holder {
+	next := store.Lease{Holder: holder, Nonce: nonce, Token: cur.Token, ExpiresAt: now.Add(ttl), Version: cur.Version + 1}
+	if cur.Holder != holder || cur.Nonce != nonce {
 		if cur.Holder != "" && now.Before(cur.ExpiresAt) {
-			return store.Lease{}, fmt.Errorf("acquire lease for %q: held by %q until %s: %w",
-				holder, cur.Holder, cur.ExpiresAt.Format(time.RFC3339), store.ErrConflict)
+			other := ""
+			if cur.Holder == holder {
+				other = fmt.Sprintf(" (another process, nonce %s)", cur.Nonce)
+			}
+			return store.Lease{}, fmt.Errorf("acquire lease for %q: held by %q%s until %s: %w",
+				holder, cur.Holder, other, cur.ExpiresAt.Format(time.RFC3339), store.ErrConflict)
 		}
 		next.Token = cur.Token + 1
 	}

@@ -64,7 +64,7 @@ func freshTable(t *testing.T, client *dynamodb.Client) (*dynamo.Store, string) {
 
 func TestConformance(t *testing.T) {
 	client := newClient(t, testenv.Dynalite(t))
-	storetest.Run(t, func(t *testing.T) store.Store { return freshStore(t, client) })
+	storetest.Run(t, func(t *testing.T) store.Store { return freshStore(t, client) }, storetest.Options{})
 }
 
 func TestCreateTable(t *testing.T) {
@@ -195,7 +195,7 @@ func TestConcurrentLease(t *testing.T) {
 	for i := range replicas {
 		wg.Go(func() {
 			<-start
-			_, errs[i] = s.AcquireLease(context.Background(), fmt.Sprintf("r%d", i), time.Minute, now)
+			_, errs[i] = s.AcquireLease(context.Background(), fmt.Sprintf("r%d", i), "p", time.Minute, now)
 		})
 	}
 	close(start)

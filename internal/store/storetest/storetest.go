@@ -20,9 +20,19 @@ import (
 // so no test depends on the wall clock.
 var base = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
+// Options say what a store may do differently from another and still
+// conform.
+type Options struct {
+	// OneProcess: the store admits one process at a time (bolt's file
+	// lock), so a lease of the same holder under another nonce belongs to
+	// a process that has exited and is taken at once. Without it, that
+	// lease is another process's and conflicts until it expires.
+	OneProcess bool
+}
+
 // Run runs the conformance suite against the stores open returns. open is
 // called once per subtest and must return an empty store; Run closes it.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+func Run(t *testing.T, open func(t *testing.T) store.Store, o Options) {
 	t.Helper()
 	suites := []struct {
 		name string
@@ -35,7 +45,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"audit", testAudit},
 		{"decisions", testDecisions},
 		{"decision_retention", testDecisionRetention},
-		{"lease", testLease},
+		{"lease", func(t *testing.T, open func(t *testing.T) store.Store) { testLease(t, open, o) }},
 		{"idempotency", testIdempotency},
 		{"concurrent_conflicting_updates", testConcurrentUpdates},
 		{"canceled_context", testCanceledContext},
@@ -571,19 +581,25 @@ func testDecisionRetention(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 }
 
-func testLease(t *testing.T, open func(t *testing.T) store.Store) {
+func testLease(t *testing.T, open func(t *testing.T) store.Store, o Options) {
 	ctx := context.Background()
 	const ttl = 30 * time.Second
-	acquire := func(t *testing.T, s store.Store, holder string, now time.Time) store.Lease {
+	// Each holder runs one process, nonce "p-<holder>", unless a case
+	// starts another with acquireAs.
+	acquireAs := func(t *testing.T, s store.Store, holder, nonce string, now time.Time) store.Lease {
 		t.Helper()
-		l, err := s.AcquireLease(ctx, holder, ttl, now)
+		l, err := s.AcquireLease(ctx, holder, nonce, ttl, now)
 		if err != nil {
-			t.Fatalf("acquire lease for %q at %s: %v", holder, now.Format(time.RFC3339), err)
+			t.Fatalf("acquire lease for %q (%s) at %s: %v", holder, nonce, now.Format(time.RFC3339), err)
 		}
-		if l.Holder != holder || !l.ExpiresAt.Equal(now.Add(ttl)) {
-			t.Fatalf("lease = %+v, want holder %q until %s", l, holder, now.Add(ttl).Format(time.RFC3339))
+		if l.Holder != holder || l.Nonce != nonce || !l.ExpiresAt.Equal(now.Add(ttl)) {
+			t.Fatalf("lease = %+v, want holder %q nonce %q until %s", l, holder, nonce, now.Add(ttl).Format(time.RFC3339))
 		}
 		return l
+	}
+	acquire := func(t *testing.T, s store.Store, holder string, now time.Time) store.Lease {
+		t.Helper()
+		return acquireAs(t, s, holder, "p-"+holder, now)
 	}
 	tests := []struct {
 		name string
@@ -607,7 +623,7 @@ func testLease(t *testing.T, open func(t *testing.T) store.Store) {
 		}},
 		{"other_holder_conflicts_while_unexpired", func(t *testing.T, s store.Store) {
 			l := acquire(t, s, "a", base)
-			_, err := s.AcquireLease(ctx, "b", ttl, base.Add(ttl-time.Nanosecond))
+			_, err := s.AcquireLease(ctx, "b", "p-b", ttl, base.Add(ttl-time.Nanosecond))
 			wantErr(t, "acquire held lease", err, store.ErrConflict)
 			// The holder is unaffected and can still renew.
 			l2 := acquire(t, s, "a", base.Add(ttl/2))
@@ -621,8 +637,31 @@ func testLease(t *testing.T, open func(t *testing.T) store.Store) {
 			if lb.Token <= la.Token {
 				t.Errorf("take-over token %d, want above %d", lb.Token, la.Token)
 			}
-			_, err := s.AcquireLease(ctx, "a", ttl, base.Add(ttl+2*time.Second))
+			_, err := s.AcquireLease(ctx, "a", "p-a", ttl, base.Add(ttl+2*time.Second))
 			wantErr(t, "old holder reacquire", err, store.ErrConflict)
+		}},
+		{"same_holder_other_process", func(t *testing.T, s store.Store) {
+			l1 := acquireAs(t, s, "a", "p1", base)
+			if o.OneProcess {
+				// A restart: the first process has exited.
+				l2 := acquireAs(t, s, "a", "p2", base.Add(time.Second))
+				if l2.Token <= l1.Token {
+					t.Errorf("restart token %d, want above %d", l2.Token, l1.Token)
+				}
+				return
+			}
+			// Two live processes under one name: the second waits for the
+			// first's lease to expire, and then the first has lost it.
+			_, err := s.AcquireLease(ctx, "a", "p2", ttl, base.Add(ttl-time.Nanosecond))
+			wantErr(t, "second process acquires a held lease", err, store.ErrConflict)
+			l1 = acquireAs(t, s, "a", "p1", base.Add(ttl/2))
+			l2 := acquireAs(t, s, "a", "p2", l1.ExpiresAt.Add(time.Second))
+			if l2.Token <= l1.Token {
+				t.Errorf("take-over token %d, want above %d", l2.Token, l1.Token)
+			}
+			_, err = s.AcquireLease(ctx, "a", "p1", ttl, l1.ExpiresAt.Add(2*time.Second))
+			wantErr(t, "first process renews a lease it lost", err, store.ErrConflict)
+			wantErr(t, "first process releases a lease it lost", s.ReleaseLease(ctx, l1), store.ErrConflict)
 		}},
 		{"release_frees_and_next_token_is_higher", func(t *testing.T, s store.Store) {
 			la := acquire(t, s, "a", base)
@@ -636,7 +675,7 @@ func testLease(t *testing.T, open func(t *testing.T) store.Store) {
 			l1 := acquire(t, s, "a", base)
 			l2 := acquire(t, s, "a", base.Add(time.Second))
 			wantErr(t, "release stale", s.ReleaseLease(ctx, l1), store.ErrConflict)
-			_, err := s.AcquireLease(ctx, "b", ttl, base.Add(2*time.Second))
+			_, err := s.AcquireLease(ctx, "b", "p-b", ttl, base.Add(2*time.Second))
 			wantErr(t, "lease still held after stale release", err, store.ErrConflict)
 			wantErr(t, "release current", s.ReleaseLease(ctx, l2), nil)
 		}},
@@ -644,7 +683,7 @@ func testLease(t *testing.T, open func(t *testing.T) store.Store) {
 			la := acquire(t, s, "a", base)
 			acquire(t, s, "b", base.Add(ttl+time.Second))
 			wantErr(t, "release taken-over lease", s.ReleaseLease(ctx, la), store.ErrConflict)
-			_, err := s.AcquireLease(ctx, "c", ttl, base.Add(ttl+2*time.Second))
+			_, err := s.AcquireLease(ctx, "c", "p-c", ttl, base.Add(ttl+2*time.Second))
 			wantErr(t, "b still holds", err, store.ErrConflict)
 		}},
 	}
