@@ -11,7 +11,8 @@
 //	                v
 //	         act (leader only, not paused, not suspended,
 //	              no instance refresh) -> record (history,
-//	              metrics, one log line)
+//	              metrics, a log line when it matters, one
+//	              summary line per cycle)
 //
 // Failures are per group: one group's missing ASG, unreadable queue or
 // failed write is recorded for that group and the others carry on.
@@ -281,11 +282,16 @@ func (c *Controller) Run(ctx context.Context) error {
 // per group, in config order. It returns an error only when the cycle as a
 // whole could not run (the groups could not be described); per-group
 // problems are in the records.
-func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, error) {
+func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Record, err error) {
 	start := time.Now()
-	if c.deps.Telemetry != nil {
-		defer func() { c.deps.Telemetry.CycleDuration.Observe(time.Since(start).Seconds()) }()
-	}
+	calls := &slowest{}
+	defer func() {
+		took := time.Since(start)
+		if c.deps.Telemetry != nil {
+			c.deps.Telemetry.CycleDuration.Observe(took.Seconds())
+		}
+		c.summarize(records, took, calls, err)
+	}()
 	// A cycle never blocks the next forever: every AWS call has its own
 	// deadline (awsapi's CallTimeout); this caps the whole read phase too.
 	readCtx, cancel := context.WithTimeout(ctx, c.readDeadline())
@@ -304,28 +310,32 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 	go func() {
 		defer wg.Done()
 		if c.deps.Planner != nil {
+			defer calls.time("read_plan", time.Now())
 			plan, planErr = c.deps.Planner.Plan(readCtx, now)
 		}
 	}()
 	go func() {
 		defer wg.Done()
+		defer calls.time("describe_groups", time.Now())
 		groups, descErr = c.deps.Groups.Describe(readCtx, c.names, c.warmup)
 	}()
 	go func() {
 		defer wg.Done()
 		if len(c.queries) > 0 {
+			defer calls.time("read_metrics", time.Now())
 			series = c.deps.Metrics.Read(readCtx, now, c.queries)
 		}
 	}()
 	go func() {
 		defer wg.Done()
 		if len(c.queues) > 0 {
+			defer calls.time("read_queues", time.Now())
 			queues = c.deps.Queues.Read(readCtx, c.queues)
 		}
 	}()
 	wg.Wait()
 
-	records := make([]Record, len(c.groups))
+	records = make([]Record, len(c.groups))
 	if descErr != nil {
 		for i, gr := range c.groups {
 			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
@@ -388,12 +398,16 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) ([]Record, erro
 	}
 	c.mu.Unlock()
 
-	c.act(ctx, records, writes)
+	c.act(ctx, records, writes, calls)
 	if !c.opts.DryRun && planErr == nil && c.leading() {
+		began := time.Now()
 		c.mirror(ctx, now, groups, plan.Boosts)
+		calls.time("mirror", began)
 	}
 	c.record(records, true)
+	began := time.Now()
 	c.persist(ctx, records, now)
+	calls.time("record_decisions", began)
 	c.mu.Lock()
 	c.lastRun, c.lastErr = now, nil
 	c.mu.Unlock()
@@ -575,7 +589,7 @@ func (c *Controller) acting(ctx context.Context) (_ context.Context, _ context.C
 }
 
 // act sends the writes of this cycle with bounded concurrency.
-func (c *Controller) act(ctx context.Context, records []Record, writes []int) {
+func (c *Controller) act(ctx context.Context, records []Record, writes []int, calls *slowest) {
 	sem := make(chan struct{}, writeConcurrency)
 	var wg sync.WaitGroup
 	for _, i := range writes {
@@ -607,7 +621,10 @@ func (c *Controller) act(ctx context.Context, records []Record, writes []int) {
 				r.Skipped = SkipNotLeader
 				return
 			}
-			if err := c.deps.Scaler.SetDesired(wctx, r.ASG, r.Desired); err != nil {
+			began := time.Now()
+			err = c.deps.Scaler.SetDesired(wctx, r.ASG, r.Desired)
+			calls.time("set_desired "+r.ASG, began)
+			if err != nil {
 				r.Error = err.Error()
 				c.countAction(r, "error")
 				return
@@ -637,24 +654,29 @@ func (c *Controller) countError(group, reason string) {
 }
 
 // record keeps the records in each group's bounded history, updates the
-// metrics and, with logEach, writes one log line per decision.
+// metrics and, with logEach, logs each decision (see log).
 func (c *Controller) record(records []Record, logEach bool) {
+	// changed: the group's reason differs from the cycle before's, or
+	// there was none.
+	changed := make([]bool, len(records))
 	c.mu.Lock()
-	for _, r := range records {
+	for i, r := range records {
 		gr := c.byName[r.Group]
 		if gr == nil {
 			continue
 		}
+		n := len(gr.history)
+		changed[i] = n == 0 || gr.history[n-1].Reason != r.Reason
 		gr.history = append(gr.history, r)
 		if n := len(gr.history) - c.historyLimit(); n > 0 {
 			gr.history = append(gr.history[:0], gr.history[n:]...)
 		}
 	}
 	c.mu.Unlock()
-	for _, r := range records {
+	for i, r := range records {
 		c.observe(r)
 		if logEach {
-			c.log(r)
+			c.log(r, changed[i])
 		}
 	}
 }
@@ -666,7 +688,12 @@ func (c *Controller) historyLimit() int {
 	return 500
 }
 
-func (c *Controller) log(r Record) {
+// log writes r's decision line: at info when the decision acts, is
+// skipped for a reason, or its reason changed since the cycle before;
+// otherwise at debug, so that a fleet holding steady logs one summary line
+// a cycle rather than one line a group. Errors are warnings. The decision
+// history keeps every decision either way.
+func (c *Controller) log(r Record, changed bool) {
 	attrs := []any{"group", r.Group, "asg", r.ASG}
 	if r.Error != "" && len(r.Proposals) == 0 {
 		c.deps.Log.Warn("group not decided", append(attrs, "err", r.Error)...)
@@ -684,13 +711,62 @@ func (c *Controller) log(r Record) {
 		c.deps.Log.Warn("decision", append(attrs, "err", r.Error)...)
 		return
 	}
-	c.deps.Log.Info("decision", attrs...)
+	level := slog.LevelDebug
+	if r.Acted || r.Skipped != "" || changed {
+		level = slog.LevelInfo
+	}
+	c.deps.Log.Log(context.Background(), level, "decision", attrs...)
 	if c.deps.Log.Enabled(context.Background(), slog.LevelDebug) {
 		for _, in := range r.Inputs {
 			c.deps.Log.Debug("input", "group", r.Group, "policy", in.Policy, "input", in.Name,
 				"value", in.Value, "age_seconds", in.Age.Seconds(), "stale", in.Stale)
 		}
 	}
+}
+
+// slowest keeps the slowest of one cycle's calls to its collaborators
+// (describe, reads, each write, the mirror, the decision history), for the
+// cycle's summary line. Safe for concurrent use.
+type slowest struct {
+	mu   sync.Mutex
+	name string
+	took time.Duration
+}
+
+// time records the call name that began at began.
+func (s *slowest) time(name string, began time.Time) {
+	took := time.Since(began)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if took >= s.took {
+		s.name, s.took = name, took
+	}
+}
+
+// summarize writes the cycle's one info line: how many groups, how many
+// acted, were skipped or failed, how long it took and its slowest call.
+func (c *Controller) summarize(records []Record, took time.Duration, calls *slowest, err error) {
+	acted, skipped, failed := 0, 0, 0
+	for _, r := range records {
+		switch {
+		case r.Acted:
+			acted++
+		case r.Skipped != "":
+			skipped++
+		}
+		if r.Error != "" {
+			failed++
+		}
+	}
+	calls.mu.Lock()
+	name, slow := calls.name, calls.took
+	calls.mu.Unlock()
+	attrs := []any{"groups", len(records), "acted", acted, "skipped", skipped, "errors", failed,
+		"duration_seconds", took.Seconds(), "slowest_call", name, "slowest_call_seconds", slow.Seconds()}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	c.deps.Log.Info("cycle", attrs...)
 }
 
 func (c *Controller) observe(r Record) {
