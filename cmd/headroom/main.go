@@ -45,6 +45,7 @@ func commands() []command {
 		{"demo", "a live demo: the control loop in a simulated world on the built-in AWS emulator, time sped up", runDemo},
 		{"simulate", "score Headroom and baselines on a scenario (--scenario NAME|FILE --policy all)", runSimulate},
 		{"ctl", "call the admin API: groups, decisions, preview, boosts, overrides, audit (ctl --help)", runCtl},
+		{"store", "create the DynamoDB table with its TTL, or check an existing one's key schema; idempotent (store init --config FILE | --table NAME)", runStore},
 		{"token", "hash an admin API token for the config (token hash [TOKEN]), or make a new one (token new)", runToken},
 		{"healthcheck", "exit 0 if /healthz answers 200 (a container health check; --url, --timeout, --insecure)", runHealthcheck},
 		{"emulator", "run the AWS emulator (Auto Scaling, CloudWatch, SQS) for manual runs (--listen ADDR)", runEmulator},
