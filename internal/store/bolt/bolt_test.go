@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -436,5 +437,75 @@ func TestOtherProcessRefused(t *testing.T) {
 	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestConcurrentWritesShareCommits: many creates and audit entries at once
+// (as the admin API sends them under load) share commits; each still
+// lands exactly once, and of two creates of one id exactly one wins.
+func TestConcurrentWritesShareCommits(t *testing.T) {
+	s, path := openTemp(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	const n = 200
+	errs := make([]error, n+2)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprintf("b%03d", i)
+			if _, err := s.PutBoost(ctx, store.Boost{ID: id, Start: now, End: now.Add(time.Hour)}); err != nil {
+				errs[i] = err
+				return
+			}
+			errs[i] = s.AppendAudit(ctx, store.AuditEntry{At: now, Actor: "ops", Action: "boost.create", Object: id})
+		})
+	}
+	for i := range 2 {
+		wg.Go(func() {
+			_, errs[n+i] = s.PutBoost(ctx, store.Boost{ID: "same", Start: now, End: now.Add(time.Hour)})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs[:n] {
+		if err != nil {
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	won := 0
+	for _, err := range errs[n:] {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrConflict):
+			t.Errorf("create of a taken id: %v, want ErrConflict", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d creates of one id won, want 1", won)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// What the writers were told is on disk is there after a reopen.
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	boosts, err := s.ListBoosts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := s.ListAudit(ctx, time.Time{}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(boosts) != n+1 || len(audit) != n {
+		t.Errorf("after reopen: %d boosts, %d audit entries; want %d, %d", len(boosts), len(audit), n+1, n)
+	}
+	for _, b := range boosts {
+		if b.Version != 1 {
+			t.Errorf("boost %s at version %d, want 1", b.ID, b.Version)
+		}
 	}
 }
