@@ -20,7 +20,7 @@ var errNotLeader = errors.New("no longer the leader")
 // it carries Headroom's actions; every group is checked on the first cycle
 // after a start, which is how a boost cancelled while Headroom was down
 // gets its actions removed and MinSize restored.
-func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[string]asg.Group, boosts []schedule.Boost) {
+func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[string]asg.Group, selected map[string][]schedule.Boost) {
 	if c.deps.Mirror == nil {
 		return
 	}
@@ -37,8 +37,8 @@ func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[strin
 			continue
 		}
 		var mb []schedule.MirrorBoost
-		for _, b := range boosts {
-			if !b.Selects(gr.cfg.Name, g.Tags) || !now.Before(b.End) {
+		for _, b := range selected[gr.cfg.Name] {
+			if !now.Before(b.End) {
 				continue
 			}
 			st := gr.boosts[b.ID]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/headroom-dev/headroom/internal/policy"
@@ -164,26 +165,38 @@ type Preview struct {
 	Boosts []schedule.Boost
 }
 
-// Views returns every configured group's view, in config order.
-func (c *Controller) Views() []GroupView {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := make([]GroupView, len(c.groups))
-	for i, gr := range c.groups {
-		out[i] = c.view(gr)
-	}
-	return out
+// views is every group's view as the last cycle left it, published
+// whole: the admin API reads it on every request, and must not wait for a
+// cycle in flight (whose decisions hold the controller's lock).
+type views struct {
+	list   []GroupView
+	byName map[string]int
 }
 
-// View returns one group's view by Headroom name.
+// publishLocked publishes the groups' views as they are now; c.mu is held.
+func (c *Controller) publishLocked() {
+	v := &views{list: make([]GroupView, len(c.groups)), byName: make(map[string]int, len(c.groups))}
+	for i, gr := range c.groups {
+		v.list[i] = c.view(gr)
+		v.byName[gr.cfg.Name] = i
+	}
+	c.views.Store(v)
+}
+
+// Views returns every configured group's view, in config order, as of the
+// last finished cycle; it never waits for a cycle in flight.
+func (c *Controller) Views() []GroupView {
+	return slices.Clone(c.views.Load().list)
+}
+
+// View returns one group's view by Headroom name, as Views does.
 func (c *Controller) View(name string) (GroupView, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	gr := c.byName[name]
-	if gr == nil {
+	v := c.views.Load()
+	i, ok := v.byName[name]
+	if !ok {
 		return GroupView{}, false
 	}
-	return c.view(gr), true
+	return v.list[i], true
 }
 
 func (c *Controller) view(gr *groupRun) GroupView {
