@@ -14,7 +14,8 @@ import (
 var errNotLeader = errors.New("no longer the leader")
 
 // mirror keeps every group's boosts mirrored as scheduled actions
-// (DESIGN.md section 5): at start-lead MinSize becomes the floor, at end
+// (docs/architecture.md#boosts-that-survive-the-daemon): at start-lead
+// MinSize becomes the floor, at end
 // it returns to its earlier value. It runs on the leader after the
 // cycle's writes. A group is reconciled while a boost selects it or while
 // it carries Headroom's actions; every group is checked on the first cycle

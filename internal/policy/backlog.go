@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Backlog defaults, from DESIGN.md section 4. Each is a starting point that
+// Backlog defaults (docs/policies.md#rate-mode-default, and
+// docs/architecture.md on why they are defaults). Each is a starting point that
 // a study of the simulator's scenarios found good, not a truth: every one is
 // a config field, and none is tuned to one scenario.
 const (
@@ -186,7 +187,7 @@ type rateQueue struct {
 // allocating; more take one allocation.
 const maxRateQueues = 8
 
-// rate is the backlog policy's rate mode (DESIGN.md section 4): every
+// rate is the backlog policy's rate mode (docs/policies.md#rate-mode-default): every
 // queue's arrival estimate is updated first, because the queues share the
 // group's serving and current capacity by their arrival rates; then each
 // queue's need is planned against its latency budget.
@@ -300,7 +301,7 @@ func orDefault(v, def float64) float64 {
 	return v
 }
 
-// plan sizes one queue in rate mode (DESIGN.md section 4): b messages
+// plan sizes one queue in rate mode (docs/policies.md#rate-mode-default): b messages
 // waiting, lambda arriving per second, S serving and C current units
 // (this queue's share), T seconds to project ahead (until capacity ordered
 // now serves), and lf the arrival rate the floor is sized for (lambda, or

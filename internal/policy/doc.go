@@ -3,10 +3,11 @@
 // decision with every reason, and the next state, come out. It does no I/O,
 // reads no clock and writes no logs, so every rule can be table-tested.
 //
-// The semantics are those of DESIGN.md section 4, in this order:
+// The semantics are those of docs/architecture.md (the engine's reference
+// semantics), in this order:
 // proposals -> combine -> stabilize -> floors -> bounds -> overrides -> rate
 // limits -> decision. docs/policies.md explains the maths with worked
-// examples. The choices DESIGN.md leaves open are made here:
+// examples. The choices the reference semantics leave open are made here:
 //
 // # Input
 //

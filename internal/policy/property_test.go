@@ -272,7 +272,8 @@ func (g gen) sample() (Group, Input, State) {
 	return grp, in, st
 }
 
-// refBounds computes the effective bounds the way DESIGN.md states them,
+// refBounds computes the effective bounds the way docs/policies.md states
+// them,
 // independently of the engine: configured bounds intersected with the
 // group's, replaced by bounds overrides within the group's, the group's if
 // empty, then min raised by the highest floor capped at max.

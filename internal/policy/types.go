@@ -102,7 +102,8 @@ const (
 	ModePerInstance BacklogMode = "per_instance"
 )
 
-// Backlog sizes the group to its queues' work. See DESIGN.md section 4.
+// Backlog sizes the group to its queues' work; docs/policies.md#backlog
+// has the maths.
 type Backlog struct {
 	Mode   BacklogMode // zero means ModeRate
 	Queues []Queue
@@ -125,7 +126,8 @@ type Queue struct {
 	TargetUtilization float64
 	// Budget (theta), Drain (eta), RefillSlack (kappa), Jump (J),
 	// Smoothing (tau) and JumpMemory are rate mode's constants; zero means
-	// the Default* of each (DESIGN.md section 4), and for Smoothing the
+	// the Default* of each (docs/policies.md#rate-mode-default), and for
+	// Smoothing the
 	// acceptable latency.
 	Budget, Drain, RefillSlack, Jump float64
 	Smoothing, JumpMemory            time.Duration
@@ -358,7 +360,8 @@ type Decision struct {
 	Reason string
 }
 
-// QueueDetail is how rate mode sized one queue (DESIGN.md section 4): the
+// QueueDetail is how rate mode sized one queue
+// (docs/policies.md#rate-mode-default): the
 // arrival estimate, the backlog now and projected to when capacity ordered
 // now would serve, the budget and the excess over it, and the terms of the
 // need, in units.

@@ -46,8 +46,9 @@ type TargetTrackingConfig struct {
 
 // Defaults of TargetTrackingConfig: the alarms AWS creates for a target
 // tracking policy on a 1-minute metric evaluate 3 datapoints to scale out
-// and 15 to scale in, as observed on EC2 Auto Scaling groups (DESIGN.md
-// section 10); the low alarm's threshold is a fraction of the target.
+// and 15 to scale in, as observed on EC2 Auto Scaling groups
+// (docs/performance.md#how-it-is-measured); the low alarm's threshold is a
+// fraction of the target.
 const (
 	DefaultAlarmPeriod        = 60 * time.Second
 	DefaultScaleOutDatapoints = 3

@@ -1,7 +1,7 @@
 // Package score computes the simulator's scorecard: the figures by which
 // Headroom and the baselines are compared after running the same scenario.
 //
-// DESIGN.md section 10 defines the figures:
+// docs/performance.md#the-figures defines the figures:
 //
 //	Demand d(t) = instances needed to serve arrivals within the SLO;
 //	supply s(t) = serving instances; run length T.
