@@ -5,6 +5,8 @@
 # /v1/boosts at fixed rates over loopback and prints p50, p99 and errors.
 #
 #   scripts/loadtest.sh [GROUPS] [READS/S] [WRITES/S] [SECONDS]   (defaults: 2000 10 100 60)
+#
+# HEADROOM_BIN runs another build of serve (an earlier commit's, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 groups=${1:-2000}
@@ -17,6 +19,7 @@ serve=""
 
 make -s build
 go build -o bin/loadtest ./scripts/loadtest
+serve_bin=${HEADROOM_BIN:-bin/headroom}
 emport=$((20000 + RANDOM % 20000))
 listen=127.0.0.1:$((emport + 1))
 bin/headroom emulator --listen "127.0.0.1:$emport" --fleet "$groups" \
@@ -41,7 +44,7 @@ YAML
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$emport" AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_EC2_METADATA_DISABLED=true
-bin/headroom serve --config "$work/fleet.yaml" >"$work/serve.log" 2>&1 &
+"$serve_bin" serve --config "$work/fleet.yaml" >"$work/serve.log" 2>&1 &
 serve=$!
 for _ in $(seq 1 1200); do
   ready=$(curl -fs "http://$listen/readyz" || true)
