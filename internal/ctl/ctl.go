@@ -276,7 +276,7 @@ func (c *invocation) do(req Request, show func(w io.Writer, body []byte) error) 
 		return ExitCode(err)
 	}
 	if resp.Replayed {
-		fmt.Fprintf(c.env.Stderr, "note: the server answered with its first answer to this Idempotency-Key; nothing new was written\n")
+		fmt.Fprintf(c.env.Stderr, "note: the server replayed its first answer to this Idempotency-Key, which shows the object as it was then; nothing new was written\n")
 	}
 	if c.g.output == "json" {
 		err = printJSON(c.env.Stdout, resp.Body)

@@ -46,6 +46,9 @@ type Metrics struct {
 	// LeaseTransitions counts this replica's changes of role, by the role
 	// entered: leader or follower.
 	LeaseTransitions *prometheus.CounterVec
+	// IdempotentReplays counts API responses replayed from an earlier
+	// request with the same Idempotency-Key, which wrote nothing.
+	IdempotentReplays prometheus.Counter
 }
 
 // NewMetrics creates the metrics on a new registry, with the Go and process
@@ -104,11 +107,15 @@ func NewMetrics() *Metrics {
 			Name: "headroom_lease_transitions_total",
 			Help: "Changes of this replica's role, by the role entered (leader, follower).",
 		}, []string{"to"}),
+		IdempotentReplays: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "headroom_idempotent_replays_total",
+			Help: "Admin API writes answered from an earlier request with the same Idempotency-Key (nothing written).",
+		}),
 	}
 	m.Registry.MustRegister(
 		m.GroupCapacity, m.PolicyProposal, m.ObservationAge, m.ScalingActions,
 		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSCallDuration,
-		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions,
+		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions, m.IdempotentReplays,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
