@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/headroom-dev/headroom/internal/controller"
 	"github.com/headroom-dev/headroom/internal/store"
 )
 
@@ -29,6 +30,7 @@ type overrideInput struct {
 	Capacity  *int    `json:"capacity"`
 	Min       *int    `json:"min"`
 	Max       *int    `json:"max"`
+	CapAtMax  *bool   `json:"cap_at_max"`
 	Reason    *string `json:"reason"`
 	ExpiresAt *string `json:"expires_at"`
 	TTL       *string `json:"ttl"`
@@ -46,6 +48,7 @@ type overrideDoc struct {
 	Capacity    *int       `json:"capacity"`
 	Min         *int       `json:"min"`
 	Max         *int       `json:"max"`
+	CapAtMax    bool       `json:"cap_at_max"`
 	Reason      string     `json:"reason"`
 	ExpiresAt   time.Time  `json:"expires_at"`
 	CreatedBy   string     `json:"created_by"`
@@ -69,7 +72,7 @@ func overrideState(o store.Override, now time.Time) string {
 }
 
 func overrideView(o store.Override, now time.Time) overrideDoc {
-	d := overrideDoc{ID: o.ID, Group: o.Group, Kind: o.Kind, Min: o.Min, Max: o.Max, Reason: o.Reason,
+	d := overrideDoc{ID: o.ID, Group: o.Group, Kind: o.Kind, Min: o.Min, Max: o.Max, CapAtMax: o.CapAtMax, Reason: o.Reason,
 		ExpiresAt: o.ExpiresAt.UTC(), CreatedBy: o.CreatedBy, CreatedAt: o.CreatedAt.UTC(), Version: o.Version,
 		State: overrideState(o, now)}
 	if o.Kind == kindPin {
@@ -88,10 +91,10 @@ func decodeOverride(data []byte) (overrideInput, *problem) {
 	return in, decodeStrict(data, "", &in)
 }
 
-// buildOverride checks in for group at now and returns the override.
-func buildOverride(in overrideInput, group string, now time.Time) (store.Override, problems) {
+// buildOverride checks in for group v at now and returns the override.
+func buildOverride(in overrideInput, v controller.GroupView, now time.Time) (store.Override, problems) {
 	var ps problems
-	o := store.Override{Group: group}
+	o := store.Override{Group: v.Name}
 	if in.Kind == nil {
 		ps.add("kind", "is required: pin, pause or bounds")
 	} else {
@@ -139,6 +142,12 @@ func buildOverride(in overrideInput, group string, now time.Time) (store.Overrid
 	default:
 		ps.add("kind", "must be pin, pause or bounds, not %q", o.Kind)
 	}
+	if in.CapAtMax != nil {
+		o.CapAtMax = *in.CapAtMax
+	}
+	if !o.CapAtMax {
+		checkOverrideMax(&ps, in, v)
+	}
 	if in.Reason == nil {
 		ps.add("reason", "is required")
 	} else {
@@ -182,6 +191,26 @@ func buildOverride(in overrideInput, group string, now time.Time) (store.Overrid
 		}
 	}
 	return o, ps
+}
+
+// checkOverrideMax refuses a pin's capacity or a bounds override's min or
+// max above the group's maximum, by the rule and with the maximum boosts
+// use (maxOf: the configured max intersected with the Auto Scaling group's
+// MaxSize): the engine would cap it, and an operator asking for more than
+// the group can hold should know now.
+func checkOverrideMax(ps *problems, in overrideInput, v controller.GroupView) {
+	limit := maxOf(v)
+	if limit < 0 {
+		return
+	}
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"capacity", in.Capacity}, {"min", in.Min}, {"max", in.Max}} {
+		if f.v != nil && *f.v > limit && !ps.has(f.name) {
+			ps.add(f.name, "%d is above group %q's maximum %d; lower it or set cap_at_max", *f.v, v.Name, limit)
+		}
+	}
 }
 
 // --- handlers ---
@@ -242,7 +271,8 @@ func (s *server) getOverride(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) createOverride(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
-	if _, ok := s.fleet.View(name); !ok {
+	view, ok := s.fleet.View(name)
+	if !ok {
 		writeProblem(w, r, notFound("group %q is not configured", name))
 		return
 	}
@@ -257,7 +287,7 @@ func (s *server) createOverride(w http.ResponseWriter, r *http.Request) {
 			return problemResult(p)
 		}
 		now := s.clock.Now()
-		o, ps := buildOverride(in, name, now)
+		o, ps := buildOverride(in, view, now)
 		if p := ps.problem(); p != nil {
 			return problemResult(p)
 		}

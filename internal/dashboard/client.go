@@ -206,6 +206,7 @@ type overrideDoc struct {
 	Capacity    *int       `json:"capacity"`
 	Min         *int       `json:"min"`
 	Max         *int       `json:"max"`
+	CapAtMax    bool       `json:"cap_at_max"`
 	Reason      string     `json:"reason"`
 	ExpiresAt   time.Time  `json:"expires_at"`
 	CreatedBy   string     `json:"created_by"`

@@ -64,10 +64,13 @@ type Override struct {
 	ID    string `json:"id"`
 	Group string `json:"group"`
 	// Kind is "pin", "pause" or "bounds".
-	Kind      string    `json:"kind"`
-	Capacity  int       `json:"capacity,omitempty"`
-	Min       *int      `json:"min,omitempty"`
-	Max       *int      `json:"max,omitempty"`
+	Kind     string `json:"kind"`
+	Capacity int    `json:"capacity,omitempty"`
+	Min      *int   `json:"min,omitempty"`
+	Max      *int   `json:"max,omitempty"`
+	// CapAtMax: the operator accepted a capacity or max above the group's
+	// maximum, which the engine caps.
+	CapAtMax  bool      `json:"cap_at_max,omitempty"`
 	Reason    string    `json:"reason"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedBy string    `json:"created_by"`
