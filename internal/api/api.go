@@ -134,6 +134,8 @@ type server struct {
 	writes *writeLimiter
 	// replays is nil when replays are not counted.
 	replays prometheus.Counter
+	// objects serializes this replica's writes to each object.
+	objects objectLocks
 }
 
 // New returns the whole router: /v1/..., /healthz, /readyz, /metrics and

@@ -506,36 +506,41 @@ func (s *server) updateBoost(w http.ResponseWriter, r *http.Request) {
 		if p != nil {
 			return problemResult(p)
 		}
-		cur, err := s.store.GetBoost(r.Context(), id)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err))
-		}
-		if in.Version != nil && *in.Version != cur.Version {
-			return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *in.Version))
-		}
-		if cur.Cancelled() {
-			return problemResult(conflict("boost %q was cancelled; create a new boost instead", id))
-		}
-		now := s.clock.Now()
-		f := newFleet(s.fleet.Views())
-		b, ps := buildBoost(in.boostFields, cur, false, now, f, "")
-		if p := ps.problem(); p != nil {
-			return problemResult(p)
-		}
-		before := boostView(cur, now, f)
-		if sameBoost(b, cur) {
-			// Nothing changes: no write, no audit entry, so that a retried
-			// PATCH is harmless.
-			return jsonResult(http.StatusOK, before)
-		}
-		b.UpdatedAt = now.UTC()
-		saved, err := s.store.PutBoost(r.Context(), b)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err))
-		}
-		after := boostView(saved, now, f)
-		s.audit(r, "boost.update", id, before, after)
-		return jsonResult(http.StatusOK, after)
+		return s.retryConflicts(id, fmt.Sprintf("boost %q", id), func() (result, bool) {
+			cur, err := s.store.GetBoost(r.Context(), id)
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err)), false
+			}
+			if in.Version != nil && *in.Version != cur.Version {
+				return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *in.Version)), false
+			}
+			if cur.Cancelled() {
+				return problemResult(conflict("boost %q was cancelled; create a new boost instead", id)), false
+			}
+			now := s.clock.Now()
+			f := newFleet(s.fleet.Views())
+			b, ps := buildBoost(in.boostFields, cur, false, now, f, "")
+			if p := ps.problem(); p != nil {
+				return problemResult(p), false
+			}
+			before := boostView(cur, now, f)
+			if sameBoost(b, cur) {
+				// Nothing changes: no write, no audit entry, so that a
+				// retried PATCH is harmless.
+				return jsonResult(http.StatusOK, before), false
+			}
+			b.UpdatedAt = now.UTC()
+			saved, err := s.store.PutBoost(r.Context(), b)
+			if errors.Is(err, store.ErrConflict) && in.Version == nil {
+				return result{}, true
+			}
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err)), false
+			}
+			after := boostView(saved, now, f)
+			s.audit(r, "boost.update", id, before, after)
+			return jsonResult(http.StatusOK, after), false
+		})
 	})
 }
 
@@ -555,30 +560,35 @@ func (s *server) cancelBoost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.runWrite(w, r, nil, func(_ *idemKey) result {
-		cur, err := s.store.GetBoost(r.Context(), id)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err))
-		}
-		if version != nil && *version != cur.Version {
-			return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *version))
-		}
-		now := s.clock.Now()
-		f := newFleet(s.fleet.Views())
-		if cur.Cancelled() {
-			// Cancelled already: the answer is the same, and nothing is
-			// written again.
-			return jsonResult(http.StatusOK, boostView(cur, now, f))
-		}
-		b := cur
-		b.CancelledAt, b.CancelledBy = now.UTC(), principalFrom(r.Context()).Name
-		b.UpdatedAt = now.UTC()
-		saved, err := s.store.PutBoost(r.Context(), b)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err))
-		}
-		after := boostView(saved, now, f)
-		s.audit(r, "boost.cancel", id, boostView(cur, now, f), after)
-		return jsonResult(http.StatusOK, after)
+		return s.retryConflicts(id, fmt.Sprintf("boost %q", id), func() (result, bool) {
+			cur, err := s.store.GetBoost(r.Context(), id)
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err)), false
+			}
+			if version != nil && *version != cur.Version {
+				return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *version)), false
+			}
+			now := s.clock.Now()
+			f := newFleet(s.fleet.Views())
+			if cur.Cancelled() {
+				// Cancelled already: the answer is the same, and nothing
+				// is written again.
+				return jsonResult(http.StatusOK, boostView(cur, now, f)), false
+			}
+			b := cur
+			b.CancelledAt, b.CancelledBy = now.UTC(), principalFrom(r.Context()).Name
+			b.UpdatedAt = now.UTC()
+			saved, err := s.store.PutBoost(r.Context(), b)
+			if errors.Is(err, store.ErrConflict) && version == nil {
+				return result{}, true
+			}
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err)), false
+			}
+			after := boostView(saved, now, f)
+			s.audit(r, "boost.cancel", id, boostView(cur, now, f), after)
+			return jsonResult(http.StatusOK, after), false
+		})
 	})
 }
 

@@ -104,7 +104,7 @@ func schemas() obj {
 	for k, v := range boostInputProps {
 		patch[k] = v
 	}
-	patch["version"] = integer("The version read; a mismatch is 409.")
+	patch["version"] = integer("The version read; a mismatch is 409. Without it the server retries its read-modify-write on a concurrent change (503 with Retry-After if it keeps changing).")
 	return obj{
 		"Problem": object(obj{
 			"type": str("https://headroom.dev/problems/<kind>"), "title": str(""), "status": integer(""),
@@ -241,7 +241,7 @@ func paths() map[string]map[string]op {
 		},
 		"/v1/boosts/{id}": {
 			"get":    {summary: "One boost.", role: RoleViewer, params: []obj{boostID}, ok: 200, okSchema: "Boost", errs: append([]int{404}, read...)},
-			"patch":  {summary: "Change a boost.", role: RoleOperator, params: []obj{boostID}, body: "BoostPatch", ok: 200, okSchema: "Boost", errs: append([]int{404}, write...), idem: true},
+			"patch":  {summary: "Change a boost; without version, retried by the server on a concurrent change.", role: RoleOperator, params: []obj{boostID}, body: "BoostPatch", ok: 200, okSchema: "Boost", errs: append([]int{404}, write...), idem: true},
 			"delete": {summary: "Cancel a boost; the answer is the cancelled boost, which stays readable.", role: RoleOperator, params: []obj{boostID, paramVersion}, ok: 200, okSchema: "Boost", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
 		},
 		"/v1/overrides": {"get": {summary: "Every active override (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{paramAll},

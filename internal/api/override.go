@@ -319,27 +319,32 @@ func (s *server) cancelOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.runWrite(w, r, nil, func(_ *idemKey) result {
-		cur, err := s.store.GetOverride(r.Context(), id)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", id), err))
-		}
-		if version != nil && *version != cur.Version {
-			return problemResult(conflict("override %q is at version %d, not %d; read it again and retry", id, cur.Version, *version))
-		}
-		now := s.clock.Now()
-		if cur.Cancelled() {
-			// Cancelled already: the answer is the same, and nothing is
-			// written again.
-			return jsonResult(http.StatusOK, overrideView(cur, now))
-		}
-		o := cur
-		o.CancelledAt, o.CancelledBy = now.UTC(), principalFrom(r.Context()).Name
-		saved, err := s.store.PutOverride(r.Context(), o)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", id), err))
-		}
-		after := overrideView(saved, now)
-		s.audit(r, "override.cancel", id, overrideView(cur, now), after)
-		return jsonResult(http.StatusOK, after)
+		return s.retryConflicts(id, fmt.Sprintf("override %q", id), func() (result, bool) {
+			cur, err := s.store.GetOverride(r.Context(), id)
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", id), err)), false
+			}
+			if version != nil && *version != cur.Version {
+				return problemResult(conflict("override %q is at version %d, not %d; read it again and retry", id, cur.Version, *version)), false
+			}
+			now := s.clock.Now()
+			if cur.Cancelled() {
+				// Cancelled already: the answer is the same, and nothing
+				// is written again.
+				return jsonResult(http.StatusOK, overrideView(cur, now)), false
+			}
+			o := cur
+			o.CancelledAt, o.CancelledBy = now.UTC(), principalFrom(r.Context()).Name
+			saved, err := s.store.PutOverride(r.Context(), o)
+			if errors.Is(err, store.ErrConflict) && version == nil {
+				return result{}, true
+			}
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", id), err)), false
+			}
+			after := overrideView(saved, now)
+			s.audit(r, "override.cancel", id, overrideView(cur, now), after)
+			return jsonResult(http.StatusOK, after), false
+		})
 	})
 }
