@@ -131,7 +131,15 @@ else
 fi
 
 step "boost $id as stored"
-ctl boost get "$id"
+stored=$(ctl boost get "$id")
+echo "$stored"
+# A rerun after a cancel replays the first answer under the campaign's key
+# and writes nothing: the boost stays cancelled, and saying so is the
+# script's job, since the floor the operator asked for is not in force.
+if grep -Eq '^state +cancelled$' <<<"$stored"; then
+	echo "$prog: boost $id of campaign $name was cancelled; rerunning does not bring it back: book it again with another --name" >&2
+	exit 1
+fi
 
 for g in "${groups[@]}"; do
 	[[ $g == *=* ]] && continue

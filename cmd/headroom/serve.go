@@ -427,7 +427,7 @@ func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store
 	a, err := api.New(api.Options{
 		Store: st, Fleet: ctrl, Tokens: tokens, Clock: d.clk, Log: log,
 		Ready: func() error { return ctrl.Ready(d.clk.Now()) }, Registry: d.m.Registry,
-		WriteRate: writeRate, WriteBurst: cfg.API.WriteBurst, Dashboard: dash,
+		WriteRate: writeRate, WriteBurst: cfg.API.WriteBurst, Dashboard: dash, Replays: d.m.IdempotentReplays,
 	})
 	if err != nil {
 		return nil, err

@@ -92,6 +92,9 @@ type Options struct {
 	// WriteBurst is how many writes a token may make at once before
 	// WriteRate paces it; 0 means DefaultWriteBurst.
 	WriteBurst int
+	// Replays counts responses replayed from an earlier request with the
+	// same Idempotency-Key; nil counts nothing.
+	Replays prometheus.Counter
 	// Dashboard, when set, serves the operator dashboard's pages outside
 	// /v1 (see DashboardRoutes) on the same listener.
 	Dashboard http.Handler
@@ -129,6 +132,10 @@ type server struct {
 	idemTTL time.Duration
 	// writes is nil when writes are not limited.
 	writes *writeLimiter
+	// replays is nil when replays are not counted.
+	replays prometheus.Counter
+	// objects serializes this replica's writes to each object.
+	objects objectLocks
 }
 
 // New returns the whole router: /v1/..., /healthz, /readyz, /metrics and
@@ -218,7 +225,7 @@ func newServer(o Options) (*server, error) {
 		}
 	}
 	s := &server{store: o.Store, fleet: o.Fleet, tokens: o.Tokens, clock: o.Clock, log: o.Log,
-		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL}
+		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL, replays: o.Replays}
 	if s.clock == nil {
 		s.clock = clock.Real()
 	}

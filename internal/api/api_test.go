@@ -189,9 +189,14 @@ func TestEndpointsHappyPath(t *testing.T) {
 	// Audit, then cancels.
 	e.must(req{method: "DELETE", path: "/v1/boosts/" + id}, 200)
 	e.must(req{method: "DELETE", path: "/v1/overrides/" + oid}, 200)
-	e.must(req{method: "GET", path: "/v1/boosts/" + id, token: viewerToken}, 404)
-	if l := e.must(req{method: "GET", path: "/v1/boosts?all=true", token: viewerToken}, 200); len(l["boosts"].([]any)) != 0 {
-		t.Errorf("cancelled boost still listed: %v", l)
+	if got := e.must(req{method: "GET", path: "/v1/boosts/" + id, token: viewerToken}, 200); got["state"] != "cancelled" {
+		t.Errorf("cancelled boost reads as %v", got["state"])
+	}
+	if l := e.must(req{method: "GET", path: "/v1/boosts", token: viewerToken}, 200); len(l["boosts"].([]any)) != 0 {
+		t.Errorf("cancelled boost listed by default: %v", l)
+	}
+	if l := e.must(req{method: "GET", path: "/v1/boosts?all=true", token: viewerToken}, 200); len(l["boosts"].([]any)) != 1 {
+		t.Errorf("cancelled boost not listed with all=true: %v", l)
 	}
 	audit := e.must(req{method: "GET", path: "/v1/audit", token: viewerToken}, 200)
 	checkKeys(t, "audit", audit, "entries")

@@ -38,6 +38,9 @@ const (
 	stateLeading   = "leading"
 	stateActive    = "active"
 	stateEnded     = "ended"
+	// stateCancelled: an operator cancelled it; it applies nothing and is
+	// kept, readable, as an ended one is.
+	stateCancelled = "cancelled"
 )
 
 // boostFields is a boost as a client sends it: POST needs the required
@@ -65,23 +68,25 @@ type boostPatch struct {
 
 // boostDoc is a boost as the API shows it.
 type boostDoc struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Reason      string    `json:"reason"`
-	Groups      []string  `json:"groups"`
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
-	TimeZone    *string   `json:"time_zone"`
-	MinCapacity *int      `json:"min_capacity"`
-	Multiplier  *float64  `json:"multiplier"`
-	Ramp        string    `json:"ramp"`
-	Lead        string    `json:"lead"`
-	CapAtMax    bool      `json:"cap_at_max"`
-	CreatedBy   string    `json:"created_by"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Version     int64     `json:"version"`
-	State       string    `json:"state"`
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Reason      string     `json:"reason"`
+	Groups      []string   `json:"groups"`
+	Start       time.Time  `json:"start"`
+	End         time.Time  `json:"end"`
+	TimeZone    *string    `json:"time_zone"`
+	MinCapacity *int       `json:"min_capacity"`
+	Multiplier  *float64   `json:"multiplier"`
+	Ramp        string     `json:"ramp"`
+	Lead        string     `json:"lead"`
+	CapAtMax    bool       `json:"cap_at_max"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	CancelledAt *time.Time `json:"cancelled_at"`
+	CancelledBy *string    `json:"cancelled_by"`
+	Version     int64      `json:"version"`
+	State       string     `json:"state"`
 }
 
 // decodeBoost decodes a POST /v1/boosts body.
@@ -159,9 +164,11 @@ func maxOf(v controller.GroupView) int {
 }
 
 // boostState says where b stands at now with lead in force: scheduled,
-// leading (from start-lead to start), active, or ended.
+// leading (from start-lead to start), active, ended, or cancelled.
 func boostState(b store.Boost, now time.Time, lead time.Duration) string {
 	switch {
+	case b.Cancelled():
+		return stateCancelled
 	case !now.Before(b.End):
 		return stateEnded
 	case !now.Before(b.Start):
@@ -189,7 +196,16 @@ func boostView(b store.Boost, now time.Time, f fleet) boostDoc {
 	if b.Multiplier > 0 {
 		d.Multiplier = &b.Multiplier
 	}
+	if b.Cancelled() {
+		d.CancelledAt, d.CancelledBy = utc(b.CancelledAt), &b.CancelledBy
+	}
 	return d
+}
+
+// inForce reports whether b still applies at now: neither cancelled nor
+// ended.
+func inForce(b store.Boost, now time.Time) bool {
+	return !b.Cancelled() && now.Before(b.End)
 }
 
 // buildBoost applies in to base (the zero boost for a create) and checks
@@ -394,15 +410,25 @@ func checkFloor(ps *problems, b store.Boost, f fleet, field func(string) string)
 
 // --- handlers ---
 
+// allParam reads the optional ?all= of a list: true includes objects
+// that no longer apply (ended, expired, cancelled).
+func allParam(r *http.Request) (bool, *problem) {
+	v := r.URL.Query().Get("all")
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, invalid("all", "must be true or false")
+	}
+	return b, nil
+}
+
 func (s *server) listBoosts(w http.ResponseWriter, r *http.Request) {
-	all := false
-	if v := r.URL.Query().Get("all"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			writeProblem(w, r, invalid("all", "must be true or false"))
-			return
-		}
-		all = b
+	all, p := allParam(r)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
 	}
 	bs, err := s.store.ListBoosts(r.Context())
 	if err != nil {
@@ -413,7 +439,7 @@ func (s *server) listBoosts(w http.ResponseWriter, r *http.Request) {
 	f := newFleet(s.fleet.Views())
 	out := make([]boostDoc, 0, len(bs))
 	for _, b := range bs {
-		if all || now.Before(b.End) {
+		if all || inForce(b, now) {
 			out = append(out, boostView(b, now, f))
 		}
 	}
@@ -480,33 +506,41 @@ func (s *server) updateBoost(w http.ResponseWriter, r *http.Request) {
 		if p != nil {
 			return problemResult(p)
 		}
-		cur, err := s.store.GetBoost(r.Context(), id)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err))
-		}
-		if in.Version != nil && *in.Version != cur.Version {
-			return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *in.Version))
-		}
-		now := s.clock.Now()
-		f := newFleet(s.fleet.Views())
-		b, ps := buildBoost(in.boostFields, cur, false, now, f, "")
-		if p := ps.problem(); p != nil {
-			return problemResult(p)
-		}
-		before := boostView(cur, now, f)
-		if sameBoost(b, cur) {
-			// Nothing changes: no write, no audit entry, so that a retried
-			// PATCH is harmless.
-			return jsonResult(http.StatusOK, before)
-		}
-		b.UpdatedAt = now.UTC()
-		saved, err := s.store.PutBoost(r.Context(), b)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err))
-		}
-		after := boostView(saved, now, f)
-		s.audit(r, "boost.update", id, before, after)
-		return jsonResult(http.StatusOK, after)
+		return s.retryConflicts(id, fmt.Sprintf("boost %q", id), func() (result, bool) {
+			cur, err := s.store.GetBoost(r.Context(), id)
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err)), false
+			}
+			if in.Version != nil && *in.Version != cur.Version {
+				return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *in.Version)), false
+			}
+			if cur.Cancelled() {
+				return problemResult(conflict("boost %q was cancelled; create a new boost instead", id)), false
+			}
+			now := s.clock.Now()
+			f := newFleet(s.fleet.Views())
+			b, ps := buildBoost(in.boostFields, cur, false, now, f, "")
+			if p := ps.problem(); p != nil {
+				return problemResult(p), false
+			}
+			before := boostView(cur, now, f)
+			if sameBoost(b, cur) {
+				// Nothing changes: no write, no audit entry, so that a
+				// retried PATCH is harmless.
+				return jsonResult(http.StatusOK, before), false
+			}
+			b.UpdatedAt = now.UTC()
+			saved, err := s.store.PutBoost(r.Context(), b)
+			if errors.Is(err, store.ErrConflict) && in.Version == nil {
+				return result{}, true
+			}
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err)), false
+			}
+			after := boostView(saved, now, f)
+			s.audit(r, "boost.update", id, before, after)
+			return jsonResult(http.StatusOK, after), false
+		})
 	})
 }
 
@@ -526,19 +560,35 @@ func (s *server) cancelBoost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.runWrite(w, r, nil, func(_ *idemKey) result {
-		cur, err := s.store.GetBoost(r.Context(), id)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err))
-		}
-		if version != nil && *version != cur.Version {
-			return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *version))
-		}
-		if err := s.store.DeleteBoost(r.Context(), id, cur.Version); err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err))
-		}
-		view := boostView(cur, s.clock.Now(), newFleet(s.fleet.Views()))
-		s.audit(r, "boost.cancel", id, view, nil)
-		return jsonResult(http.StatusOK, view)
+		return s.retryConflicts(id, fmt.Sprintf("boost %q", id), func() (result, bool) {
+			cur, err := s.store.GetBoost(r.Context(), id)
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err)), false
+			}
+			if version != nil && *version != cur.Version {
+				return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *version)), false
+			}
+			now := s.clock.Now()
+			f := newFleet(s.fleet.Views())
+			if cur.Cancelled() {
+				// Cancelled already: the answer is the same, and nothing
+				// is written again.
+				return jsonResult(http.StatusOK, boostView(cur, now, f)), false
+			}
+			b := cur
+			b.CancelledAt, b.CancelledBy = now.UTC(), principalFrom(r.Context()).Name
+			b.UpdatedAt = now.UTC()
+			saved, err := s.store.PutBoost(r.Context(), b)
+			if errors.Is(err, store.ErrConflict) && version == nil {
+				return result{}, true
+			}
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("boost %q", id), err)), false
+			}
+			after := boostView(saved, now, f)
+			s.audit(r, "boost.cancel", id, boostView(cur, now, f), after)
+			return jsonResult(http.StatusOK, after), false
+		})
 	})
 }
 

@@ -56,11 +56,12 @@ func FuzzDecodeBoost(f *testing.F) {
 
 func FuzzDecodeOverride(f *testing.F) {
 	f.Add([]byte(overrideBody))
+	workers, _ := testFleet().View("workers")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, p := decodeOverride(data)
 		checkDecodeProblem(t, p)
 		if p == nil {
-			_, ps := buildOverride(in, "workers", t0)
+			_, ps := buildOverride(in, workers, t0)
 			checkProblems(t, ps)
 		}
 	})

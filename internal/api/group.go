@@ -67,18 +67,19 @@ func summarize(v controller.GroupView, boosts []store.Boost, overrides []store.O
 	return g
 }
 
-// planned reads the boosts not ended and the overrides not expired at now.
+// planned reads the boosts and overrides that apply at now: neither
+// cancelled, nor ended or expired.
 func (s *server) planned(r *http.Request, now time.Time) ([]store.Boost, []store.Override, *problem) {
 	bs, err := s.store.ListBoosts(r.Context())
 	if err != nil {
 		return nil, nil, s.storeProblem(r, "boosts", err)
 	}
-	bs = slices.DeleteFunc(bs, func(b store.Boost) bool { return !now.Before(b.End) })
+	bs = slices.DeleteFunc(bs, func(b store.Boost) bool { return !inForce(b, now) })
 	os, err := s.store.ListOverrides(r.Context(), "")
 	if err != nil {
 		return nil, nil, s.storeProblem(r, "overrides", err)
 	}
-	os = slices.DeleteFunc(os, func(o store.Override) bool { return !now.Before(o.ExpiresAt) })
+	os = slices.DeleteFunc(os, func(o store.Override) bool { return overrideState(o, now) != stateActive })
 	return bs, os, nil
 }
 
@@ -125,7 +126,7 @@ func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
 	overrides := []overrideDoc{}
 	for _, o := range os {
 		if o.Group == name {
-			overrides = append(overrides, overrideView(o))
+			overrides = append(overrides, overrideView(o, now))
 		}
 	}
 	var decision *controller.DecisionDoc

@@ -1,11 +1,17 @@
 package api
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"io"
 	"net/http"
 	"time"
+	"unicode/utf8"
+
+	"github.com/headroom-dev/headroom/internal/store"
 )
 
 // maxIdempotencyKeyLen bounds an Idempotency-Key; the contract allows 1 to
@@ -75,12 +81,16 @@ type idemRecord struct {
 
 // runWrite runs exec under the request's Idempotency-Key, if any.
 //
-// The key is first claimed for this request's hash (method, path, body):
-// another body under the same key is a conflict and runs nothing. Then exec
-// runs; a create derives its id from the key, so of several concurrent
-// retries only one creates anything. Its outcome is stored unless it is a
-// validation failure or a server error (a retry may then succeed), and
-// whatever response was stored first under the key is the answer.
+// The key is first claimed for this request's hash (method, path and the
+// body's canonical form): another request under the same key is a
+// conflict and runs nothing. A response already stored under the key is
+// the answer, replayed without running exec, so that a replay writes
+// nothing even when the object has changed since (a cancelled boost stays
+// cancelled). Otherwise exec runs; a create derives its id from the key,
+// so of several concurrent retries only one creates anything. Its outcome
+// is stored unless it is a validation failure or a server error (a retry
+// may then succeed), and whatever response was stored first under the key
+// is the answer.
 func (s *server) runWrite(w http.ResponseWriter, r *http.Request, body []byte, exec func(k *idemKey) result) {
 	key := r.Header.Get("Idempotency-Key")
 	if _, present := r.Header["Idempotency-Key"]; !present {
@@ -94,10 +104,13 @@ func (s *server) runWrite(w http.ResponseWriter, r *http.Request, body []byte, e
 	actor := principalFrom(r.Context()).Name
 	scope := sha256.Sum256([]byte(actor + "\x00" + key))
 	k := &idemKey{scope: hex.EncodeToString(scope[:])}
-	reqSum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(body)))
+	reqSum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(canonicalJSON(body))))
 	hash := hex.EncodeToString(reqSum[:])
 	nonce := randomHex(8)
 	now := s.clock.Now()
+	reused := func() {
+		writeProblem(w, r, conflict("Idempotency-Key %q was used with another request; use a new key", key))
+	}
 
 	claimBody, _ := json.Marshal(idemClaim{Hash: hash, Nonce: nonce})
 	stored, err := s.store.SaveIdempotent(r.Context(), "api/claim/"+k.scope, claimBody, s.idemTTL, now)
@@ -107,8 +120,26 @@ func (s *server) runWrite(w http.ResponseWriter, r *http.Request, body []byte, e
 	}
 	var claim idemClaim
 	if err := json.Unmarshal(stored, &claim); err != nil || claim.Hash != hash {
-		writeProblem(w, r, conflict("Idempotency-Key %q was used with another request; use a new key", key))
+		reused()
 		return
+	}
+	if claim.Nonce != nonce {
+		stored, err := s.store.LoadIdempotent(r.Context(), "api/response/"+k.scope, now)
+		switch {
+		case err == nil:
+			var rec idemRecord
+			if err := json.Unmarshal(stored, &rec); err != nil || rec.Hash != hash {
+				reused()
+				return
+			}
+			s.send(w, r, rec.result())
+			return
+		case !errors.Is(err, store.ErrNotFound):
+			writeProblem(w, r, s.storeProblem(r, "idempotency key", err))
+			return
+		}
+		// The earlier request stored no response (it failed validation,
+		// or is still running, or stopped before it could): run this one.
 	}
 
 	res := exec(k)
@@ -131,13 +162,46 @@ func (s *server) runWrite(w http.ResponseWriter, r *http.Request, body []byte, e
 	}
 	var rec idemRecord
 	if err := json.Unmarshal(stored, &rec); err != nil || rec.Hash != hash {
-		writeProblem(w, r, conflict("Idempotency-Key %q was used with another request; use a new key", key))
+		reused()
 		return
 	}
 	if rec.Nonce != nonce {
-		res = result{status: rec.Status, body: rec.Body, location: rec.Location, problem: rec.Problem, replayed: true}
+		res = rec.result()
 	}
 	s.send(w, r, res)
+}
+
+// result is the stored response as replayed.
+func (rec idemRecord) result() result {
+	return result{status: rec.Status, body: rec.Body, location: rec.Location, problem: rec.Problem, replayed: true}
+}
+
+// canonicalJSON returns body in a canonical form, so that the same JSON
+// re-indented or with its keys reordered is the same request under one
+// Idempotency-Key: object keys sorted, no insignificant whitespace,
+// numbers as written. A body that is not one valid JSON value is kept as
+// it is.
+func canonicalJSON(body []byte) []byte {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	if !utf8.Valid(body) {
+		return body
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return body
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }
 
 // replayCreate answers a create whose key-derived id already exists: a
@@ -181,6 +245,9 @@ func validIdempotencyKey(key string) bool {
 // send writes res; problems get the request's path and id.
 func (s *server) send(w http.ResponseWriter, r *http.Request, res result) {
 	if res.replayed {
+		if s.replays != nil {
+			s.replays.Inc()
+		}
 		w.Header().Set(replayedHeader, "true")
 	}
 	if res.location != "" {

@@ -61,14 +61,20 @@ var (
 		"time_zone": nullable("string", "The zone local times were given in."), "min_capacity": nullable("integer", ""),
 		"multiplier": nullable("number", ""), "ramp": str("Go duration."), "lead": str("Go duration; 0s means the group's lead."),
 		"cap_at_max": boolean(""), "created_by": str("Token name."), "created_at": dateTime(""), "updated_at": dateTime(""),
-		"version": integer("Increases with every write; send it back in PATCH for optimistic concurrency."),
-		"state":   obj{"type": "string", "enum": []string{stateScheduled, stateLeading, stateActive, stateEnded}},
+		"cancelled_at": nullable("string", "When it was cancelled (date-time, UTC); null while it is not."),
+		"cancelled_by": nullable("string", "Token name that cancelled it; null while it is not cancelled."),
+		"version":      integer("Increases with every write; send it back in PATCH for optimistic concurrency."),
+		"state":        obj{"type": "string", "enum": []string{stateScheduled, stateLeading, stateActive, stateEnded, stateCancelled}},
 	}
 	overrideProps = obj{
 		"id": str("o- followed by 16 hex characters."), "group": str(""),
 		"kind":     obj{"type": "string", "enum": []string{kindPin, kindPause, kindBounds}},
 		"capacity": nullable("integer", "Pinned capacity (pin)."), "min": nullable("integer", "bounds"), "max": nullable("integer", "bounds"),
-		"reason": str(""), "expires_at": dateTime(""), "created_by": str(""), "created_at": dateTime(""), "version": integer(""),
+		"cap_at_max": boolean("A capacity, min or max above the group's maximum was accepted; the engine caps it."),
+		"reason":     str(""), "expires_at": dateTime(""), "created_by": str(""), "created_at": dateTime(""), "version": integer(""),
+		"cancelled_at": nullable("string", "When it was cancelled (date-time, UTC); null while it is not."),
+		"cancelled_by": nullable("string", "Token name that cancelled it; null while it is not cancelled."),
+		"state":        obj{"type": "string", "enum": []string{stateActive, stateExpired, stateCancelled}},
 	}
 	groupSummaryProps = obj{
 		"name": str("Headroom's name."), "asg": str("Auto Scaling group name."), "min": integer("Configured minimum."),
@@ -98,7 +104,7 @@ func schemas() obj {
 	for k, v := range boostInputProps {
 		patch[k] = v
 	}
-	patch["version"] = integer("The version read; a mismatch is 409.")
+	patch["version"] = integer("The version read; a mismatch is 409. Without it the server retries its read-modify-write on a concurrent change (503 with Retry-After if it keeps changing).")
 	return obj{
 		"Problem": object(obj{
 			"type": str("https://headroom.dev/problems/<kind>"), "title": str(""), "status": integer(""),
@@ -153,7 +159,7 @@ func schemas() obj {
 			"id": str(""), "at": dateTime(""), "actor": str("Token name, or headroom."),
 			"action": obj{"type": "string", "enum": []string{"boost.create", "boost.update", "boost.cancel", "override.create", "override.cancel", "override.expire"}},
 			"object": str("Id of what changed."), "before": obj{"description": "The object before (null for a create)."},
-			"after": obj{"description": "The object after (null for a cancel)."},
+			"after": obj{"description": "The object after (a cancel's shows it cancelled; null for an expiry)."},
 		}),
 		"AuditList": respObject(obj{"entries": arrayOf(ref("AuditEntry"))}),
 	}
@@ -164,6 +170,7 @@ func overrideInputSchema() obj {
 		"kind":     obj{"type": "string", "enum": []string{kindPin, kindPause, kindBounds}},
 		"capacity": integer("pin: the capacity to hold."),
 		"min":      integer("bounds: the minimum."), "max": integer("bounds: the maximum."),
+		"cap_at_max": boolean("Accept a capacity, min or max above the group's maximum (the lower of the configured max and the ASG's MaxSize); the engine caps it there."),
 		"reason":     str("Why; required."),
 		"expires_at": str("RFC 3339; at most 7 days away. Exactly one of expires_at and ttl."),
 		"ttl":        str("Go duration, at most 168h."),
@@ -198,6 +205,7 @@ var (
 	overID       = pathParam("id", "The override's id.")
 	paramSince   = queryParam("since", "RFC 3339 time; only entries at or after it.", obj{"type": "string", "format": "date-time"})
 	paramLimit   = queryParam("limit", "At most this many (default 100).", obj{"type": "integer", "minimum": 1, "maximum": maxLimit})
+	paramAll     = queryParam("all", "Include what no longer applies: ended, expired or cancelled.", obj{"type": "boolean"})
 	paramVersion = queryParam("version", "The version read; a mismatch is 409.", obj{"type": "integer", "minimum": 1})
 	idemKeyP     = obj{"name": "Idempotency-Key", "in": "header", "required": false,
 		"schema":      obj{"type": "string", "minLength": 1, "maxLength": maxIdempotencyKeyLen},
@@ -221,24 +229,26 @@ func paths() map[string]map[string]op {
 		"/v1/groups/{name}/preview": {"post": {summary: "Decide the group hypothetically; writes nothing.", role: RoleViewer,
 			params: []obj{groupName}, body: "PreviewInput", ok: 200, okSchema: "PreviewResult", errs: []int{400, 401, 403, 404, 413, 415, 422, 503}}},
 		"/v1/groups/{name}/overrides": {
-			"get": {summary: "Unexpired overrides of the group.", role: RoleViewer, params: []obj{groupName}, ok: 200, okSchema: "OverrideList", errs: append([]int{404}, read...)},
+			"get": {summary: "Active overrides of the group (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{groupName, paramAll},
+				ok: 200, okSchema: "OverrideList", errs: append([]int{404, 422}, read...)},
 			"post": {summary: "Create an override (pin, pause or bounds).", role: RoleOperator, params: []obj{groupName},
 				body: "OverrideInput", ok: 201, okSchema: "Override", errs: append([]int{404}, write...), idem: true},
 		},
 		"/v1/boosts": {
-			"get": {summary: "Boosts not ended (all=true: every boost).", role: RoleViewer,
-				params: []obj{queryParam("all", "Include ended boosts.", obj{"type": "boolean"})}, ok: 200, okSchema: "BoostList", errs: append([]int{422}, read...)},
+			"get": {summary: "Boosts neither ended nor cancelled (all=true: every boost).", role: RoleViewer,
+				params: []obj{paramAll}, ok: 200, okSchema: "BoostList", errs: append([]int{422}, read...)},
 			"post": {summary: "Create a boost.", role: RoleOperator, body: "BoostInput", ok: 201, okSchema: "Boost", errs: write, idem: true},
 		},
 		"/v1/boosts/{id}": {
 			"get":    {summary: "One boost.", role: RoleViewer, params: []obj{boostID}, ok: 200, okSchema: "Boost", errs: append([]int{404}, read...)},
-			"patch":  {summary: "Change a boost.", role: RoleOperator, params: []obj{boostID}, body: "BoostPatch", ok: 200, okSchema: "Boost", errs: append([]int{404}, write...), idem: true},
-			"delete": {summary: "Cancel a boost.", role: RoleOperator, params: []obj{boostID, paramVersion}, ok: 200, okSchema: "Boost", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
+			"patch":  {summary: "Change a boost; without version, retried by the server on a concurrent change.", role: RoleOperator, params: []obj{boostID}, body: "BoostPatch", ok: 200, okSchema: "Boost", errs: append([]int{404}, write...), idem: true},
+			"delete": {summary: "Cancel a boost; the answer is the cancelled boost, which stays readable.", role: RoleOperator, params: []obj{boostID, paramVersion}, ok: 200, okSchema: "Boost", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
 		},
-		"/v1/overrides": {"get": {summary: "Every unexpired override.", role: RoleViewer, ok: 200, okSchema: "OverrideList", errs: read}},
+		"/v1/overrides": {"get": {summary: "Every active override (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{paramAll},
+			ok: 200, okSchema: "OverrideList", errs: append([]int{422}, read...)}},
 		"/v1/overrides/{id}": {
 			"get":    {summary: "One override.", role: RoleViewer, params: []obj{overID}, ok: 200, okSchema: "Override", errs: append([]int{404}, read...)},
-			"delete": {summary: "Cancel an override.", role: RoleOperator, params: []obj{overID, paramVersion}, ok: 200, okSchema: "Override", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
+			"delete": {summary: "Cancel an override; the answer is the cancelled override, readable until it expires.", role: RoleOperator, params: []obj{overID, paramVersion}, ok: 200, okSchema: "Override", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
 		},
 		"/v1/audit": {"get": {summary: "The audit trail, oldest first.", role: RoleViewer, params: []obj{paramSince, paramLimit}, ok: 200, okSchema: "AuditList", errs: append([]int{422}, read...)}},
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/headroom-dev/headroom/internal/controller"
 	"github.com/headroom-dev/headroom/internal/store"
 )
 
@@ -29,32 +30,57 @@ type overrideInput struct {
 	Capacity  *int    `json:"capacity"`
 	Min       *int    `json:"min"`
 	Max       *int    `json:"max"`
+	CapAtMax  *bool   `json:"cap_at_max"`
 	Reason    *string `json:"reason"`
 	ExpiresAt *string `json:"expires_at"`
 	TTL       *string `json:"ttl"`
 }
 
+// Override states, as the API shows them; stateActive and stateCancelled
+// are shared with boosts.
+const stateExpired = "expired"
+
 // overrideDoc is an override as the API shows it.
 type overrideDoc struct {
-	ID        string    `json:"id"`
-	Group     string    `json:"group"`
-	Kind      string    `json:"kind"`
-	Capacity  *int      `json:"capacity"`
-	Min       *int      `json:"min"`
-	Max       *int      `json:"max"`
-	Reason    string    `json:"reason"`
-	ExpiresAt time.Time `json:"expires_at"`
-	CreatedBy string    `json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
-	Version   int64     `json:"version"`
+	ID          string     `json:"id"`
+	Group       string     `json:"group"`
+	Kind        string     `json:"kind"`
+	Capacity    *int       `json:"capacity"`
+	Min         *int       `json:"min"`
+	Max         *int       `json:"max"`
+	CapAtMax    bool       `json:"cap_at_max"`
+	Reason      string     `json:"reason"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CancelledAt *time.Time `json:"cancelled_at"`
+	CancelledBy *string    `json:"cancelled_by"`
+	Version     int64      `json:"version"`
+	State       string     `json:"state"`
 }
 
-func overrideView(o store.Override) overrideDoc {
-	d := overrideDoc{ID: o.ID, Group: o.Group, Kind: o.Kind, Min: o.Min, Max: o.Max, Reason: o.Reason,
-		ExpiresAt: o.ExpiresAt.UTC(), CreatedBy: o.CreatedBy, CreatedAt: o.CreatedAt.UTC(), Version: o.Version}
+// overrideState says where o stands at now: active until it expires,
+// expired, or cancelled.
+func overrideState(o store.Override, now time.Time) string {
+	switch {
+	case o.Cancelled():
+		return stateCancelled
+	case !now.Before(o.ExpiresAt):
+		return stateExpired
+	}
+	return stateActive
+}
+
+func overrideView(o store.Override, now time.Time) overrideDoc {
+	d := overrideDoc{ID: o.ID, Group: o.Group, Kind: o.Kind, Min: o.Min, Max: o.Max, CapAtMax: o.CapAtMax, Reason: o.Reason,
+		ExpiresAt: o.ExpiresAt.UTC(), CreatedBy: o.CreatedBy, CreatedAt: o.CreatedAt.UTC(), Version: o.Version,
+		State: overrideState(o, now)}
 	if o.Kind == kindPin {
 		c := o.Capacity
 		d.Capacity = &c
+	}
+	if o.Cancelled() {
+		d.CancelledAt, d.CancelledBy = utc(o.CancelledAt), &o.CancelledBy
 	}
 	return d
 }
@@ -65,10 +91,10 @@ func decodeOverride(data []byte) (overrideInput, *problem) {
 	return in, decodeStrict(data, "", &in)
 }
 
-// buildOverride checks in for group at now and returns the override.
-func buildOverride(in overrideInput, group string, now time.Time) (store.Override, problems) {
+// buildOverride checks in for group v at now and returns the override.
+func buildOverride(in overrideInput, v controller.GroupView, now time.Time) (store.Override, problems) {
 	var ps problems
-	o := store.Override{Group: group}
+	o := store.Override{Group: v.Name}
 	if in.Kind == nil {
 		ps.add("kind", "is required: pin, pause or bounds")
 	} else {
@@ -116,6 +142,12 @@ func buildOverride(in overrideInput, group string, now time.Time) (store.Overrid
 	default:
 		ps.add("kind", "must be pin, pause or bounds, not %q", o.Kind)
 	}
+	if in.CapAtMax != nil {
+		o.CapAtMax = *in.CapAtMax
+	}
+	if !o.CapAtMax {
+		checkOverrideMax(&ps, in, v)
+	}
 	if in.Reason == nil {
 		ps.add("reason", "is required")
 	} else {
@@ -161,26 +193,51 @@ func buildOverride(in overrideInput, group string, now time.Time) (store.Overrid
 	return o, ps
 }
 
+// checkOverrideMax refuses a pin's capacity or a bounds override's min or
+// max above the group's maximum, by the rule and with the maximum boosts
+// use (maxOf: the configured max intersected with the Auto Scaling group's
+// MaxSize): the engine would cap it, and an operator asking for more than
+// the group can hold should know now.
+func checkOverrideMax(ps *problems, in overrideInput, v controller.GroupView) {
+	limit := maxOf(v)
+	if limit < 0 {
+		return
+	}
+	for _, f := range []struct {
+		name string
+		v    *int
+	}{{"capacity", in.Capacity}, {"min", in.Min}, {"max", in.Max}} {
+		if f.v != nil && *f.v > limit && !ps.has(f.name) {
+			ps.add(f.name, "%d is above group %q's maximum %d; lower it or set cap_at_max", *f.v, v.Name, limit)
+		}
+	}
+}
+
 // --- handlers ---
 
-// unexpired filters os to those not expired at now.
-func unexpired(os []store.Override, now time.Time) []overrideDoc {
+// overrideViews shows os at now: every one with all, else the active.
+func overrideViews(os []store.Override, now time.Time, all bool) []overrideDoc {
 	out := make([]overrideDoc, 0, len(os))
 	for _, o := range os {
-		if now.Before(o.ExpiresAt) {
-			out = append(out, overrideView(o))
+		if all || overrideState(o, now) == stateActive {
+			out = append(out, overrideView(o, now))
 		}
 	}
 	return out
 }
 
 func (s *server) listOverrides(w http.ResponseWriter, r *http.Request) {
+	all, p := allParam(r)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
 	os, err := s.store.ListOverrides(r.Context(), "")
 	if err != nil {
 		writeProblem(w, r, s.storeProblem(r, "overrides", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": unexpired(os, s.clock.Now())})
+	writeJSON(w, http.StatusOK, map[string]any{"overrides": overrideViews(os, s.clock.Now(), all)})
 }
 
 func (s *server) listGroupOverrides(w http.ResponseWriter, r *http.Request) {
@@ -189,12 +246,17 @@ func (s *server) listGroupOverrides(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound("group %q is not configured", name))
 		return
 	}
+	all, p := allParam(r)
+	if p != nil {
+		writeProblem(w, r, p)
+		return
+	}
 	os, err := s.store.ListOverrides(r.Context(), name)
 	if err != nil {
 		writeProblem(w, r, s.storeProblem(r, fmt.Sprintf("overrides of group %q", name), err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": unexpired(os, s.clock.Now())})
+	writeJSON(w, http.StatusOK, map[string]any{"overrides": overrideViews(os, s.clock.Now(), all)})
 }
 
 func (s *server) getOverride(w http.ResponseWriter, r *http.Request) {
@@ -204,12 +266,13 @@ func (s *server) getOverride(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.storeProblem(r, fmt.Sprintf("override %q", id), err))
 		return
 	}
-	writeJSON(w, http.StatusOK, overrideView(o))
+	writeJSON(w, http.StatusOK, overrideView(o, s.clock.Now()))
 }
 
 func (s *server) createOverride(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
-	if _, ok := s.fleet.View(name); !ok {
+	view, ok := s.fleet.View(name)
+	if !ok {
 		writeProblem(w, r, notFound("group %q is not configured", name))
 		return
 	}
@@ -224,7 +287,7 @@ func (s *server) createOverride(w http.ResponseWriter, r *http.Request) {
 			return problemResult(p)
 		}
 		now := s.clock.Now()
-		o, ps := buildOverride(in, name, now)
+		o, ps := buildOverride(in, view, now)
 		if p := ps.problem(); p != nil {
 			return problemResult(p)
 		}
@@ -234,13 +297,13 @@ func (s *server) createOverride(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, store.ErrConflict) && k != nil {
 			return s.replayCreate(r, o.ID, func() (any, time.Time, error) {
 				got, err := s.store.GetOverride(r.Context(), o.ID)
-				return overrideView(got), got.CreatedAt, err
+				return overrideView(got, now), got.CreatedAt, err
 			})
 		}
 		if err != nil {
 			return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", o.ID), err))
 		}
-		view := overrideView(saved)
+		view := overrideView(saved, now)
 		s.audit(r, "override.create", saved.ID, nil, view)
 		res := jsonResult(http.StatusCreated, view)
 		res.location = "/v1/overrides/" + saved.ID
@@ -256,18 +319,32 @@ func (s *server) cancelOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.runWrite(w, r, nil, func(_ *idemKey) result {
-		cur, err := s.store.GetOverride(r.Context(), id)
-		if err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", id), err))
-		}
-		if version != nil && *version != cur.Version {
-			return problemResult(conflict("override %q is at version %d, not %d; read it again and retry", id, cur.Version, *version))
-		}
-		if err := s.store.DeleteOverride(r.Context(), id, cur.Version); err != nil {
-			return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", id), err))
-		}
-		view := overrideView(cur)
-		s.audit(r, "override.cancel", id, view, nil)
-		return jsonResult(http.StatusOK, view)
+		return s.retryConflicts(id, fmt.Sprintf("override %q", id), func() (result, bool) {
+			cur, err := s.store.GetOverride(r.Context(), id)
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", id), err)), false
+			}
+			if version != nil && *version != cur.Version {
+				return problemResult(conflict("override %q is at version %d, not %d; read it again and retry", id, cur.Version, *version)), false
+			}
+			now := s.clock.Now()
+			if cur.Cancelled() {
+				// Cancelled already: the answer is the same, and nothing
+				// is written again.
+				return jsonResult(http.StatusOK, overrideView(cur, now)), false
+			}
+			o := cur
+			o.CancelledAt, o.CancelledBy = now.UTC(), principalFrom(r.Context()).Name
+			saved, err := s.store.PutOverride(r.Context(), o)
+			if errors.Is(err, store.ErrConflict) && version == nil {
+				return result{}, true
+			}
+			if err != nil {
+				return problemResult(s.storeProblem(r, fmt.Sprintf("override %q", id), err)), false
+			}
+			after := overrideView(saved, now)
+			s.audit(r, "override.cancel", id, overrideView(cur, now), after)
+			return jsonResult(http.StatusOK, after), false
+		})
 	})
 }

@@ -378,7 +378,7 @@ func TestAuditTrail(t *testing.T) {
 	}{
 		{"boost.create", "2026-06-01T12:00:00Z", true, false, "", "CEO email 09:00"},
 		{"boost.update", "2026-06-01T12:01:00Z", false, false, "CEO email 09:00", "moved up"},
-		{"boost.cancel", "2026-06-01T12:02:00Z", false, true, "moved up", ""},
+		{"boost.cancel", "2026-06-01T12:02:00Z", false, false, "moved up", "moved up"},
 	}
 	if len(entries) != len(tests) {
 		t.Fatalf("%d entries, want %d: %v", len(entries), len(tests), entries)

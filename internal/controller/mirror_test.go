@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/headroom-dev/headroom/internal/schedule"
+	"github.com/headroom-dev/headroom/internal/store"
 )
 
 // fakeMirror keeps each group's actions and MinSize in memory.
@@ -87,5 +88,37 @@ func TestMirrorOnTheLeader(t *testing.T) {
 				t.Errorf("api got actions: %+v", m.actions["api-asg"])
 			}
 		})
+	}
+}
+
+func TestCancelledBoostLeavesTheMirror(t *testing.T) {
+	ctx := context.Background()
+	st := openBolt(t)
+	b, err := st.PutBoost(ctx, store.Boost{ID: "b1", Name: "year end", Groups: []string{"workers"},
+		Start: t0.Add(-time.Minute), End: t0.Add(2 * time.Hour), MinCapacity: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, Options{})
+	m := &fakeMirror{actions: map[string][]schedule.Action{}, minSize: map[string]int{}}
+	h.ctrl.deps.Mirror = m
+	h.ctrl.deps.Planner = &StorePlanner{Store: st}
+	h.leader = true
+	if got := h.runAt(t, t0); got["workers"].Desired < 30 {
+		t.Fatalf("workers decided %d under an active boost with floor 30", got["workers"].Desired)
+	}
+	if len(m.actions["workers-asg"]) == 0 {
+		t.Fatal("the active boost was not mirrored")
+	}
+
+	b.CancelledAt, b.CancelledBy = t0.Add(5*time.Second), "alice"
+	if _, err := st.PutBoost(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.runAt(t, t0.Add(10*time.Second)); got["workers"].Desired >= 30 {
+		t.Errorf("workers decided %d after the boost was cancelled; the floor should be gone", got["workers"].Desired)
+	}
+	if acts := m.actions["workers-asg"]; len(acts) != 0 {
+		t.Errorf("the cancelled boost's scheduled actions are kept: %+v", acts)
 	}
 }

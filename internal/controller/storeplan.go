@@ -22,9 +22,12 @@ type PlanStore interface {
 
 // StorePlanner reads boosts and overrides from the store every cycle, so
 // that a write to any replica's API takes effect on the leader's next
-// cycle. The leader also removes expired overrides and audits each
-// removal; an expired override is ignored by every replica at once,
-// removed or not.
+// cycle. Cancelled boosts and overrides are kept in the store, readable,
+// and ignored here: a cancelled boost leaves the plan as an ended one
+// does, so its floor and its mirrored scheduled actions go. The leader
+// also removes expired overrides, cancelled or not, and audits the
+// removal of each one that was not cancelled; an expired override is
+// ignored by every replica at once, removed or not.
 type StorePlanner struct {
 	Store PlanStore
 	// Leader reports whether this replica may write; nil means always.
@@ -38,8 +41,8 @@ var _ Planner = (*StorePlanner)(nil)
 // its own, such as an override's expiry.
 const ActorHeadroom = "headroom"
 
-// Plan returns the boosts that have not ended and the overrides that have
-// not expired at now.
+// Plan returns the boosts that have neither ended nor been cancelled and
+// the overrides that have neither expired nor been cancelled at now.
 func (p *StorePlanner) Plan(ctx context.Context, now time.Time) (Plan, error) {
 	boosts, err := p.Store.ListBoosts(ctx)
 	if err != nil {
@@ -51,7 +54,7 @@ func (p *StorePlanner) Plan(ctx context.Context, now time.Time) (Plan, error) {
 	}
 	out := Plan{Overrides: map[string][]policy.Override{}}
 	for _, b := range boosts {
-		if !now.Before(b.End) {
+		if b.Cancelled() || !now.Before(b.End) {
 			continue
 		}
 		out.Boosts = append(out.Boosts, ScheduleBoost(b))
@@ -61,6 +64,9 @@ func (p *StorePlanner) Plan(ctx context.Context, now time.Time) (Plan, error) {
 			p.expire(ctx, o, now)
 			continue
 		}
+		if o.Cancelled() {
+			continue
+		}
 		out.Overrides[o.Group] = append(out.Overrides[o.Group], policy.Override{
 			ID: o.ID, Kind: policy.OverrideKind(o.Kind), Capacity: o.Capacity, Min: o.Min, Max: o.Max, Reason: o.Reason,
 		})
@@ -68,8 +74,9 @@ func (p *StorePlanner) Plan(ctx context.Context, now time.Time) (Plan, error) {
 	return out, nil
 }
 
-// expire removes an expired override and audits it; a failure is logged
-// and retried next cycle (the override is ignored meanwhile).
+// expire removes an expired override and audits it, unless it was
+// cancelled (its cancel is audited already); a failure is logged and
+// retried next cycle (the override is ignored meanwhile).
 func (p *StorePlanner) expire(ctx context.Context, o store.Override, now time.Time) {
 	if p.Leader != nil && !p.Leader() {
 		return
@@ -80,6 +87,10 @@ func (p *StorePlanner) expire(ctx context.Context, o store.Override, now time.Ti
 	}
 	if err := p.Store.DeleteOverride(ctx, o.ID, o.Version); err != nil {
 		log.Warn("remove expired override", "group", o.Group, "override", o.ID, "err", err)
+		return
+	}
+	if o.Cancelled() {
+		log.Debug("cancelled override removed at its expiry", "group", o.Group, "override", o.ID)
 		return
 	}
 	before, _ := json.Marshal(o)

@@ -44,6 +44,14 @@ func TestStorePlanner(t *testing.T) {
 	mustOverride(store.Override{ID: "o-pin", Group: "workers", Kind: "pin", Capacity: 7, Reason: "incident", ExpiresAt: t0.Add(time.Hour), CreatedAt: t0})
 	mustOverride(store.Override{ID: "o-bounds", Group: "api", Kind: "bounds", Min: &two, Reason: "load test", ExpiresAt: t0.Add(time.Minute), CreatedAt: t0.Add(time.Second)})
 	mustOverride(store.Override{ID: "o-old", Group: "workers", Kind: "pause", Reason: "deploy", ExpiresAt: t0, CreatedAt: t0.Add(-time.Hour)})
+	// Cancelled ones apply nothing; a cancelled one that has expired is
+	// removed without an expiry entry, its cancel being audited already.
+	mustBoost(store.Boost{ID: "b-cancelled", Name: "called off", Groups: []string{"workers"}, Start: t0.Add(-time.Hour), End: t0.Add(time.Hour),
+		MinCapacity: 30, CancelledAt: t0.Add(-time.Minute), CancelledBy: "alice"})
+	mustOverride(store.Override{ID: "o-cancelled", Group: "workers", Kind: "pause", Reason: "called off", ExpiresAt: t0.Add(time.Hour),
+		CreatedAt: t0.Add(-2 * time.Hour), CancelledAt: t0.Add(-time.Minute), CancelledBy: "alice"})
+	mustOverride(store.Override{ID: "o-cancelled-old", Group: "api", Kind: "pause", Reason: "old", ExpiresAt: t0,
+		CreatedAt: t0.Add(-3 * time.Hour), CancelledAt: t0.Add(-2 * time.Hour), CancelledBy: "alice"})
 
 	leader := false
 	p := &StorePlanner{Store: st, Leader: func() bool { return leader }}
@@ -75,6 +83,12 @@ func TestStorePlanner(t *testing.T) {
 	}
 	if _, err := st.GetOverride(ctx, "o-old"); err == nil {
 		t.Error("the leader kept the expired override")
+	}
+	if _, err := st.GetOverride(ctx, "o-cancelled-old"); err == nil {
+		t.Error("the leader kept the expired cancelled override")
+	}
+	if _, err := st.GetOverride(ctx, "o-cancelled"); err != nil {
+		t.Errorf("the leader removed a cancelled override before its expiry: %v", err)
 	}
 	audit, err := st.ListAudit(ctx, time.Time{}, 0)
 	if err != nil {

@@ -115,7 +115,7 @@ func commands() []command {
 			summary: "compute a decision with inputs replaced; writes nothing", run: runPreview},
 		{name: "boost", summary: "manage boosts (campaign windows that raise a floor)", subs: []command{
 			{name: "create", args: "--name N --reason R --group G... --start T --end T [--time-zone Z] (--min-capacity N | --multiplier X) ...", summary: "create a boost", run: runBoostCreate},
-			{name: "list", args: "[--all]", summary: "list boosts not ended (--all: every one)", run: runBoostList},
+			{name: "list", args: "[--all]", summary: "list boosts neither ended nor cancelled (--all: every one)", run: runBoostList},
 			{name: "get", args: "ID", summary: "show a boost", run: runBoostGet},
 			{name: "update", args: "ID [create's flags, only those given are sent] [--version V]", summary: "change a boost", run: runBoostUpdate},
 			{name: "cancel", args: "ID", summary: "cancel a boost", run: runBoostCancel},
@@ -124,7 +124,7 @@ func commands() []command {
 			{name: "pin", args: "GROUP --capacity N --reason R (--ttl D | --expires-at T)", summary: "hold a group at exactly N instances", run: runOverridePin},
 			{name: "pause", args: "GROUP --reason R (--ttl D | --expires-at T)", summary: "stop acting on a group (decisions are still computed)", run: runOverridePause},
 			{name: "bounds", args: "GROUP [--min N] [--max N] --reason R (--ttl D | --expires-at T)", summary: "replace a group's min and/or max", run: runOverrideBounds},
-			{name: "list", args: "[GROUP]", summary: "list unexpired overrides", run: runOverrideList},
+			{name: "list", args: "[--all] [GROUP]", summary: "list active overrides (--all: expired and cancelled too)", run: runOverrideList},
 			{name: "cancel", args: "ID", summary: "cancel an override", run: runOverrideCancel},
 		}},
 		{name: "audit", args: "[--since T] [--limit N]", summary: "list the audit trail, oldest first", run: runAudit},
@@ -276,7 +276,7 @@ func (c *invocation) do(req Request, show func(w io.Writer, body []byte) error) 
 		return ExitCode(err)
 	}
 	if resp.Replayed {
-		fmt.Fprintf(c.env.Stderr, "note: the server answered with its first answer to this Idempotency-Key; nothing new was written\n")
+		fmt.Fprintf(c.env.Stderr, "note: the server replayed its first answer to this Idempotency-Key, which shows the object as it was then; nothing new was written\n")
 	}
 	if c.g.output == "json" {
 		err = printJSON(c.env.Stdout, resp.Body)

@@ -35,6 +35,14 @@ func ts(t time.Time) string {
 }
 
 // dash shows an empty string as "-", so that columns stay aligned.
+// deref is *s, or "" for nil.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 func dash(s string) string {
 	if s == "" {
 		return "-"
@@ -267,6 +275,9 @@ func printBoost(w io.Writer, b Boost) error {
 	fmt.Fprintf(tw, "cap at max\t%s\n", yesNo(b.CapAtMax))
 	fmt.Fprintf(tw, "created\t%s by %s\n", ts(b.CreatedAt), dash(b.CreatedBy))
 	fmt.Fprintf(tw, "updated\t%s\n", ts(b.UpdatedAt))
+	if b.CancelledAt != nil {
+		fmt.Fprintf(tw, "cancelled\t%s by %s\n", ts(*b.CancelledAt), dash(deref(b.CancelledBy)))
+	}
 	fmt.Fprintf(tw, "version\t%d\n", b.Version)
 	return tw.Flush()
 }
@@ -301,6 +312,12 @@ func printOverride(w io.Writer, o Override) error {
 	fmt.Fprintf(tw, "reason\t%s\n", o.Reason)
 	fmt.Fprintf(tw, "expires\t%s\n", ts(o.ExpiresAt))
 	fmt.Fprintf(tw, "created\t%s by %s\n", ts(o.CreatedAt), dash(o.CreatedBy))
+	if o.State != "" {
+		fmt.Fprintf(tw, "state\t%s\n", o.State)
+	}
+	if o.CancelledAt != nil {
+		fmt.Fprintf(tw, "cancelled\t%s by %s\n", ts(*o.CancelledAt), dash(deref(o.CancelledBy)))
+	}
 	fmt.Fprintf(tw, "version\t%d\n", o.Version)
 	return tw.Flush()
 }

@@ -116,38 +116,44 @@ type Queue struct {
 
 // Boost is a boost as the API returns it.
 type Boost struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Reason      string    `json:"reason"`
-	Groups      []string  `json:"groups"`
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
-	TimeZone    string    `json:"time_zone"`
-	MinCapacity int       `json:"min_capacity"`
-	Multiplier  float64   `json:"multiplier"`
-	Ramp        string    `json:"ramp"`
-	Lead        string    `json:"lead"`
-	CapAtMax    bool      `json:"cap_at_max"`
-	CreatedBy   string    `json:"created_by"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Version     int64     `json:"version"`
-	State       string    `json:"state"`
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Reason      string     `json:"reason"`
+	Groups      []string   `json:"groups"`
+	Start       time.Time  `json:"start"`
+	End         time.Time  `json:"end"`
+	TimeZone    string     `json:"time_zone"`
+	MinCapacity int        `json:"min_capacity"`
+	Multiplier  float64    `json:"multiplier"`
+	Ramp        string     `json:"ramp"`
+	Lead        string     `json:"lead"`
+	CapAtMax    bool       `json:"cap_at_max"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	CancelledAt *time.Time `json:"cancelled_at"`
+	CancelledBy *string    `json:"cancelled_by"`
+	Version     int64      `json:"version"`
+	State       string     `json:"state"`
 }
 
 // Override is an override as the API returns it.
 type Override struct {
-	ID        string    `json:"id"`
-	Group     string    `json:"group"`
-	Kind      string    `json:"kind"`
-	Capacity  *int      `json:"capacity"`
-	Min       *int      `json:"min"`
-	Max       *int      `json:"max"`
-	Reason    string    `json:"reason"`
-	ExpiresAt time.Time `json:"expires_at"`
-	CreatedBy string    `json:"created_by"`
-	CreatedAt time.Time `json:"created_at"`
-	Version   int64     `json:"version"`
+	ID          string     `json:"id"`
+	Group       string     `json:"group"`
+	Kind        string     `json:"kind"`
+	Capacity    *int       `json:"capacity"`
+	Min         *int       `json:"min"`
+	Max         *int       `json:"max"`
+	CapAtMax    bool       `json:"cap_at_max"`
+	Reason      string     `json:"reason"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	CancelledAt *time.Time `json:"cancelled_at"`
+	CancelledBy *string    `json:"cancelled_by"`
+	Version     int64      `json:"version"`
+	State       string     `json:"state"`
 }
 
 // AuditEntry is one entry of the audit trail.

@@ -163,7 +163,7 @@ func runBoostUpdate(c *invocation, name string, args []string) int {
 
 func runBoostList(c *invocation, name string, args []string) int {
 	fs := c.flags(name, "[--all]")
-	all := fs.Bool("all", false, "include ended boosts")
+	all := fs.Bool("all", false, "include ended and cancelled boosts")
 	if _, code := c.parse(fs, args, false); code >= 0 {
 		return code
 	}
@@ -315,7 +315,8 @@ func (c *invocation) overrideCreate(name string, args []string, kind string) int
 }
 
 func runOverrideList(c *invocation, name string, args []string) int {
-	fs := c.flags(name, "[GROUP]")
+	fs := c.flags(name, "[--all] [GROUP]")
+	all := fs.Bool("all", false, "include expired and cancelled overrides")
 	pos, code := c.parse(fs, args, true, "GROUP")
 	if code >= 0 {
 		return code
@@ -324,7 +325,11 @@ func runOverrideList(c *invocation, name string, args []string) int {
 	if len(pos) == 1 {
 		path = "/v1/groups/" + seg(pos[0]) + "/overrides"
 	}
-	return c.do(Request{Method: http.MethodGet, Path: path},
+	var q url.Values
+	if *all {
+		q = url.Values{"all": {"true"}}
+	}
+	return c.do(Request{Method: http.MethodGet, Path: path, Query: q},
 		showAs(func(w io.Writer, v struct {
 			Overrides []Override `json:"overrides"`
 		}) error {

@@ -180,34 +180,40 @@ type groupDoc struct {
 }
 
 type boostDoc struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Reason      string    `json:"reason"`
-	Groups      []string  `json:"groups"`
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
-	TimeZone    *string   `json:"time_zone"`
-	MinCapacity *int      `json:"min_capacity"`
-	Multiplier  *float64  `json:"multiplier"`
-	Ramp        string    `json:"ramp"`
-	Lead        string    `json:"lead"`
-	CapAtMax    bool      `json:"cap_at_max"`
-	CreatedBy   string    `json:"created_by"`
-	Version     int64     `json:"version"`
-	State       string    `json:"state"`
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Reason      string     `json:"reason"`
+	Groups      []string   `json:"groups"`
+	Start       time.Time  `json:"start"`
+	End         time.Time  `json:"end"`
+	TimeZone    *string    `json:"time_zone"`
+	MinCapacity *int       `json:"min_capacity"`
+	Multiplier  *float64   `json:"multiplier"`
+	Ramp        string     `json:"ramp"`
+	Lead        string     `json:"lead"`
+	CapAtMax    bool       `json:"cap_at_max"`
+	CreatedBy   string     `json:"created_by"`
+	CancelledAt *time.Time `json:"cancelled_at"`
+	CancelledBy *string    `json:"cancelled_by"`
+	Version     int64      `json:"version"`
+	State       string     `json:"state"`
 }
 
 type overrideDoc struct {
-	ID        string    `json:"id"`
-	Group     string    `json:"group"`
-	Kind      string    `json:"kind"`
-	Capacity  *int      `json:"capacity"`
-	Min       *int      `json:"min"`
-	Max       *int      `json:"max"`
-	Reason    string    `json:"reason"`
-	ExpiresAt time.Time `json:"expires_at"`
-	CreatedBy string    `json:"created_by"`
-	Version   int64     `json:"version"`
+	ID          string     `json:"id"`
+	Group       string     `json:"group"`
+	Kind        string     `json:"kind"`
+	Capacity    *int       `json:"capacity"`
+	Min         *int       `json:"min"`
+	Max         *int       `json:"max"`
+	CapAtMax    bool       `json:"cap_at_max"`
+	Reason      string     `json:"reason"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	CreatedBy   string     `json:"created_by"`
+	CancelledAt *time.Time `json:"cancelled_at"`
+	CancelledBy *string    `json:"cancelled_by"`
+	Version     int64      `json:"version"`
+	State       string     `json:"state"`
 }
 
 type groupDetail struct {

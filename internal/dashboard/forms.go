@@ -213,7 +213,7 @@ func (d *Dashboard) showBoosts(w http.ResponseWriter, r *http.Request, status in
 	now := d.clock.Now()
 	data.Timeline = buildTimeline(bs, now)
 	for _, b := range bs {
-		if b.State != "ended" {
+		if b.State != "ended" && b.State != "cancelled" {
 			data.Boosts = append(data.Boosts, b)
 		}
 	}

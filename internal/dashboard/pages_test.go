@@ -234,7 +234,7 @@ func TestGroupPage(t *testing.T) {
 		if c.status != http.StatusSeeOther || c.header.Get("Location") != "/groups/web" {
 			t.Fatalf("cancel: %d %s", c.status, c.header.Get("Location"))
 		}
-		if os, _ := e.store.ListOverrides(context.Background(), "web"); len(os) != 0 {
+		if os, _ := e.store.ListOverrides(context.Background(), "web"); len(os) != 1 || !os[0].Cancelled() {
 			t.Errorf("override not cancelled: %v", os)
 		}
 	})
@@ -386,10 +386,14 @@ func TestBoostForms(t *testing.T) {
 		if r.status != http.StatusSeeOther {
 			t.Fatalf("cancel: %d\n%s", r.status, r.body)
 		}
-		if _, err := e.store.GetBoost(ctx, id); err == nil {
-			t.Error("boost still stored")
+		if b, err := e.store.GetBoost(ctx, id); err != nil || !b.Cancelled() || b.CancelledBy != "alice" {
+			t.Errorf("boost not cancelled: %+v %v", b, err)
 		}
-		if r := op.post("/boosts", url.Values{"action": {"cancel"}, "id": {id}}); r.status != http.StatusNotFound {
+		if strings.Contains(op.get("/boosts").body, `<tr data-boost="`+id+`"`) {
+			t.Error("the cancelled boost is still listed with its buttons")
+		}
+		// Cancelling again changes nothing.
+		if r := op.post("/boosts", url.Values{"action": {"cancel"}, "id": {id}}); r.status != http.StatusSeeOther {
 			t.Errorf("cancel again: %d", r.status)
 		}
 	})
@@ -495,7 +499,13 @@ func TestOverrideForms(t *testing.T) {
 	if r := op.post("/overrides", url.Values{"action": {"cancel"}, "id": {os[0].ID}}); r.status != http.StatusSeeOther || r.header.Get("Location") != "/overrides" {
 		t.Fatalf("cancel: %d", r.status)
 	}
-	left, _ := e.store.ListOverrides(ctx, "")
+	all, _ := e.store.ListOverrides(ctx, "")
+	var left []store.Override
+	for _, o := range all {
+		if !o.Cancelled() {
+			left = append(left, o)
+		}
+	}
 	if len(left) != 1 || left[0].Kind != "bounds" || left[0].Min == nil || *left[0].Min != 3 {
 		t.Errorf("left: %+v", left)
 	}

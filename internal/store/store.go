@@ -47,25 +47,45 @@ type Boost struct {
 	CreatedBy   string        `json:"created_by"`
 	CreatedAt   time.Time     `json:"created_at"`
 	UpdatedAt   time.Time     `json:"updated_at"`
+	// CancelledAt is when an operator cancelled the boost, zero while it
+	// is not cancelled; a cancelled boost is kept, and applies no floor.
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+	// CancelledBy is the token name that cancelled it.
+	CancelledBy string `json:"cancelled_by,omitempty"`
 	// Version increases by one with every write; 0 means never stored.
 	Version int64 `json:"version"`
 }
+
+// Cancelled reports whether an operator cancelled b.
+func (b Boost) Cancelled() bool { return !b.CancelledAt.IsZero() }
 
 // Override is an operator's pin, pause or bounds on one group.
 type Override struct {
 	ID    string `json:"id"`
 	Group string `json:"group"`
 	// Kind is "pin", "pause" or "bounds".
-	Kind      string    `json:"kind"`
-	Capacity  int       `json:"capacity,omitempty"`
-	Min       *int      `json:"min,omitempty"`
-	Max       *int      `json:"max,omitempty"`
+	Kind     string `json:"kind"`
+	Capacity int    `json:"capacity,omitempty"`
+	Min      *int   `json:"min,omitempty"`
+	Max      *int   `json:"max,omitempty"`
+	// CapAtMax: the operator accepted a capacity or max above the group's
+	// maximum, which the engine caps.
+	CapAtMax  bool      `json:"cap_at_max,omitempty"`
 	Reason    string    `json:"reason"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedBy string    `json:"created_by"`
 	CreatedAt time.Time `json:"created_at"`
-	Version   int64     `json:"version"`
+	// CancelledAt is when an operator cancelled the override, zero while
+	// it is not cancelled; a cancelled override is kept until it expires,
+	// and applies nothing.
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+	// CancelledBy is the token name that cancelled it.
+	CancelledBy string `json:"cancelled_by,omitempty"`
+	Version     int64  `json:"version"`
 }
+
+// Cancelled reports whether an operator cancelled o.
+func (o Override) Cancelled() bool { return !o.CancelledAt.IsZero() }
 
 // AuditEntry is one write, as the audit trail records it.
 type AuditEntry struct {
@@ -163,6 +183,9 @@ type Store interface {
 	// stored, and returns the body stored first (body itself when new).
 	// Keys are kept for ttl.
 	SaveIdempotent(ctx context.Context, key string, body []byte, ttl time.Duration, now time.Time) ([]byte, error)
+	// LoadIdempotent returns the body stored under key, or ErrNotFound
+	// when none is stored or it has expired at now. It writes nothing.
+	LoadIdempotent(ctx context.Context, key string, now time.Time) ([]byte, error)
 
 	Close() error
 }

@@ -56,6 +56,9 @@ type Metrics struct {
 	// under its holder), late (a renewal answered after the margin
 	// deadline), expired (no renewal succeeded before it).
 	LeaseRenewalsLost *prometheus.CounterVec
+	// IdempotentReplays counts API responses replayed from an earlier
+	// request with the same Idempotency-Key, which wrote nothing.
+	IdempotentReplays prometheus.Counter
 }
 
 // NewMetrics creates the metrics on a new registry, with the Go and process
@@ -123,12 +126,17 @@ func NewMetrics() *Metrics {
 			Name: "headroom_lease_renewals_lost_total",
 			Help: "Terms this replica lost, by reason (conflict, edited, late, expired).",
 		}, []string{"reason"}),
+		IdempotentReplays: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "headroom_idempotent_replays_total",
+			Help: "Admin API writes answered from an earlier request with the same Idempotency-Key (nothing written).",
+		}),
 	}
 	m.Registry.MustRegister(
 		m.GroupCapacity, m.PolicyProposal, m.ObservationAge, m.ScalingActions,
 		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSCallDuration,
 		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions,
 		m.LeaseCallDuration, m.LeaseRenewalsLost,
+		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions, m.IdempotentReplays,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)

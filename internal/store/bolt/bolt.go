@@ -735,6 +735,33 @@ func (s *Store) SaveIdempotent(ctx context.Context, key string, body []byte, ttl
 	return out, nil
 }
 
+// LoadIdempotent implements store.Store.
+func (s *Store) LoadIdempotent(ctx context.Context, key string, now time.Time) ([]byte, error) {
+	if key == "" {
+		return nil, errors.New("load idempotency key: empty key")
+	}
+	var out []byte
+	err := s.view(ctx, func(tx *bbolt.Tx) error {
+		data := tx.Bucket(bucketIdempotency).Get([]byte(key))
+		if data == nil {
+			return store.ErrNotFound
+		}
+		var cur idempotent
+		if err := json.Unmarshal(data, &cur); err != nil {
+			return fmt.Errorf("decode idempotency key %q: %w", key, err)
+		}
+		if !now.Before(cur.ExpiresAt) {
+			return store.ErrNotFound
+		}
+		out = bytes.Clone(cur.Body)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // sweepBatch bounds how many keys one save inspects for expiry.
 const sweepBatch = 64
 

@@ -500,6 +500,38 @@ func (s *Store) SaveIdempotent(ctx context.Context, key string, body []byte, ttl
 	return stored.Value, nil
 }
 
+// LoadIdempotent implements store.Store with a consistent read; an item
+// past its exact expiry counts as absent whether or not DynamoDB's TTL has
+// removed it yet.
+func (s *Store) LoadIdempotent(ctx context.Context, key string, now time.Time) ([]byte, error) {
+	if key == "" {
+		return nil, errors.New("load idempotency key: empty key")
+	}
+	item, err := s.getItem(ctx, prefixIdem+key, skIdem)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("read idempotency key %q: %w", key, err)
+	}
+	exp, ok := item[attrExpiresNanos].(*types.AttributeValueMemberN)
+	if !ok {
+		return nil, fmt.Errorf("read idempotency key %q: no expiry", key)
+	}
+	nanos, err := strconv.ParseInt(exp.Value, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("read idempotency key %q: expiry %q: %w", key, exp.Value, err)
+	}
+	if now.UnixNano() >= nanos {
+		return nil, store.ErrNotFound
+	}
+	stored, ok := item[attrBody].(*types.AttributeValueMemberB)
+	if !ok {
+		return nil, fmt.Errorf("read idempotency key %q: body is not binary", key)
+	}
+	return stored.Value, nil
+}
+
 // putVersioned writes v as JSON under (pk, sk) if the stored version is
 // prev (0: the item must not exist). The new version is prev+1.
 func (s *Store) putVersioned(ctx context.Context, pk, sk string, prev int64, v any, extra map[string]types.AttributeValue) error {

@@ -142,6 +142,17 @@ func testBoosts(t *testing.T, open func(t *testing.T) store.Store) {
 			wantErr(t, "get", err, nil)
 			sameJSON(t, "get", read, b)
 		}},
+		{"cancel_is_kept", func(t *testing.T, s store.Store) {
+			b := mustPutBoost(t, s, sampleBoost("b1", base))
+			b.CancelledAt, b.CancelledBy = base.Add(time.Minute), "ops"
+			got := mustPutBoost(t, s, b)
+			read, err := s.GetBoost(ctx, "b1")
+			wantErr(t, "get", err, nil)
+			sameJSON(t, "get", read, got)
+			if !read.Cancelled() || read.CancelledBy != "ops" || !read.CancelledAt.Equal(base.Add(time.Minute)) {
+				t.Errorf("cancelled boost read back as %+v", read)
+			}
+		}},
 		{"create_twice_conflicts", func(t *testing.T, s store.Store) {
 			mustPutBoost(t, s, sampleBoost("b1", base))
 			again := sampleBoost("b1", base)
@@ -307,6 +318,17 @@ func testOverrides(t *testing.T, open func(t *testing.T) store.Store) {
 			read, err := s.GetOverride(ctx, "o1")
 			wantErr(t, "get", err, nil)
 			sameJSON(t, "get", read, o)
+		}},
+		{"cancel_is_kept", func(t *testing.T, s store.Store) {
+			o := mustPutOverride(t, s, sampleOverride("o1", "workers", base))
+			o.CancelledAt, o.CancelledBy = base.Add(time.Minute), "ops"
+			got := mustPutOverride(t, s, o)
+			read, err := s.GetOverride(ctx, "o1")
+			wantErr(t, "get", err, nil)
+			sameJSON(t, "get", read, got)
+			if !read.Cancelled() || read.CancelledBy != "ops" {
+				t.Errorf("cancelled override read back as %+v", read)
+			}
 		}},
 		{"create_twice_conflicts", func(t *testing.T, s store.Store) {
 			mustPutOverride(t, s, sampleOverride("o1", "workers", base))
@@ -736,6 +758,31 @@ func testIdempotency(t *testing.T, open func(t *testing.T) store.Store) {
 			wantErr(t, "save again", err, nil)
 			if string(got) != "new" {
 				t.Errorf("save again returned %s, want new", got)
+			}
+		}},
+		{"load_returns_stored_body", func(t *testing.T, s store.Store) {
+			_, err := s.LoadIdempotent(ctx, "k1", base)
+			wantErr(t, "load before save", err, store.ErrNotFound)
+			_, err = s.SaveIdempotent(ctx, "k1", []byte(`{"id":"b1"}`), ttl, base)
+			wantErr(t, "save", err, nil)
+			got, err := s.LoadIdempotent(ctx, "k1", base.Add(time.Hour))
+			wantErr(t, "load", err, nil)
+			if string(got) != `{"id":"b1"}` {
+				t.Errorf("load returned %s", got)
+			}
+			_, err = s.LoadIdempotent(ctx, "k2", base)
+			wantErr(t, "load another key", err, store.ErrNotFound)
+		}},
+		{"load_after_expiry_is_not_found", func(t *testing.T, s store.Store) {
+			_, err := s.SaveIdempotent(ctx, "k1", []byte(`old`), ttl, base)
+			wantErr(t, "save", err, nil)
+			_, err = s.LoadIdempotent(ctx, "k1", base.Add(ttl))
+			wantErr(t, "load at expiry", err, store.ErrNotFound)
+			// Loading writes nothing: the expired key is still replaced.
+			got, err := s.SaveIdempotent(ctx, "k1", []byte(`new`), ttl, base.Add(ttl))
+			wantErr(t, "save after expiry", err, nil)
+			if string(got) != "new" {
+				t.Errorf("save after expiry returned %s, want new", got)
 			}
 		}},
 	}
