@@ -15,6 +15,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/controller"
 	"github.com/headroom-dev/headroom/internal/schedule"
 	"github.com/headroom-dev/headroom/internal/store"
+	"github.com/headroom-dev/headroom/internal/text"
 )
 
 // Limits on a boost's fields. They keep stored objects and audit entries
@@ -243,12 +244,16 @@ func buildBoost(in boostFields, base store.Boost, create bool, now time.Time, f 
 		if t.in == nil {
 			continue
 		}
-		when, local, ok := parseWhen(strings.TrimSpace(*t.in), loc)
+		when, local, ok, gap := parseWhen(strings.TrimSpace(*t.in), loc)
 		switch {
 		case ok:
 			*t.out = when
 		case local && !zoneOK:
 			timesOK = false // the zone is already blamed
+		case gap:
+			timesOK = false
+			ps.add(field(t.name), "%s does not exist in %s: the clocks skip that time for daylight saving; give a time outside the gap or an offset",
+				strings.TrimSpace(*t.in), b.TimeZone)
 		case local:
 			timesOK = false
 			ps.add(field(t.name), "a local time needs time_zone, or give an offset (2026-12-15T09:00:00+01:00)")
@@ -317,12 +322,19 @@ func buildBoost(in boostFields, base store.Boost, create bool, now time.Time, f 
 	return b, ps
 }
 
+// checkText checks a free-text field: not empty, at most limit bytes,
+// and safe to print (text.Check): no control or bidirectional formatting
+// characters, which would act on the terminal or page that shows it.
 func checkText(ps *problems, field, v string, limit int) {
 	switch {
 	case v == "":
 		ps.add(field, "must not be empty")
 	case len(v) > limit:
 		ps.add(field, "must be at most %d bytes", limit)
+	default:
+		if err := text.Check(v); err != nil {
+			ps.add(field, "%v", err)
+		}
 	}
 }
 

@@ -190,20 +190,34 @@ type previewRequest struct {
 }
 
 // decodePreview decodes a preview body; an empty body previews the group
-// as it is.
+// as it is. The wrong types of the body, its queues and its boost are
+// reported together.
 func decodePreview(data []byte) (previewRequest, *problem) {
 	var req previewRequest
 	if len(data) == 0 {
 		return req, nil
 	}
-	if p := decodeStrict(data, "", &req.in); p != nil {
+	var ps problems
+	// collect keeps a 422's fields for the one answer; anything else (a
+	// malformed body, an unknown key) is answered at once.
+	collect := func(p *problem) bool {
+		if p == nil {
+			return true
+		}
+		if p.kind != kindInvalidField {
+			return false
+		}
+		ps = append(ps, p.errs...)
+		return true
+	}
+	if p := decodeStrict(data, "", &req.in); !collect(p) {
 		return req, p
 	}
 	if len(req.in.Queues) > 0 {
 		req.queues = make(map[string]queueInput, len(req.in.Queues))
 		for _, name := range sortedKeys(req.in.Queues) {
 			var q queueInput
-			if p := decodeStrict(req.in.Queues[name], "queues."+name, &q); p != nil {
+			if p := decodeStrict(req.in.Queues[name], "queues."+name, &q); !collect(p) {
 				return req, p
 			}
 			req.queues[name] = q
@@ -211,12 +225,12 @@ func decodePreview(data []byte) (previewRequest, *problem) {
 	}
 	if raw := req.in.Boost; len(raw) > 0 && string(raw) != "null" {
 		var b boostFields
-		if p := decodeStrict(raw, "boost", &b); p != nil {
+		if p := decodeStrict(raw, "boost", &b); !collect(p) {
 			return req, p
 		}
 		req.boost = &b
 	}
-	return req, nil
+	return req, ps.problem()
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -43,8 +43,8 @@ func respObject(props obj) obj { return object(props, allKeys(props)...) }
 
 var (
 	boostInputProps = obj{
-		"name":         str("Short name of the campaign."),
-		"reason":       str("Why; shown in the audit trail and decisions."),
+		"name":         str("Short name of the campaign; free text (valid UTF-8, no control or bidirectional formatting characters), at most 128 bytes."),
+		"reason":       str("Why; shown in the audit trail and decisions. Free text like name, at most 1024 bytes."),
 		"groups":       obj{"type": "array", "minItems": 1, "items": str("A configured group name, or a key=value Auto Scaling tag selector.")},
 		"start":        str("Window start: RFC 3339 with offset, or local YYYY-MM-DDTHH:MM[:SS] with time_zone."),
 		"end":          str("Window end, after start and in the future; same forms as start."),
@@ -164,7 +164,7 @@ func overrideInputSchema() obj {
 		"kind":     obj{"type": "string", "enum": []string{kindPin, kindPause, kindBounds}},
 		"capacity": integer("pin: the capacity to hold."),
 		"min":      integer("bounds: the minimum."), "max": integer("bounds: the maximum."),
-		"reason":     str("Why; required."),
+		"reason":     str("Why; required. Free text: valid UTF-8, no control or bidirectional formatting characters, at most 1024 bytes."),
 		"expires_at": str("RFC 3339; at most 7 days away. Exactly one of expires_at and ttl."),
 		"ttl":        str("Go duration, at most 168h."),
 	}, "kind", "reason")
@@ -245,8 +245,8 @@ func paths() map[string]map[string]op {
 }
 
 var statusText = map[int]string{
-	400: "malformed-json or unknown-field", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field", 429: "rate-limited", 503: "unavailable",
+	400: "malformed-json (not one JSON object, a duplicate key, nesting over 64 levels, a lone surrogate escape) or unknown-field", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field: every offending field at once (wrong types, out-of-range numbers, unsafe free text, broken rules)", 429: "rate-limited", 503: "unavailable",
 }
 
 // openAPIDocument renders the OpenAPI 3.1 document.

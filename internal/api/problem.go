@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // problemBase prefixes every problem type; the suffix names the kind of
@@ -124,6 +125,17 @@ func (ps *problems) add(field, format string, args ...any) {
 func (ps problems) has(field string) bool {
 	for _, e := range ps {
 		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
+// hasPrefix reports whether field, or a field inside it, already has a
+// problem.
+func (ps problems) hasPrefix(field string) bool {
+	for _, e := range ps {
+		if e.Field == field || strings.HasPrefix(e.Field, field+".") || strings.HasPrefix(e.Field, field+"[") {
 			return true
 		}
 	}
