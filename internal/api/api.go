@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -152,9 +153,14 @@ func New(o Options) (http.Handler, error) {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound("no such path: %s", r.URL.Path))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, newProblem(kindMethodNotAllowed, http.StatusMethodNotAllowed,
-			"method %s is not allowed on %s", r.Method, r.URL.Path))
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		// RFC 9110 section 15.5.6: a 405 lists the methods the target
+		// supports in Allow. chi knows them but does not hand them to a
+		// custom handler, so the router is asked, method by method.
+		allowed := allowedMethods(r, req.URL.Path)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeProblem(w, req, newProblem(kindMethodNotAllowed, http.StatusMethodNotAllowed,
+			"method %s is not allowed on %s; allowed: %s", req.Method, req.URL.Path, strings.Join(allowed, ", ")))
 	})
 	mountOps(r, o.Ready, reg)
 	r.Get("/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -237,6 +243,21 @@ func newServer(o Options) (*server, error) {
 	}
 	s.writes = w
 	return s, nil
+}
+
+// routeMethods are the methods a 405's Allow header may list.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions}
+
+// allowedMethods lists the methods routes answers on path.
+func allowedMethods(routes chi.Routes, path string) []string {
+	var out []string
+	for _, m := range routeMethods {
+		if routes.Match(chi.NewRouteContext(), m, path) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // storeProblem maps a store error to the contract's problem: missing

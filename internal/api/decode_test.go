@@ -89,3 +89,33 @@ func TestEveryWrongTypeIsListed(t *testing.T) {
 		})
 	}
 }
+
+// TestMethodNotAllowedListsAllow checks that every 405 says which methods
+// the path takes (RFC 9110 section 15.5.6).
+func TestMethodNotAllowedListsAllow(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		method, path, allow string
+	}{
+		{"PUT", "/v1/boosts", "GET, POST"},
+		{"DELETE", "/v1/boosts", "GET, POST"},
+		{"PUT", "/v1/boosts/b-0123456789abcdef", "GET, PATCH, DELETE"},
+		{"POST", "/v1/overrides/o-0123456789abcdef", "GET, DELETE"},
+		{"GET", "/v1/groups/workers/preview", "POST"},
+		{"DELETE", "/v1/groups/workers/overrides", "GET, POST"},
+		{"POST", "/v1/audit", "GET"},
+		{"POST", "/openapi.json", "GET"},
+		{"POST", "/healthz", "GET"},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			r := e.do(req{method: tc.method, path: tc.path, token: operatorToken})
+			if r.status != 405 {
+				t.Fatalf("status %d, want 405: %s", r.status, r.body)
+			}
+			if got := r.header.Get("Allow"); got != tc.allow {
+				t.Errorf("Allow %q, want %q", got, tc.allow)
+			}
+			checkProblem(t, r, "method-not-allowed", "")
+		})
+	}
+}

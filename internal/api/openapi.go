@@ -296,7 +296,7 @@ func openAPIDocument() ([]byte, error) {
 	doc := obj{
 		"openapi": "3.1.0",
 		"info": obj{"title": "Headroom admin API", "version": "1",
-			"description": "Groups, decisions, previews, boosts, overrides and the audit trail of a Headroom daemon. Errors are RFC 9457 problem details."},
+			"description": "Groups, decisions, previews, boosts, overrides and the audit trail of a Headroom daemon. Errors are RFC 9457 problem details. A method a path does not take is 405 method-not-allowed with an Allow header listing the methods it does."},
 		"security": []obj{{"bearer": []string{}}},
 		"paths":    ps,
 		"components": obj{
