@@ -119,3 +119,31 @@ func TestMethodNotAllowedListsAllow(t *testing.T) {
 		})
 	}
 }
+
+// TestPreviewRefusesUnknownNames: a metric or queue the group does not
+// read would leave the decision unchanged and look like "all is fine".
+func TestPreviewRefusesUnknownNames(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, group, body, field, detail string
+	}{
+		{"unknown metric", "workers", `{"metrics":{"nope":5}}`, "metrics.nope", `group "workers" has no policy "nope" that reads a metric; its policies: "cpu", "latency"`},
+		{"queue given as a metric", "workers", `{"metrics":{"jobs":5}}`, "metrics.jobs", `no policy "jobs"`},
+		{"unknown queue", "workers", `{"queues":{"jbos":{"visible":1}}}`, "queues.jbos", `has no backlog policy reading a queue "jbos"; its queues: "jobs", "retry"`},
+		{"group without policies", "web", `{"metrics":{"cpu":1}}`, "metrics.cpu", "it has none"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(req{method: "POST", path: "/v1/groups/" + tc.group + "/preview", token: viewerToken, body: tc.body})
+			if r.status != 422 {
+				t.Fatalf("status %d, want 422: %s", r.status, r.body)
+			}
+			p := checkProblem(t, r, "invalid-field", tc.field)
+			if d, _ := p["detail"].(string); !strings.Contains(d, tc.detail) {
+				t.Errorf("detail %q does not say %q", d, tc.detail)
+			}
+		})
+	}
+	// Known names still preview.
+	e.must(req{method: "POST", path: "/v1/groups/workers/preview", token: viewerToken,
+		body: `{"metrics":{"cpu":85,"latency":0.3},"queues":{"jobs":{"visible":10},"retry":{"visible":0}}}`}, 200)
+}

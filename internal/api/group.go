@@ -7,6 +7,8 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -256,7 +258,17 @@ func buildPreview(req previewRequest, group string, now time.Time, f fleet) (con
 			ps.add(c.name, "must not be negative")
 		}
 	}
+	// A name the group does not have would change nothing and answer
+	// with the decision unchanged: a typo would read as "all is fine".
+	var view controller.GroupView
+	if i, ok := f.byName[group]; ok {
+		view = f.views[i]
+	}
 	for _, name := range sortedKeys(req.in.Metrics) {
+		if !slices.Contains(view.Metrics, name) {
+			ps.add("metrics."+name, "group %q has no policy %q that reads a metric; %s", group, name, oneOf(view.Metrics, "policies"))
+			continue
+		}
 		if v := req.in.Metrics[name]; math.IsNaN(v) || math.IsInf(v, 0) {
 			ps.add("metrics."+name, "must be a finite number")
 		}
@@ -264,6 +276,10 @@ func buildPreview(req previewRequest, group string, now time.Time, f fleet) (con
 	if len(req.queues) > 0 {
 		p.Queues = make(map[string]policy.QueueObservation, len(req.queues))
 		for _, name := range sortedKeys(req.queues) {
+			if !slices.Contains(view.Queues, name) {
+				ps.add("queues."+name, "group %q has no backlog policy reading a queue %q; %s", group, name, oneOf(view.Queues, "queues"))
+				continue
+			}
 			q := req.queues[name]
 			var o policy.QueueObservation
 			for _, v := range []struct {
@@ -297,6 +313,18 @@ func buildPreview(req previewRequest, group string, now time.Time, f fleet) (con
 		}
 	}
 	return p, ps
+}
+
+// oneOf lists the names a key may take, for an error's detail.
+func oneOf(names []string, what string) string {
+	if len(names) == 0 {
+		return "it has none"
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return "its " + what + ": " + strings.Join(quoted, ", ")
 }
 
 func (s *server) preview(w http.ResponseWriter, r *http.Request) {

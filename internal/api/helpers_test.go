@@ -105,7 +105,8 @@ func testFleet() *fakeFleet {
 	web := record("web", t0.Add(-10*time.Second), 8, 8)
 	return &fakeFleet{views: []controller.GroupView{
 		{Name: "workers", ASG: "workers-asg", Min: 2, Max: 50, Tags: map[string]string{"team": "rewards"},
-			ASGMin: 1, ASGMax: 40, Known: true, Lead: 12*time.Minute + 30*time.Second, Last: &workers},
+			ASGMin: 1, ASGMax: 40, Known: true, Lead: 12*time.Minute + 30*time.Second, Last: &workers,
+			Metrics: []string{"cpu", "latency"}, Queues: []string{"jobs", "retry"}},
 		{Name: "web", ASG: "web-asg", Min: 2, Max: 20, Tags: map[string]string{"team": "shop"},
 			ASGMin: 2, ASGMax: 30, Known: true, Lead: 5 * time.Minute, Last: &web},
 		{Name: "batch", ASG: "batch-asg", Min: 0, Max: 0, Lead: 5 * time.Minute},

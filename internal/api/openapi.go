@@ -142,8 +142,8 @@ func schemas() obj {
 		"DecisionList": respObject(obj{"decisions": arrayOf(ref("Decision"))}),
 		"PreviewInput": object(obj{
 			"current": integer("Replaces the desired capacity."), "serving": integer("Replaces the serving instances."),
-			"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number"}, "description": "Newest metric value by policy name."},
-			"queues": obj{"type": "object", "description": "Queue readings by queue name.", "additionalProperties": object(obj{
+			"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number"}, "description": "Newest metric value by policy name; a name that is not one of the group's target-tracking or step policies is 422 on metrics.<name>."},
+			"queues": obj{"type": "object", "description": "Queue readings by queue name; a queue no backlog policy of the group reads is 422 on queues.<name>.", "additionalProperties": object(obj{
 				"visible": number(""), "in_flight": number(""), "delayed": number(""),
 			})},
 			"boost": ref("BoostInput"),
