@@ -93,6 +93,19 @@ type Options struct {
 	// WriteBurst is how many writes a token may make at once before
 	// WriteRate paces it; 0 means DefaultWriteBurst.
 	WriteBurst int
+	// AuthFailureRate paces failed authentications (a missing or unknown
+	// bearer token, a failed dashboard login) per client address; over
+	// it the address is answered 429. 0 means DefaultAuthFailureRate.
+	AuthFailureRate rate.Limit
+	// AuthFailureBurst is how many failures an address may have at once;
+	// 0 means DefaultAuthFailureBurst.
+	AuthFailureBurst int
+	// Cycle is the control loop's interval: a new boost may start at
+	// most one cycle in the past. 0 means DefaultCycle.
+	Cycle time.Duration
+	// MaxBoostWindow is the longest a boost's window may be
+	// (api.max_boost_window); 0 means DefaultMaxBoostWindow.
+	MaxBoostWindow time.Duration
 	// Dashboard, when set, serves the operator dashboard's pages outside
 	// /v1 (see DashboardRoutes) on the same listener.
 	Dashboard http.Handler
@@ -130,6 +143,13 @@ type server struct {
 	idemTTL time.Duration
 	// writes is nil when writes are not limited.
 	writes *writeLimiter
+	limits boostLimits
+	// authFails paces failed authentications per client address.
+	authFails *authLimiter
+	metrics   *metrics
+	// router is the whole router, for naming the route of a request
+	// refused before it was routed.
+	router chi.Routes
 }
 
 // New returns the whole router: /v1/..., /healthz, /readyz, /metrics and
@@ -142,6 +162,9 @@ func New(o Options) (http.Handler, error) {
 	reg := o.Registry
 	if reg == nil {
 		reg = prometheus.NewRegistry()
+	}
+	if s.metrics, err = newMetrics(reg); err != nil {
+		return nil, fmt.Errorf("api: register metrics: %w", err)
 	}
 	doc, err := openAPIDocument()
 	if err != nil {
@@ -162,6 +185,7 @@ func New(o Options) (http.Handler, error) {
 		writeProblem(w, req, newProblem(kindMethodNotAllowed, http.StatusMethodNotAllowed,
 			"method %s is not allowed on %s; allowed: %s", req.Method, req.URL.Path, strings.Join(allowed, ", ")))
 	})
+	s.router = r
 	mountOps(r, o.Ready, reg)
 	r.Get("/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -169,8 +193,9 @@ func New(o Options) (http.Handler, error) {
 	})
 
 	if o.Dashboard != nil {
+		dash := s.limitLogins(o.Dashboard)
 		for _, p := range DashboardRoutes {
-			r.Handle(p, o.Dashboard)
+			r.Handle(p, dash)
 		}
 	}
 
@@ -224,7 +249,8 @@ func newServer(o Options) (*server, error) {
 		}
 	}
 	s := &server{store: o.Store, fleet: o.Fleet, tokens: o.Tokens, clock: o.Clock, log: o.Log,
-		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL}
+		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL,
+		limits: boostLimits{cycle: o.Cycle, maxWindow: o.MaxBoostWindow}.orDefaults()}
 	if s.clock == nil {
 		s.clock = clock.Real()
 	}
@@ -242,6 +268,9 @@ func newServer(o Options) (*server, error) {
 		return nil, err
 	}
 	s.writes = w
+	if s.authFails, err = newAuthLimiter(s.clock, o.AuthFailureRate, o.AuthFailureBurst); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestStrictJSON covers what the decoder refuses beyond encoding/json:
@@ -146,4 +147,60 @@ func TestPreviewRefusesUnknownNames(t *testing.T) {
 	// Known names still preview.
 	e.must(req{method: "POST", path: "/v1/groups/workers/preview", token: viewerToken,
 		body: `{"metrics":{"cpu":85,"latency":0.3},"queues":{"jobs":{"visible":10},"retry":{"visible":0}}}`}, 200)
+}
+
+// TestBoostWindowBounds: a create may start at most one cycle in the
+// past, and no window may be longer than the configured maximum.
+func TestBoostWindowBounds(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Cycle = 30 * time.Second; o.MaxBoostWindow = 48 * time.Hour })
+	id := e.must(req{method: "POST", path: "/v1/boosts", body: boostBody}, 201)["id"].(string)
+	for _, tc := range []struct {
+		name   string
+		q      req
+		fields string
+		detail string
+	}{
+		{"start in 2020", req{method: "POST", path: "/v1/boosts", body: boostWith(t, map[string]any{"start": "2020-01-01T00:00:00Z", "end": "2026-06-02T00:00:00Z", "time_zone": nil})},
+			"start end", "2020-01-01T00:00:00Z is 56244h in the past; a new boost may start at most one cycle (30s) ago"},
+		{"start 31 s ago", req{method: "POST", path: "/v1/boosts", body: boostWith(t, map[string]any{"start": "2026-06-01T11:59:29Z", "end": "2026-06-01T13:00:00Z", "time_zone": nil})},
+			"start", "31s in the past"},
+		{"end in the year 9999", req{method: "POST", path: "/v1/boosts", body: boostWith(t, map[string]any{"end": "9999-12-31T23:59:59Z"})},
+			"end", "it may be at most 48h (api.max_boost_window)"},
+		{"patch to a long window", req{method: "PATCH", path: "/v1/boosts/" + id, body: `{"end":"2026-06-04T09:00:01+01:00"}`},
+			"end", "the window from start to end is 48h0m1s; it may be at most 48h"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.snapshot()
+			tc.q.token = operatorToken
+			r := e.do(tc.q)
+			if r.status != 422 {
+				t.Fatalf("status %d, want 422: %s", r.status, r.body)
+			}
+			p := checkProblem(t, r, "invalid-field", strings.Fields(tc.fields)[0])
+			var fields []string
+			for _, fe := range p["errors"].([]any) {
+				fields = append(fields, fe.(map[string]any)["field"].(string))
+			}
+			if got := strings.Join(fields, " "); got != tc.fields {
+				t.Errorf("fields %q, want %q", got, tc.fields)
+			}
+			if d, _ := p["detail"].(string); !strings.Contains(d, tc.detail) {
+				t.Errorf("detail %q does not say %q", d, tc.detail)
+			}
+			if e.snapshot() != before {
+				t.Error("the store changed")
+			}
+		})
+	}
+	// A start to the minute names the whole minute: 11:59 is a minute
+	// before the clock's 12:00, over the 30 s cycle, and still accepted.
+	e.must(req{method: "POST", path: "/v1/boosts", body: boostWith(t, map[string]any{"start": "2026-06-01T11:59", "end": "2026-06-01T13:00", "time_zone": "UTC"})}, 201)
+	// A preview may ask about a boost that started long ago.
+	e.must(req{method: "POST", path: "/v1/groups/workers/preview", token: viewerToken,
+		body: `{"boost":{"name":"n","reason":"r","start":"2026-05-31T12:00:00Z","end":"2026-06-01T13:00:00Z","min_capacity":3}}`}, 200)
+	// A start within the cycle, and a window of exactly the maximum, are fine.
+	e.must(req{method: "POST", path: "/v1/boosts", body: boostWith(t, map[string]any{"start": "2026-06-01T11:59:30Z", "end": "2026-06-03T11:59:30Z", "time_zone": nil})}, 201)
+	// An active boost's own start stays in the past when it is changed.
+	e.clock.Advance(25 * time.Hour)
+	e.must(req{method: "PATCH", path: "/v1/boosts/" + id, body: `{"reason":"still on"}`}, 200)
 }

@@ -343,7 +343,9 @@ func (s *server) preview(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	pv, ps := buildPreview(req, name, s.clock.Now(), newFleet(s.fleet.Views()))
+	f := s.newFleet()
+	f.limits.anyStart = true
+	pv, ps := buildPreview(req, name, s.clock.Now(), f)
 	if p := ps.problem(); p != nil {
 		writeProblem(w, r, p)
 		return

@@ -134,7 +134,10 @@ func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	o := Options{Store: st, Fleet: fl, Clock: clk, Tokens: []Token{
 		{Name: "alice", Role: RoleOperator, SHA256: sha256.Sum256([]byte(operatorToken))},
 		{Name: "victor", Role: RoleViewer, SHA256: sha256.Sum256([]byte(viewerToken))},
-	}}
+	},
+		// Every test client is 127.0.0.1, and many tests send bad tokens
+		// on purpose; the failure limit's own tests set their own.
+		AuthFailureBurst: 100_000}
 	for _, m := range mutate {
 		m(&o)
 	}

@@ -40,6 +40,13 @@ func parseWhen(s string, loc *time.Location) (t time.Time, local, ok, gap bool) 
 	return time.Time{}, false, false, false
 }
 
+// minutePrecision reports a local time given to the minute (HH:MM, no
+// seconds).
+func minutePrecision(s string) bool {
+	_, err := time.Parse(localLayouts[1], s)
+	return err == nil
+}
+
 // loadZone loads an IANA time zone. "Local" and "" are refused: they mean
 // whatever zone the server runs in, which an operator cannot see.
 func loadZone(name string) (*time.Location, bool) {
