@@ -34,7 +34,7 @@ func decodeStrict(data []byte, prefix string, v any) *problem {
 	switch {
 	case sc.prob != nil:
 		return sc.prob
-	case sc.syntax:
+	case sc.syntax || !json.Valid(data):
 		var anyv any
 		dec := json.NewDecoder(bytes.NewReader(data))
 		if err := dec.Decode(&anyv); err != nil {

@@ -46,8 +46,8 @@ var (
 		"name":         str("Short name of the campaign; free text (valid UTF-8, no control or bidirectional formatting characters), at most 128 bytes."),
 		"reason":       str("Why; shown in the audit trail and decisions. Free text like name, at most 1024 bytes."),
 		"groups":       obj{"type": "array", "minItems": 1, "items": str("A configured group name, or a key=value Auto Scaling tag selector.")},
-		"start":        str("Window start: RFC 3339 with offset, or local YYYY-MM-DDTHH:MM[:SS] with time_zone."),
-		"end":          str("Window end, after start and in the future; same forms as start."),
+		"start":        str("Window start: RFC 3339 with offset, or local YYYY-MM-DDTHH:MM[:SS] with time_zone; a local time the zone skips is refused. On create at most one cycle in the past."),
+		"end":          str("Window end, after start and in the future; same forms as start. At most api.max_boost_window (default 744h) after start."),
 		"time_zone":    str("IANA time zone of local start/end, e.g. Europe/Paris."),
 		"min_capacity": integer("Absolute floor (> 0)."),
 		"multiplier":   number("Floor as ceil(multiplier x baseline capacity), >= 1."),
@@ -206,7 +206,8 @@ var (
 
 // paths maps every route to its operations, by lower-case method.
 func paths() map[string]map[string]op {
-	read := []int{401, 403, 503}
+	// 429 on reads: an address with too many failed authentications.
+	read := []int{401, 403, 429, 503}
 	write := []int{400, 401, 403, 409, 413, 415, 422, 429, 503}
 	return map[string]map[string]op{
 		"/healthz":      {"get": {summary: "The process is alive.", ok: 200, okType: "text/plain"}},
@@ -219,7 +220,7 @@ func paths() map[string]map[string]op {
 		"/v1/groups/{name}/decisions": {"get": {summary: "Recent decisions, newest first.", role: RoleViewer,
 			params: []obj{groupName, paramSince, paramLimit}, ok: 200, okSchema: "DecisionList", errs: append([]int{404, 422}, read...)}},
 		"/v1/groups/{name}/preview": {"post": {summary: "Decide the group hypothetically; writes nothing.", role: RoleViewer,
-			params: []obj{groupName}, body: "PreviewInput", ok: 200, okSchema: "PreviewResult", errs: []int{400, 401, 403, 404, 413, 415, 422, 503}}},
+			params: []obj{groupName}, body: "PreviewInput", ok: 200, okSchema: "PreviewResult", errs: []int{400, 401, 403, 404, 413, 415, 422, 429, 503}}},
 		"/v1/groups/{name}/overrides": {
 			"get": {summary: "Unexpired overrides of the group.", role: RoleViewer, params: []obj{groupName}, ok: 200, okSchema: "OverrideList", errs: append([]int{404}, read...)},
 			"post": {summary: "Create an override (pin, pause or bounds).", role: RoleOperator, params: []obj{groupName},
@@ -246,7 +247,7 @@ func paths() map[string]map[string]op {
 
 var statusText = map[int]string{
 	400: "malformed-json (not one JSON object, a duplicate key, nesting over 64 levels, a lone surrogate escape) or unknown-field", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field: every offending field at once (wrong types, out-of-range numbers, unsafe free text, broken rules)", 429: "rate-limited", 503: "unavailable",
+	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field: every offending field at once (wrong types, out-of-range numbers, unsafe free text, broken rules)", 429: "rate-limited: the token is over api.write_rate, or the client address over api.auth_failure_rate; see Retry-After", 503: "unavailable",
 }
 
 // openAPIDocument renders the OpenAPI 3.1 document.

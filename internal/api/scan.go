@@ -34,8 +34,9 @@ type jsonScan struct {
 // says), lone UTF-16 surrogate escapes (it replaces them with U+FFFD),
 // invalid UTF-8 in strings (replaced likewise) and nesting deeper than
 // maxJSONDepth. Paths are joined to prefix as problems name fields
-// (boost.groups[1]). The scanner stops at the first syntax error and
-// leaves describing it to encoding/json.
+// (boost.groups[1]). The scanner stops at the first syntax error it
+// meets and leaves describing it to encoding/json; it does not check
+// numbers and literals closely, so a caller also asks json.Valid.
 func scanJSON(data []byte, prefix string) jsonScan {
 	s := &scanner{data: data}
 	s.ws()
