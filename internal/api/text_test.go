@@ -58,6 +58,30 @@ func TestFreeTextRefused(t *testing.T) {
 	}
 }
 
+// TestProblemsEscapeWhatTheyQuote: a problem naming an unknown key, queue
+// or metric that holds escapes shows them escaped, never raw.
+func TestProblemsEscapeWhatTheyQuote(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		path, body, field string
+	}{
+		{"/v1/boosts", `{"\u001b[2J":1}`, `\x1b[2J`},
+		{"/v1/groups/workers/preview", `{"metrics":{"cpu\u202e":1}}`, `metrics.cpu\u202e`},
+		{"/v1/groups/workers/preview", `{"queues":{"\u0007":{"visible":1}}}`, `queues.\x07`},
+	} {
+		r := e.do(req{method: "POST", path: tc.path, token: operatorToken, body: tc.body})
+		p := r.json(t)
+		if p["field"] != tc.field {
+			t.Errorf("%s: field %q, want %q", tc.body, p["field"], tc.field)
+		}
+		for _, v := range []any{p["detail"], p["field"]} {
+			if s, _ := v.(string); text.Check(s) != nil {
+				t.Errorf("%s: %q is unsafe to print", tc.body, s)
+			}
+		}
+	}
+}
+
 // TestFreeTextAccepted keeps ordinary text, accents and emoji working.
 func TestFreeTextAccepted(t *testing.T) {
 	e := newEnv(t)
