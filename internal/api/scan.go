@@ -107,7 +107,7 @@ func (s *scanner) value(path string, depth int, top bool) {
 	case '[':
 		s.array(path, depth+1)
 	case '"':
-		if _, bad := s.str(path); bad {
+		if _, bad := s.str(path, false); bad {
 			s.res.badUTF8 = append(s.res.badUTF8, path)
 		}
 	default:
@@ -152,7 +152,7 @@ func (s *scanner) object(path string, depth int, top bool) {
 			return
 		}
 		at := s.pos
-		key, bad := s.str(path)
+		key, bad := s.str(path, true)
 		if s.stop() {
 			return
 		}
@@ -232,11 +232,11 @@ func (s *scanner) array(path string, depth int) {
 	}
 }
 
-// str scans a string at pos and returns it decoded (for keys); bad
-// reports bytes that are not UTF-8. A lone surrogate escape is a
+// str scans a string at pos and, when keep is set (for keys), returns it
+// decoded; bad reports bytes that are not UTF-8. A lone surrogate escape is a
 // problem: RFC 8259 section 8.2 leaves its meaning to each parser, and
 // encoding/json turns it into U+FFFD without a word.
-func (s *scanner) str(path string) (string, bool) {
+func (s *scanner) str(path string, keep bool) (string, bool) {
 	s.pos++ // '"'
 	bad := false
 	var out []byte
@@ -257,7 +257,9 @@ func (s *scanner) str(path string) (string, bool) {
 					s.res.syntax = true
 					return "", bad
 				}
-				out = append(out, esc)
+				if keep {
+					out = append(out, esc)
+				}
 				s.pos += 2
 				continue
 			}
@@ -285,23 +287,31 @@ func (s *scanner) str(path string) (string, bool) {
 				r = 0x10000 + (r-0xd800)<<10 + (lo - 0xdc00)
 				n = 12
 			}
-			out = utf8.AppendRune(out, r)
+			if keep {
+				out = utf8.AppendRune(out, r)
+			}
 			s.pos += n
 		case c < 0x20:
 			s.res.syntax = true
 			return "", bad
 		case c < utf8.RuneSelf:
-			out = append(out, c)
+			if keep {
+				out = append(out, c)
+			}
 			s.pos++
 		default:
 			r, n := utf8.DecodeRune(s.data[s.pos:])
 			if r == utf8.RuneError && n <= 1 {
 				bad = true
-				out = append(out, c)
+				if keep {
+					out = append(out, c)
+				}
 				s.pos++
 				continue
 			}
-			out = append(out, s.data[s.pos:s.pos+n]...)
+			if keep {
+				out = append(out, s.data[s.pos:s.pos+n]...)
+			}
 			s.pos += n
 		}
 	}
