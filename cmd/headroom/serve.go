@@ -420,6 +420,10 @@ func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store
 	if err != nil {
 		return nil, fmt.Errorf("api.write_rate: %w", err)
 	}
+	authFailRate, err := cfg.API.AuthFailureRate.Limit()
+	if err != nil {
+		return nil, fmt.Errorf("api.auth_failure_rate: %w", err)
+	}
 	dash, err := dashboard.New(dashboard.Options{Tokens: tokens, Store: st, Clock: d.clk, Log: log})
 	if err != nil {
 		return nil, err
@@ -428,6 +432,8 @@ func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store
 		Store: st, Fleet: ctrl, Tokens: tokens, Clock: d.clk, Log: log,
 		Ready: func() error { return ctrl.Ready(d.clk.Now()) }, Registry: d.m.Registry,
 		WriteRate: writeRate, WriteBurst: cfg.API.WriteBurst, Dashboard: dash, Replays: d.m.IdempotentReplays,
+		AuthFailureRate: authFailRate, AuthFailureBurst: cfg.API.AuthFailureBurst,
+		Cycle: cfg.Interval.Std(), MaxBoostWindow: cfg.API.MaxBoostWindow.Std(),
 	})
 	if err != nil {
 		return nil, err

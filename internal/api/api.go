@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -95,6 +96,19 @@ type Options struct {
 	// Replays counts responses replayed from an earlier request with the
 	// same Idempotency-Key; nil counts nothing.
 	Replays prometheus.Counter
+	// AuthFailureRate paces failed authentications (a missing or unknown
+	// bearer token, a failed dashboard login) per client address; over
+	// it the address is answered 429. 0 means DefaultAuthFailureRate.
+	AuthFailureRate rate.Limit
+	// AuthFailureBurst is how many failures an address may have at once;
+	// 0 means DefaultAuthFailureBurst.
+	AuthFailureBurst int
+	// Cycle is the control loop's interval: a new boost may start at
+	// most one cycle in the past. 0 means DefaultCycle.
+	Cycle time.Duration
+	// MaxBoostWindow is the longest a boost's window may be
+	// (api.max_boost_window); 0 means DefaultMaxBoostWindow.
+	MaxBoostWindow time.Duration
 	// Dashboard, when set, serves the operator dashboard's pages outside
 	// /v1 (see DashboardRoutes) on the same listener.
 	Dashboard http.Handler
@@ -136,6 +150,13 @@ type server struct {
 	replays prometheus.Counter
 	// objects serializes this replica's writes to each object.
 	objects objectLocks
+	limits  boostLimits
+	// authFails paces failed authentications per client address.
+	authFails *authLimiter
+	metrics   *metrics
+	// router is the whole router, for naming the route of a request
+	// refused before it was routed.
+	router chi.Routes
 }
 
 // New returns the whole router: /v1/..., /healthz, /readyz, /metrics and
@@ -149,6 +170,9 @@ func New(o Options) (http.Handler, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
+	if s.metrics, err = newMetrics(reg); err != nil {
+		return nil, fmt.Errorf("api: register metrics: %w", err)
+	}
 	doc, err := openAPIDocument()
 	if err != nil {
 		return nil, err
@@ -159,10 +183,16 @@ func New(o Options) (http.Handler, error) {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound("no such path: %s", r.URL.Path))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, r, newProblem(kindMethodNotAllowed, http.StatusMethodNotAllowed,
-			"method %s is not allowed on %s", r.Method, r.URL.Path))
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		// RFC 9110 section 15.5.6: a 405 lists the methods the target
+		// supports in Allow. chi knows them but does not hand them to a
+		// custom handler, so the router is asked, method by method.
+		allowed := allowedMethods(r, req.URL.Path)
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		writeProblem(w, req, newProblem(kindMethodNotAllowed, http.StatusMethodNotAllowed,
+			"method %s is not allowed on %s; allowed: %s", req.Method, req.URL.Path, strings.Join(allowed, ", ")))
 	})
+	s.router = r
 	mountOps(r, o.Ready, reg)
 	r.Get("/openapi.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -170,8 +200,9 @@ func New(o Options) (http.Handler, error) {
 	})
 
 	if o.Dashboard != nil {
+		dash := s.limitLogins(o.Dashboard)
 		for _, p := range DashboardRoutes {
-			r.Handle(p, o.Dashboard)
+			r.Handle(p, dash)
 		}
 	}
 
@@ -225,7 +256,8 @@ func newServer(o Options) (*server, error) {
 		}
 	}
 	s := &server{store: o.Store, fleet: o.Fleet, tokens: o.Tokens, clock: o.Clock, log: o.Log,
-		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL, replays: o.Replays}
+		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL, replays: o.Replays,
+		limits: boostLimits{cycle: o.Cycle, maxWindow: o.MaxBoostWindow}.orDefaults()}
 	if s.clock == nil {
 		s.clock = clock.Real()
 	}
@@ -243,7 +275,25 @@ func newServer(o Options) (*server, error) {
 		return nil, err
 	}
 	s.writes = w
+	if s.authFails, err = newAuthLimiter(s.clock, o.AuthFailureRate, o.AuthFailureBurst); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// routeMethods are the methods a 405's Allow header may list.
+var routeMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions}
+
+// allowedMethods lists the methods routes answers on path.
+func allowedMethods(routes chi.Routes, path string) []string {
+	var out []string
+	for _, m := range routeMethods {
+		if routes.Match(chi.NewRouteContext(), m, path) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // storeProblem maps a store error to the contract's problem: missing

@@ -15,6 +15,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/controller"
 	"github.com/headroom-dev/headroom/internal/schedule"
 	"github.com/headroom-dev/headroom/internal/store"
+	"github.com/headroom-dev/headroom/internal/text"
 )
 
 // Limits on a boost's fields. They keep stored objects and audit entries
@@ -101,10 +102,44 @@ func decodeBoostPatch(data []byte) (boostPatch, *problem) {
 	return in, decodeStrict(data, "", &in)
 }
 
-// fleet is the configured groups as one request sees them.
+// fleet is the configured groups as one request sees them, with the
+// limits a boost of theirs must keep.
 type fleet struct {
 	views  []controller.GroupView
 	byName map[string]int
+	limits boostLimits
+}
+
+// boostLimits are the configured bounds on a boost's window; zero fields
+// take the defaults.
+type boostLimits struct {
+	// cycle is the control loop's interval: a new boost may start at most
+	// one cycle in the past, the time a boost made "now" may take to
+	// reach the server.
+	cycle time.Duration
+	// maxWindow is the longest window, api.max_boost_window.
+	maxWindow time.Duration
+	// anyStart lets a start lie further in the past: a preview's boost
+	// asks "what if a boost were active now", which is a fair question.
+	anyStart bool
+}
+
+// DefaultCycle is the control loop's interval when Options.Cycle is not
+// set: the configuration's default interval.
+const DefaultCycle = 10 * time.Second
+
+// DefaultMaxBoostWindow is the longest boost window when
+// Options.MaxBoostWindow is not set: 31 days, as api.max_boost_window.
+const DefaultMaxBoostWindow = 31 * 24 * time.Hour
+
+func (l boostLimits) orDefaults() boostLimits {
+	if l.cycle <= 0 {
+		l.cycle = DefaultCycle
+	}
+	if l.maxWindow <= 0 {
+		l.maxWindow = DefaultMaxBoostWindow
+	}
+	return l
 }
 
 func newFleet(views []controller.GroupView) fleet {
@@ -112,6 +147,13 @@ func newFleet(views []controller.GroupView) fleet {
 	for i, v := range views {
 		f.byName[v.Name] = i
 	}
+	return f
+}
+
+// newFleet returns the fleet as it is now, with the server's limits.
+func (s *server) newFleet() fleet {
+	f := newFleet(s.fleet.Views())
+	f.limits = s.limits
 	return f
 }
 
@@ -259,12 +301,16 @@ func buildBoost(in boostFields, base store.Boost, create bool, now time.Time, f 
 		if t.in == nil {
 			continue
 		}
-		when, local, ok := parseWhen(strings.TrimSpace(*t.in), loc)
+		when, local, ok, gap := parseWhen(strings.TrimSpace(*t.in), loc)
 		switch {
 		case ok:
 			*t.out = when
 		case local && !zoneOK:
 			timesOK = false // the zone is already blamed
+		case gap:
+			timesOK = false
+			ps.add(field(t.name), "%s does not exist in %s: the clocks skip that time for daylight saving; give a time outside the gap or an offset",
+				strings.TrimSpace(*t.in), b.TimeZone)
 		case local:
 			timesOK = false
 			ps.add(field(t.name), "a local time needs time_zone, or give an offset (2026-12-15T09:00:00+01:00)")
@@ -274,11 +320,30 @@ func buildBoost(in boostFields, base store.Boost, create bool, now time.Time, f 
 		}
 	}
 	if timesOK && !ps.has(field("start")) && !ps.has(field("end")) && !b.Start.IsZero() && !b.End.IsZero() {
+		lim := f.limits.orDefaults()
 		switch {
 		case !b.End.After(b.Start):
 			ps.add(field("end"), "must be after start")
 		case !b.End.After(now):
 			ps.add(field("end"), "must be in the future")
+		default:
+			// A start written to the minute (local HH:MM) names that
+			// whole minute, so that "now" typed in a form is not refused.
+			slack := lim.cycle
+			if in.Start != nil && minutePrecision(strings.TrimSpace(*in.Start)) {
+				slack += time.Minute
+			}
+			if create && !lim.anyStart && b.Start.Before(now.Add(-slack)) {
+				// A start long past would make the boost active at once,
+				// with a window nobody meant (a year typed wrong); a boost
+				// meant to start now may arrive a cycle late.
+				ps.add(field("start"), "%s is %s in the past; a new boost may start at most one cycle (%s) ago: give the current time to start now",
+					b.Start.Format(time.RFC3339), formatDuration(now.Sub(b.Start).Truncate(time.Second)), formatDuration(lim.cycle))
+			}
+			if w := b.End.Sub(b.Start); w > lim.maxWindow {
+				ps.add(field("end"), "the window from start to end is %s; it may be at most %s (api.max_boost_window)",
+					formatDuration(w.Truncate(time.Second)), formatDuration(lim.maxWindow))
+			}
 		}
 	}
 
@@ -333,12 +398,19 @@ func buildBoost(in boostFields, base store.Boost, create bool, now time.Time, f 
 	return b, ps
 }
 
+// checkText checks a free-text field: not empty, at most limit bytes,
+// and safe to print (text.Check): no control or bidirectional formatting
+// characters, which would act on the terminal or page that shows it.
 func checkText(ps *problems, field, v string, limit int) {
 	switch {
 	case v == "":
 		ps.add(field, "must not be empty")
 	case len(v) > limit:
 		ps.add(field, "must be at most %d bytes", limit)
+	default:
+		if err := text.Check(v); err != nil {
+			ps.add(field, "%v", err)
+		}
 	}
 }
 
@@ -468,7 +540,7 @@ func (s *server) createBoost(w http.ResponseWriter, r *http.Request) {
 			return problemResult(p)
 		}
 		now := s.clock.Now()
-		f := newFleet(s.fleet.Views())
+		f := s.newFleet()
 		b, ps := buildBoost(in, store.Boost{}, true, now, f, "")
 		if p := ps.problem(); p != nil {
 			return problemResult(p)
@@ -518,7 +590,7 @@ func (s *server) updateBoost(w http.ResponseWriter, r *http.Request) {
 				return problemResult(conflict("boost %q was cancelled; create a new boost instead", id)), false
 			}
 			now := s.clock.Now()
-			f := newFleet(s.fleet.Views())
+			f := s.newFleet()
 			b, ps := buildBoost(in.boostFields, cur, false, now, f, "")
 			if p := ps.problem(); p != nil {
 				return problemResult(p), false
@@ -569,7 +641,7 @@ func (s *server) cancelBoost(w http.ResponseWriter, r *http.Request) {
 				return problemResult(conflict("boost %q is at version %d, not %d; read it again and retry", id, cur.Version, *version)), false
 			}
 			now := s.clock.Now()
-			f := newFleet(s.fleet.Views())
+			f := s.newFleet()
 			if cur.Cancelled() {
 				// Cancelled already: the answer is the same, and nothing
 				// is written again.

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"mime"
 	"net/http"
 	"reflect"
@@ -14,9 +16,13 @@ import (
 )
 
 // decodeStrict decodes data, which must be exactly one JSON object, into
-// v. Unknown keys and type mismatches name their field, prefixed with
-// prefix ("boost" for a preview's boost); anything unparseable is
-// malformed-json.
+// v, a pointer to a struct. The body is first scanned (scanJSON):
+// anything unparseable, a body that is not an object, nesting deeper than
+// maxJSONDepth, a duplicate key or a lone surrogate escape is 400
+// malformed-json; an unknown key is 400 unknown-field. Each key is then
+// decoded on its own so that every value of the wrong type, and every
+// string that is not UTF-8, is reported at once in one 422, each naming
+// its field with prefix ("boost" for a preview's boost).
 func decodeStrict(data []byte, prefix string, v any) *problem {
 	if len(bytes.TrimSpace(data)) == 0 {
 		if prefix == "" {
@@ -24,15 +30,141 @@ func decodeStrict(data []byte, prefix string, v any) *problem {
 		}
 		return invalid(prefix, "must be a JSON object")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	sc := scanJSON(data, prefix)
+	switch {
+	case sc.prob != nil:
+		return sc.prob
+	case sc.syntax || !json.Valid(data):
+		var anyv any
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if err := dec.Decode(&anyv); err != nil {
+			return decodeProblem(err, prefix)
+		}
+		return malformed("trailing data after the JSON value")
+	case sc.top != "object":
+		if prefix == "" {
+			return malformed("the body must be a JSON object, not %s", sc.top)
+		}
+		return invalid(prefix, "must be a JSON object, not %s", sc.top)
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
 		return decodeProblem(err, prefix)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return malformed("trailing data after the JSON value")
+	rv := reflect.ValueOf(v).Elem()
+	fields := jsonFields(rv.Type())
+	for _, k := range sc.keys {
+		if _, ok := fields[k]; !ok {
+			if k == "" {
+				k = `""` // the empty key still needs a name to blame
+			}
+			return unknownField(joinField(prefix, k))
+		}
 	}
-	return nil
+	var ps problems
+	for _, k := range sc.keys {
+		f := rv.FieldByIndex(fields[k])
+		decodeField(&ps, joinField(prefix, k), raw[k], f)
+	}
+	for _, path := range sc.badUTF8 {
+		if !ps.hasPrefix(path) {
+			ps.add(path, "is not valid UTF-8; send text as UTF-8")
+		}
+	}
+	return ps.problem()
+}
+
+// decodeField decodes raw into f, adding a problem naming field when the
+// value has the wrong type. A map of anything but raw JSON is decoded
+// entry by entry, so that a bad entry is named (metrics.cpu).
+func decodeField(ps *problems, field string, raw json.RawMessage, f reflect.Value) {
+	t := f.Type()
+	if t.Kind() == reflect.Map && t.Key().Kind() == reflect.String && t.Elem() != reflect.TypeFor[json.RawMessage]() &&
+		len(raw) > 0 && raw[0] == '{' {
+		var entries map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &entries); err == nil {
+			m := reflect.MakeMapWithSize(t, len(entries))
+			n := len(*ps)
+			for _, k := range sortedKeys(entries) {
+				e := reflect.New(t.Elem())
+				decodeField(ps, field+"."+k, entries[k], e.Elem())
+				m.SetMapIndex(reflect.ValueOf(k).Convert(t.Key()), e.Elem())
+			}
+			if len(*ps) == n {
+				f.Set(m)
+			}
+			return
+		}
+	}
+	if err := json.Unmarshal(raw, f.Addr().Interface()); err != nil {
+		ps.add(field, "%s", typeDetail(err, t, raw))
+	}
+}
+
+// typeDetail says what is wrong with a value that did not decode into
+// type t: the type it must have, and for numbers the range.
+func typeDetail(err error, t reflect.Type, raw json.RawMessage) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	isNumber := len(raw) > 0 && (raw[0] == '-' || raw[0] >= '0' && raw[0] <= '9')
+	if isNumber {
+		lit := string(raw)
+		switch t.Kind() {
+		case reflect.Float32, reflect.Float64:
+			return "must be a finite number; " + lit + " is out of range"
+		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			if f, ferr := strconv.ParseFloat(lit, 64); ferr == nil && f == math.Trunc(f) {
+				lo := -1 << (t.Bits() - 1)
+				return fmt.Sprintf("must be an integer from %d to %d; %s is out of range", lo, -(lo + 1), lit)
+			}
+			return "must be an integer, not " + lit
+		}
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		what := typ.Value
+		if isNumber {
+			what = "a number"
+		} else if what != "" {
+			what = article(what)
+		}
+		return fmt.Sprintf("must be %s, not %s", jsonTypeName(t), what)
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// article puts "a" or "an" before a JSON type's name as encoding/json
+// reports it ("string", "array", "object", "bool").
+func article(what string) string {
+	switch what {
+	case "bool":
+		return "a boolean"
+	case "array", "object":
+		return "an " + what
+	}
+	return "a " + what
+}
+
+// jsonFields maps each JSON key of struct type t to its field's index,
+// embedded structs included, as encoding/json matches them (exact name;
+// this contract's keys are all lower case).
+func jsonFields(t reflect.Type) map[string][]int {
+	out := map[string][]int{}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Index
+	}
+	return out
 }
 
 // unknownFieldPrefix starts encoding/json's error for a key that no field

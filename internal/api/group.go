@@ -7,6 +7,8 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -191,20 +193,34 @@ type previewRequest struct {
 }
 
 // decodePreview decodes a preview body; an empty body previews the group
-// as it is.
+// as it is. The wrong types of the body, its queues and its boost are
+// reported together.
 func decodePreview(data []byte) (previewRequest, *problem) {
 	var req previewRequest
 	if len(data) == 0 {
 		return req, nil
 	}
-	if p := decodeStrict(data, "", &req.in); p != nil {
+	var ps problems
+	// collect keeps a 422's fields for the one answer; anything else (a
+	// malformed body, an unknown key) is answered at once.
+	collect := func(p *problem) bool {
+		if p == nil {
+			return true
+		}
+		if p.kind != kindInvalidField {
+			return false
+		}
+		ps = append(ps, p.errs...)
+		return true
+	}
+	if p := decodeStrict(data, "", &req.in); !collect(p) {
 		return req, p
 	}
 	if len(req.in.Queues) > 0 {
 		req.queues = make(map[string]queueInput, len(req.in.Queues))
 		for _, name := range sortedKeys(req.in.Queues) {
 			var q queueInput
-			if p := decodeStrict(req.in.Queues[name], "queues."+name, &q); p != nil {
+			if p := decodeStrict(req.in.Queues[name], "queues."+name, &q); !collect(p) {
 				return req, p
 			}
 			req.queues[name] = q
@@ -212,12 +228,12 @@ func decodePreview(data []byte) (previewRequest, *problem) {
 	}
 	if raw := req.in.Boost; len(raw) > 0 && string(raw) != "null" {
 		var b boostFields
-		if p := decodeStrict(raw, "boost", &b); p != nil {
+		if p := decodeStrict(raw, "boost", &b); !collect(p) {
 			return req, p
 		}
 		req.boost = &b
 	}
-	return req, nil
+	return req, ps.problem()
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -243,7 +259,17 @@ func buildPreview(req previewRequest, group string, now time.Time, f fleet) (con
 			ps.add(c.name, "must not be negative")
 		}
 	}
+	// A name the group does not have would change nothing and answer
+	// with the decision unchanged: a typo would read as "all is fine".
+	var view controller.GroupView
+	if i, ok := f.byName[group]; ok {
+		view = f.views[i]
+	}
 	for _, name := range sortedKeys(req.in.Metrics) {
+		if !slices.Contains(view.Metrics, name) {
+			ps.add("metrics."+name, "group %q has no policy %q that reads a metric; %s", group, name, oneOf(view.Metrics, "policies"))
+			continue
+		}
 		if v := req.in.Metrics[name]; math.IsNaN(v) || math.IsInf(v, 0) {
 			ps.add("metrics."+name, "must be a finite number")
 		}
@@ -251,6 +277,10 @@ func buildPreview(req previewRequest, group string, now time.Time, f fleet) (con
 	if len(req.queues) > 0 {
 		p.Queues = make(map[string]policy.QueueObservation, len(req.queues))
 		for _, name := range sortedKeys(req.queues) {
+			if !slices.Contains(view.Queues, name) {
+				ps.add("queues."+name, "group %q has no backlog policy reading a queue %q; %s", group, name, oneOf(view.Queues, "queues"))
+				continue
+			}
 			q := req.queues[name]
 			var o policy.QueueObservation
 			for _, v := range []struct {
@@ -286,6 +316,18 @@ func buildPreview(req previewRequest, group string, now time.Time, f fleet) (con
 	return p, ps
 }
 
+// oneOf lists the names a key may take, for an error's detail.
+func oneOf(names []string, what string) string {
+	if len(names) == 0 {
+		return "it has none"
+	}
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = strconv.Quote(n)
+	}
+	return "its " + what + ": " + strings.Join(quoted, ", ")
+}
+
 func (s *server) preview(w http.ResponseWriter, r *http.Request) {
 	name := chi.URLParam(r, "name")
 	if _, ok := s.fleet.View(name); !ok {
@@ -302,7 +344,9 @@ func (s *server) preview(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	pv, ps := buildPreview(req, name, s.clock.Now(), newFleet(s.fleet.Views()))
+	f := s.newFleet()
+	f.limits.anyStart = true
+	pv, ps := buildPreview(req, name, s.clock.Now(), f)
 	if p := ps.problem(); p != nil {
 		writeProblem(w, r, p)
 		return

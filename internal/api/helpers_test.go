@@ -105,7 +105,8 @@ func testFleet() *fakeFleet {
 	web := record("web", t0.Add(-10*time.Second), 8, 8)
 	return &fakeFleet{views: []controller.GroupView{
 		{Name: "workers", ASG: "workers-asg", Min: 2, Max: 50, Tags: map[string]string{"team": "rewards"},
-			ASGMin: 1, ASGMax: 40, Known: true, Lead: 12*time.Minute + 30*time.Second, Last: &workers},
+			ASGMin: 1, ASGMax: 40, Known: true, Lead: 12*time.Minute + 30*time.Second, Last: &workers,
+			Metrics: []string{"cpu", "latency"}, Queues: []string{"jobs", "retry"}},
 		{Name: "web", ASG: "web-asg", Min: 2, Max: 20, Tags: map[string]string{"team": "shop"},
 			ASGMin: 2, ASGMax: 30, Known: true, Lead: 5 * time.Minute, Last: &web},
 		{Name: "batch", ASG: "batch-asg", Min: 0, Max: 0, Lead: 5 * time.Minute},
@@ -133,7 +134,10 @@ func newEnv(t testing.TB, mutate ...func(*Options)) *env {
 	o := Options{Store: st, Fleet: fl, Clock: clk, Tokens: []Token{
 		{Name: "alice", Role: RoleOperator, SHA256: sha256.Sum256([]byte(operatorToken))},
 		{Name: "victor", Role: RoleViewer, SHA256: sha256.Sum256([]byte(viewerToken))},
-	}}
+	},
+		// Every test client is 127.0.0.1, and many tests send bad tokens
+		// on purpose; the failure limit's own tests set their own.
+		AuthFailureBurst: 100_000}
 	for _, m := range mutate {
 		m(&o)
 	}

@@ -3,11 +3,10 @@ package api
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,10 +106,31 @@ func (s *server) logRequests(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
+		label := s.routeLabel(r, route)
+		code := strconv.Itoa(status)
+		s.metrics.requests.WithLabelValues(r.Method, label, code).Inc()
+		s.metrics.duration.WithLabelValues(r.Method, label, code).Observe(time.Since(start).Seconds())
 		s.log.InfoContext(r.Context(), "api request", "method", r.Method, "path", r.URL.Path, "route", route,
 			"status", status, "duration_ms", float64(time.Since(start).Microseconds())/1000,
 			"actor", p.Name, "request_id", requestIDFrom(r.Context()))
 	})
+}
+
+// routeLabel is the route pattern a request is counted under. A request
+// refused before /v1's router chose its route (401, 429) has only the
+// pattern "/v1/*" so far; the router is asked which route it would have
+// taken, so that failures are counted where they were aimed.
+func (s *server) routeLabel(r *http.Request, pattern string) string {
+	if strings.HasSuffix(pattern, "/*") && s.router != nil {
+		rctx := chi.NewRouteContext()
+		if s.router.Match(rctx, r.Method, r.URL.Path) {
+			pattern = rctx.RoutePattern()
+		}
+	}
+	if pattern == "" {
+		return "unmatched"
+	}
+	return pattern
 }
 
 // principal is the caller as its token identifies it. logRequests puts an
@@ -128,31 +148,29 @@ func principalFrom(ctx context.Context) principal {
 	return principal{}
 }
 
-// authenticate requires a configured bearer token. The presented token is
-// hashed and compared with every configured hash in constant time, so that
-// neither the comparison nor the number of tokens compared leaks which
-// bytes matched.
+// authenticate requires a configured bearer token (MatchToken compares in
+// constant time). A missing or unknown token counts as a failure against
+// the client's address; an address over its failure limit is answered 429
+// before its token is looked at, so a guess over the limit learns nothing.
 func (s *server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.refuseIfBlocked(w, r, true) {
+			return
+		}
 		h := r.Header.Get("Authorization")
 		scheme, token, ok := strings.Cut(h, " ")
 		if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			s.failed(r, "api")
 			writeProblem(w, r, newProblem(kindUnauthorized, http.StatusUnauthorized,
 				"send Authorization: Bearer <token>"))
 			return
 		}
-		sum := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		found := -1
-		for i := range s.tokens {
-			if subtle.ConstantTimeCompare(sum[:], s.tokens[i].SHA256[:]) == 1 && found < 0 {
-				found = i
-			}
-		}
-		if found < 0 {
+		t, found := MatchToken(s.tokens, strings.TrimSpace(token))
+		if !found {
+			s.failed(r, "api")
 			writeProblem(w, r, newProblem(kindUnauthorized, http.StatusUnauthorized, "the token is not valid"))
 			return
 		}
-		t := s.tokens[found]
 		if p, ok := r.Context().Value(keyPrincipal).(*principal); ok && p != nil {
 			p.Name, p.Role = t.Name, t.Role
 		} else {

@@ -43,11 +43,11 @@ func respObject(props obj) obj { return object(props, allKeys(props)...) }
 
 var (
 	boostInputProps = obj{
-		"name":         str("Short name of the campaign."),
-		"reason":       str("Why; shown in the audit trail and decisions."),
+		"name":         str("Short name of the campaign; free text (valid UTF-8, no control or bidirectional formatting characters), at most 128 bytes."),
+		"reason":       str("Why; shown in the audit trail and decisions. Free text like name, at most 1024 bytes."),
 		"groups":       obj{"type": "array", "minItems": 1, "items": str("A configured group name, or a key=value Auto Scaling tag selector.")},
-		"start":        str("Window start: RFC 3339 with offset, or local YYYY-MM-DDTHH:MM[:SS] with time_zone."),
-		"end":          str("Window end, after start and in the future; same forms as start."),
+		"start":        str("Window start: RFC 3339 with offset, or local YYYY-MM-DDTHH:MM[:SS] with time_zone; a local time the zone skips is refused. On create at most one cycle in the past."),
+		"end":          str("Window end, after start and in the future; same forms as start. At most api.max_boost_window (default 744h) after start."),
 		"time_zone":    str("IANA time zone of local start/end, e.g. Europe/Paris."),
 		"min_capacity": integer("Absolute floor (> 0)."),
 		"multiplier":   number("Floor as ceil(multiplier x baseline capacity), >= 1."),
@@ -148,8 +148,8 @@ func schemas() obj {
 		"DecisionList": respObject(obj{"decisions": arrayOf(ref("Decision"))}),
 		"PreviewInput": object(obj{
 			"current": integer("Replaces the desired capacity."), "serving": integer("Replaces the serving instances."),
-			"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number"}, "description": "Newest metric value by policy name."},
-			"queues": obj{"type": "object", "description": "Queue readings by queue name.", "additionalProperties": object(obj{
+			"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number"}, "description": "Newest metric value by policy name; a name that is not one of the group's target-tracking or step policies is 422 on metrics.<name>."},
+			"queues": obj{"type": "object", "description": "Queue readings by queue name; a queue no backlog policy of the group reads is 422 on queues.<name>.", "additionalProperties": object(obj{
 				"visible": number(""), "in_flight": number(""), "delayed": number(""),
 			})},
 			"boost": ref("BoostInput"),
@@ -171,7 +171,7 @@ func overrideInputSchema() obj {
 		"capacity": integer("pin: the capacity to hold."),
 		"min":      integer("bounds: the minimum."), "max": integer("bounds: the maximum."),
 		"cap_at_max": boolean("Accept a capacity, min or max above the group's maximum (the lower of the configured max and the ASG's MaxSize); the engine caps it there."),
-		"reason":     str("Why; required."),
+		"reason":     str("Why; required. Free text: valid UTF-8, no control or bidirectional formatting characters, at most 1024 bytes."),
 		"expires_at": str("RFC 3339; at most 7 days away. Exactly one of expires_at and ttl."),
 		"ttl":        str("Go duration, at most 168h."),
 	}, "kind", "reason")
@@ -214,7 +214,8 @@ var (
 
 // paths maps every route to its operations, by lower-case method.
 func paths() map[string]map[string]op {
-	read := []int{401, 403, 503}
+	// 429 on reads: an address with too many failed authentications.
+	read := []int{401, 403, 429, 503}
 	write := []int{400, 401, 403, 409, 413, 415, 422, 429, 503}
 	return map[string]map[string]op{
 		"/healthz":      {"get": {summary: "The process is alive.", ok: 200, okType: "text/plain"}},
@@ -227,7 +228,7 @@ func paths() map[string]map[string]op {
 		"/v1/groups/{name}/decisions": {"get": {summary: "Recent decisions, newest first.", role: RoleViewer,
 			params: []obj{groupName, paramSince, paramLimit}, ok: 200, okSchema: "DecisionList", errs: append([]int{404, 422}, read...)}},
 		"/v1/groups/{name}/preview": {"post": {summary: "Decide the group hypothetically; writes nothing.", role: RoleViewer,
-			params: []obj{groupName}, body: "PreviewInput", ok: 200, okSchema: "PreviewResult", errs: []int{400, 401, 403, 404, 413, 415, 422, 503}}},
+			params: []obj{groupName}, body: "PreviewInput", ok: 200, okSchema: "PreviewResult", errs: []int{400, 401, 403, 404, 413, 415, 422, 429, 503}}},
 		"/v1/groups/{name}/overrides": {
 			"get": {summary: "Active overrides of the group (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{groupName, paramAll},
 				ok: 200, okSchema: "OverrideList", errs: append([]int{404, 422}, read...)},
@@ -255,8 +256,8 @@ func paths() map[string]map[string]op {
 }
 
 var statusText = map[int]string{
-	400: "malformed-json or unknown-field", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field", 429: "rate-limited", 503: "unavailable",
+	400: "malformed-json (not one JSON object, a duplicate key, nesting over 64 levels, a lone surrogate escape) or unknown-field", 401: "unauthorized", 403: "forbidden", 404: "not-found",
+	409: "conflict", 413: "body-too-large", 415: "unsupported-media-type", 422: "invalid-field: every offending field at once (wrong types, out-of-range numbers, unsafe free text, broken rules)", 429: "rate-limited: the token is over api.write_rate, or the client address over api.auth_failure_rate; see Retry-After", 503: "unavailable",
 }
 
 // openAPIDocument renders the OpenAPI 3.1 document.
@@ -306,7 +307,7 @@ func openAPIDocument() ([]byte, error) {
 	doc := obj{
 		"openapi": "3.1.0",
 		"info": obj{"title": "Headroom admin API", "version": "1",
-			"description": "Groups, decisions, previews, boosts, overrides and the audit trail of a Headroom daemon. Errors are RFC 9457 problem details."},
+			"description": "Groups, decisions, previews, boosts, overrides and the audit trail of a Headroom daemon. Errors are RFC 9457 problem details. A method a path does not take is 405 method-not-allowed with an Allow header listing the methods it does."},
 		"security": []obj{{"bearer": []string{}}},
 		"paths":    ps,
 		"components": obj{

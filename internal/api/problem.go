@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
+
+	"github.com/headroom-dev/headroom/internal/text"
 )
 
 // problemBase prefixes every problem type; the suffix names the kind of
@@ -130,6 +133,17 @@ func (ps problems) has(field string) bool {
 	return false
 }
 
+// hasPrefix reports whether field, or a field inside it, already has a
+// problem.
+func (ps problems) hasPrefix(field string) bool {
+	for _, e := range ps {
+		if e.Field == field || strings.HasPrefix(e.Field, field+".") || strings.HasPrefix(e.Field, field+"[") {
+			return true
+		}
+	}
+	return false
+}
+
 // problem returns the collected problems as one invalid-field problem, or
 // nil when there are none.
 func (ps problems) problem() *problem {
@@ -140,10 +154,20 @@ func (ps problems) problem() *problem {
 		field: ps[0].Field, detail: ps[0].Field + ": " + ps[0].Detail, errs: ps}
 }
 
-// marshal renders p for the request at path.
+// marshal renders p for the request at path. Field names and details
+// may quote what the client sent (an unknown key, a queue name), so they
+// go out through text.Escape: a problem printed by a terminal or a page
+// cannot carry the escape sequences the request did.
 func (p *problem) marshal(path, requestID string) []byte {
+	errs := make([]fieldError, len(p.errs))
+	for i, e := range p.errs {
+		errs[i] = fieldError{Field: text.Escape(e.Field), Detail: text.Escape(e.Detail)}
+	}
+	if len(errs) == 0 {
+		errs = nil
+	}
 	doc := problemDoc{Type: problemBase + p.kind, Title: problemTitles[p.kind], Status: p.status,
-		Detail: p.detail, Instance: path, Field: p.field, Errors: p.errs, RequestID: requestID}
+		Detail: text.Escape(p.detail), Instance: text.Escape(path), Field: text.Escape(p.field), Errors: errs, RequestID: requestID}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		// A problemDoc holds only strings and ints; this cannot fail.

@@ -85,6 +85,7 @@ func (s *server) limitWrites(next http.Handler) http.Handler {
 		p := principalFrom(r.Context())
 		ok, wait := s.writes.allow(p.Name)
 		if !ok {
+			s.metrics.rateLimited.WithLabelValues("write").Inc()
 			after := retryAfter(wait)
 			w.Header().Set("Retry-After", after)
 			writeProblem(w, r, newProblem(kindRateLimited, http.StatusTooManyRequests,

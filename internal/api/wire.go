@@ -11,27 +11,40 @@ var localLayouts = []string{"2006-01-02T15:04:05", "2006-01-02T15:04"}
 
 // parseWhen parses an RFC 3339 time (offset given) or, when loc is not
 // nil, a local YYYY-MM-DDTHH:MM[:SS] in loc. It returns the time in UTC;
-// local reports a local form, which is an error when loc is nil.
-func parseWhen(s string, loc *time.Location) (t time.Time, local bool, ok bool) {
+// local reports a local form, which is an error when loc is nil. gap
+// reports a local time that does not exist in loc because the clocks skip
+// it (the spring daylight-saving change): time.Date would silently move
+// it by the size of the jump.
+func parseWhen(s string, loc *time.Location) (t time.Time, local, ok, gap bool) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), false, true
+		return t.UTC(), false, true, false
 	}
 	for _, layout := range localLayouts {
-		if _, err := time.Parse(layout, s); err == nil {
-			if loc == nil {
-				return time.Time{}, true, false
-			}
-			// A local time in a daylight-saving gap or overlap resolves
-			// as time.Date documents: one of the two readings, never an
-			// error.
-			t, err := time.ParseInLocation(layout, s, loc)
-			if err != nil {
-				return time.Time{}, true, false
-			}
-			return t.UTC(), true, true
+		wall, err := time.Parse(layout, s)
+		if err != nil {
+			continue
 		}
+		if loc == nil {
+			return time.Time{}, true, false, false
+		}
+		// A local time in an overlap (the autumn change) is read as
+		// time.Date documents: the first of its two instants.
+		t := time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), 0, loc)
+		y, mo, d := t.Date()
+		if y != wall.Year() || mo != wall.Month() || d != wall.Day() || t.Hour() != wall.Hour() ||
+			t.Minute() != wall.Minute() || t.Second() != wall.Second() {
+			return time.Time{}, true, false, true
+		}
+		return t.UTC(), true, true, false
 	}
-	return time.Time{}, false, false
+	return time.Time{}, false, false, false
+}
+
+// minutePrecision reports a local time given to the minute (HH:MM, no
+// seconds).
+func minutePrecision(s string) bool {
+	_, err := time.Parse(localLayouts[1], s)
+	return err == nil
 }
 
 // loadZone loads an IANA time zone. "Local" and "" are refused: they mean

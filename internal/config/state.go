@@ -55,6 +55,16 @@ type API struct {
 	// WriteBurst is how many writes a token may make at once before
 	// WriteRate paces it.
 	WriteBurst int `yaml:"write_burst"`
+	// AuthFailureRate limits failed authentications (a bad API bearer
+	// token, a failed dashboard login) per client address: "10/m" is 10
+	// a minute. Over it the address is refused with 429.
+	AuthFailureRate Rate `yaml:"auth_failure_rate"`
+	// AuthFailureBurst is how many failures an address may have at once
+	// before AuthFailureRate paces it.
+	AuthFailureBurst int `yaml:"auth_failure_burst"`
+	// MaxBoostWindow is the longest a boost's window (start to end) may
+	// be.
+	MaxBoostWindow Duration `yaml:"max_boost_window"`
 }
 
 // TLS names the PEM certificate chain and private key of the listener.
@@ -139,6 +149,27 @@ const (
 // DefaultWriteRate is the default api.write_rate.
 const DefaultWriteRate Rate = "60/m"
 
+// DefaultAuthFailureRate and DefaultAuthFailureBurst are the defaults of
+// api.auth_failure_rate and api.auth_failure_burst: a person who mistypes
+// a token a few times never meets the limit, while a client guessing
+// tokens from one address is held to one guess every six seconds. Guessing
+// a token of 256 random bits is hopeless at any rate; the limit slows
+// guesses at weak tokens and keeps failures from flooding the log.
+const (
+	DefaultAuthFailureRate  Rate = "10/m"
+	DefaultAuthFailureBurst      = 10
+	maxAuthFailureBurst          = 10_000
+)
+
+// DefaultMaxBoostWindow is the default api.max_boost_window: 31 days, the
+// longest month, covers any campaign; a longer window is much more likely
+// a typo (a year 9999 end) than a plan, and a boost holds capacity, which
+// costs money, for its whole window.
+const DefaultMaxBoostWindow = 31 * 24 * time.Hour
+
+// maxMaxBoostWindow bounds api.max_boost_window: a year.
+const maxMaxBoostWindow = 366 * 24 * time.Hour
+
 // tokenNameRE keeps token names printable in the audit trail and logs.
 var tokenNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$`)
 
@@ -164,6 +195,15 @@ func (c *Config) applyStateDefaults(present func(path string) bool) {
 	}
 	if !present("api.write_burst") {
 		c.API.WriteBurst = DefaultWriteBurst
+	}
+	if !present("api.auth_failure_rate") {
+		c.API.AuthFailureRate = DefaultAuthFailureRate
+	}
+	if !present("api.auth_failure_burst") {
+		c.API.AuthFailureBurst = DefaultAuthFailureBurst
+	}
+	if !present("api.max_boost_window") {
+		c.API.MaxBoostWindow = Duration(DefaultMaxBoostWindow)
 	}
 }
 
@@ -215,6 +255,15 @@ func (c *Config) checkState(ps *problems) {
 	}
 	if c.API.WriteBurst < 1 || c.API.WriteBurst > maxWriteBurst {
 		ps.add("api.write_burst", fmt.Sprintf("must be between 1 and %d", maxWriteBurst))
+	}
+	if _, _, err := c.API.AuthFailureRate.Parse(); err != nil {
+		ps.add("api.auth_failure_rate", fmt.Sprintf("%q %v", c.API.AuthFailureRate, err))
+	}
+	if c.API.AuthFailureBurst < 1 || c.API.AuthFailureBurst > maxAuthFailureBurst {
+		ps.add("api.auth_failure_burst", fmt.Sprintf("must be between 1 and %d", maxAuthFailureBurst))
+	}
+	if w := c.API.MaxBoostWindow.Std(); w < time.Hour || w > maxMaxBoostWindow {
+		ps.add("api.max_boost_window", fmt.Sprintf("must be between 1h and %s", maxMaxBoostWindow))
 	}
 	c.API.TLS.check(ps)
 }

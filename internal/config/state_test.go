@@ -28,6 +28,10 @@ func TestStateDefaults(t *testing.T) {
 	if c.API.WriteRate != DefaultWriteRate || c.API.WriteBurst != DefaultWriteBurst || c.API.TLS.Enabled() {
 		t.Errorf("api = %+v, want %s, burst %d, no TLS", c.API, DefaultWriteRate, DefaultWriteBurst)
 	}
+	if c.API.AuthFailureRate != DefaultAuthFailureRate || c.API.AuthFailureBurst != DefaultAuthFailureBurst ||
+		c.API.MaxBoostWindow.Std() != 744*time.Hour {
+		t.Errorf("api = %+v, want auth failures %s burst %d, boost window 744h", c.API, DefaultAuthFailureRate, DefaultAuthFailureBurst)
+	}
 	c = mustParse(t, "api: {write_rate: 5/s, write_burst: 1}\n"+minimalGroup)
 	if c.API.WriteRate != "5/s" || c.API.WriteBurst != 1 {
 		t.Errorf("api = %+v, want 5/s and burst 1", c.API)
@@ -65,6 +69,10 @@ func TestAPIProblems(t *testing.T) {
 		{name: "rate empty", doc: "api: {write_rate: \"\"}\n", want: []string{"api.write_rate"}},
 		{name: "burst zero and rate bad", doc: "api: {write_rate: fast, write_burst: 0}\n", want: []string{"api.write_rate", "api.write_burst"}},
 		{name: "burst too large", doc: "api: {write_burst: 10001}\n", want: []string{"api.write_burst"}},
+		{name: "auth failure settings", doc: "api: {auth_failure_rate: 3/h, auth_failure_burst: 2, max_boost_window: 2160h}\n"},
+		{name: "auth failure rate bad", doc: "api: {auth_failure_rate: often, auth_failure_burst: 0}\n", want: []string{"api.auth_failure_rate", "api.auth_failure_burst"}},
+		{name: "boost window too short", doc: "api: {max_boost_window: 30m}\n", want: []string{"api.max_boost_window"}},
+		{name: "boost window over a year", doc: "api: {max_boost_window: 8785h}\n", want: []string{"api.max_boost_window"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -170,6 +171,12 @@ func TestViewsAndPreview(t *testing.T) {
 	}
 	if _, ok := h.ctrl.View("nope"); ok {
 		t.Error("View of an unknown group")
+	}
+	// The names a preview may replace: workers reads the queue jobs,
+	// api the metric of its policy cpu.
+	if !slices.Equal(views[0].Metrics, nil) || !slices.Equal(views[0].Queues, []string{"jobs"}) ||
+		!slices.Equal(views[1].Metrics, []string{"cpu"}) || !slices.Equal(views[1].Queues, nil) {
+		t.Errorf("preview names: workers %v %v, api %v %v", views[0].Metrics, views[0].Queues, views[1].Metrics, views[1].Queues)
 	}
 	writes := len(h.scaler.set)
 

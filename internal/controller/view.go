@@ -147,6 +147,9 @@ type GroupView struct {
 	Lead time.Duration
 	// Last is the latest decision; nil before the first cycle.
 	Last *Record
+	// Metrics are the policies whose value a Preview's Metrics may
+	// replace, and Queues the queues its Queues may, in config order.
+	Metrics, Queues []string
 }
 
 // Preview is a hypothetical cycle for one group: the group as last
@@ -208,6 +211,19 @@ func (c *Controller) view(gr *groupRun) GroupView {
 	if n := len(gr.history); n > 0 {
 		r := gr.history[n-1]
 		v.Last = &r
+	}
+	// As Preview applies them: a metric to a policy without a backlog,
+	// a queue to a backlog policy's queue.
+	for _, pol := range gr.spec.Policies {
+		if pol.Backlog == nil {
+			v.Metrics = append(v.Metrics, pol.Name)
+			continue
+		}
+		for _, q := range pol.Backlog.Queues {
+			if !slices.Contains(v.Queues, q.Name) {
+				v.Queues = append(v.Queues, q.Name)
+			}
+		}
 	}
 	return v
 }

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // tokenBytes is the entropy of a new token: 256 bits, beyond guessing even
@@ -32,10 +34,65 @@ func NewToken() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// minTokenBits is the least entropy `token hash` accepts without
+// --allow-weak: as much as `token new` gives.
+const minTokenBits = 8 * tokenBytes
+
+// TokenEntropyBits estimates the entropy of tok in bits as its length
+// times log2 of the size of the alphabet it is written in: 10 for digits
+// only, 16 for hex (one case), 64 for base64 or base64url, 95 for any
+// printable ASCII, and 8 bits a byte for anything else. It is an upper
+// bound: it takes every character as drawn at random, so it catches a
+// token that is too short for its alphabet (a 32-character hex string is
+// 128 bits), but it cannot tell a long phrase or a repeated character from
+// random bytes. `headroom token new` makes tokens that meet it.
+func TokenEntropyBits(tok string) float64 {
+	alphabet := 256.0
+	in := func(set string) bool {
+		for _, c := range tok {
+			if !strings.ContainsRune(set, c) {
+				return false
+			}
+		}
+		return true
+	}
+	const (
+		digits    = "0123456789"
+		lower     = "abcdefghijklmnopqrstuvwxyz"
+		upper     = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		base64    = upper + lower + digits + "+/="
+		base64url = upper + lower + digits + "-_"
+	)
+	switch {
+	case in(digits):
+		alphabet = 10
+	case in(digits + "abcdef"), in(digits + "ABCDEF"):
+		alphabet = 16
+	case in(base64), in(base64url):
+		alphabet = 64
+	case in(printableASCII()):
+		alphabet = 95
+	default:
+		return 8 * float64(len(tok))
+	}
+	return float64(utf8.RuneCountInString(tok)) * math.Log2(alphabet)
+}
+
+func printableASCII() string {
+	b := make([]byte, 0, 95)
+	for c := byte(' '); c <= '~'; c++ {
+		b = append(b, c)
+	}
+	return string(b)
+}
+
 const tokenUsage = `usage: headroom token <command>
 
-  hash [TOKEN]  print the hex SHA-256 of TOKEN, for the config's api.tokens[].sha256;
-                without TOKEN, of one line read from stdin (keeps it out of shell history)
+  hash [--allow-weak] [TOKEN]
+                print the hex SHA-256 of TOKEN, for the config's api.tokens[].sha256;
+                without TOKEN, of one line read from stdin (keeps it out of shell history).
+                A token under 256 bits of entropy (length x log2 of its alphabet: 64 hex
+                or 43 base64 characters) is refused unless --allow-weak
   new           print a new random token (32 bytes, base64url) and its hash
 `
 
@@ -71,6 +128,17 @@ func RunToken(args []string, env Env) int {
 }
 
 func tokenHash(args []string, env Env) int {
+	allowWeak := false
+	var rest []string
+	for _, a := range args {
+		switch a {
+		case "--allow-weak", "-allow-weak":
+			allowWeak = true
+		default:
+			rest = append(rest, a)
+		}
+	}
+	args = rest
 	var tok string
 	switch len(args) {
 	case 0:
@@ -92,6 +160,12 @@ func tokenHash(args []string, env Env) int {
 	}
 	if tok == "" {
 		fmt.Fprintln(env.Stderr, "headroom token hash: empty token")
+		return ExitUsage
+	}
+	if bits := TokenEntropyBits(tok); bits < minTokenBits && !allowWeak {
+		fmt.Fprintf(env.Stderr, "headroom token hash: the token has at most %.0f bits of entropy (%d characters); "+
+			"at least %d are needed (64 hex or 43 base64 characters): use `headroom token new`, or pass --allow-weak to hash it anyway\n",
+			bits, utf8.RuneCountInString(tok), minTokenBits)
 		return ExitUsage
 	}
 	fmt.Fprintln(env.Stdout, HashToken(tok))

@@ -3,6 +3,7 @@ package ctl
 import (
 	"bytes"
 	"encoding/base64"
+	"math"
 	"strings"
 	"testing"
 )
@@ -24,10 +25,15 @@ func TestRunToken(t *testing.T) {
 		code   int
 		stdout string
 	}{
-		{name: "hash argument", args: []string{"hash", "abc"}, code: ExitOK, stdout: abcSHA256 + "\n"},
-		{name: "hash stdin line", args: []string{"hash"}, stdin: "abc\nignored\n", code: ExitOK, stdout: abcSHA256 + "\n"},
-		{name: "hash stdin crlf", args: []string{"hash"}, stdin: "abc\r\n", code: ExitOK, stdout: abcSHA256 + "\n"},
-		{name: "hash stdin without newline", args: []string{"hash"}, stdin: "abc", code: ExitOK, stdout: abcSHA256 + "\n"},
+		{name: "hash argument", args: []string{"hash", "--allow-weak", "abc"}, code: ExitOK, stdout: abcSHA256 + "\n"},
+		{name: "hash stdin line", args: []string{"hash", "--allow-weak"}, stdin: "abc\nignored\n", code: ExitOK, stdout: abcSHA256 + "\n"},
+		{name: "hash stdin crlf", args: []string{"hash", "--allow-weak"}, stdin: "abc\r\n", code: ExitOK, stdout: abcSHA256 + "\n"},
+		{name: "hash stdin without newline", args: []string{"hash", "--allow-weak"}, stdin: "abc", code: ExitOK, stdout: abcSHA256 + "\n"},
+		{name: "weak argument refused", args: []string{"hash", "abc"}, code: ExitUsage},
+		{name: "weak stdin refused", args: []string{"hash"}, stdin: "s3cret-value\n", code: ExitUsage},
+		{name: "128-bit hex refused", args: []string{"hash", strings.Repeat("0f", 16)}, code: ExitUsage},
+		{name: "256-bit hex", args: []string{"hash", strings.Repeat("0f", 32)}, code: ExitOK},
+		{name: "flag after the token", args: []string{"hash", "abc", "--allow-weak"}, code: ExitOK, stdout: abcSHA256 + "\n"},
 		{name: "hash empty stdin", args: []string{"hash"}, stdin: "", code: ExitUsage},
 		{name: "hash empty argument", args: []string{"hash", ""}, code: ExitUsage},
 		{name: "hash two arguments", args: []string{"hash", "a", "b"}, code: ExitUsage},
@@ -76,5 +82,52 @@ func TestRunTokenNew(t *testing.T) {
 			t.Errorf("token %s twice", tok)
 		}
 		seen[tok] = true
+	}
+}
+
+func TestTokenEntropyBits(t *testing.T) {
+	for _, tc := range []struct {
+		tok  string
+		bits float64
+	}{
+		{"12345678", 8 * math.Log2(10)},
+		{strings.Repeat("a1", 32), 256},              // hex, 64 characters
+		{strings.Repeat("A1", 16), 128},              // hex, 32 characters
+		{strings.Repeat("aB-_", 10) + "xyz", 43 * 6}, // base64url, 43 characters
+		{"correct horse battery staple!", 29 * math.Log2(95)},
+		{"mot de passe é", 8 * float64(len("mot de passe é"))},
+	} {
+		if got := TokenEntropyBits(tc.tok); math.Abs(got-tc.bits) > 1e-9 {
+			t.Errorf("TokenEntropyBits(%q) = %g, want %g", tc.tok, got, tc.bits)
+		}
+	}
+	// Every token `token new` makes is accepted, whatever characters it
+	// happens to hold.
+	for range 500 {
+		tok, err := NewToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bits := TokenEntropyBits(tok); bits < minTokenBits {
+			t.Fatalf("NewToken %d characters: %g bits, under %d", len(tok), bits, minTokenBits)
+		}
+	}
+}
+
+// TestWeakTokenMessage: the refusal says why and what to do, and never
+// echoes the token.
+func TestWeakTokenMessage(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := RunToken([]string{"hash", "hunter2-hunter2"}, Env{Stdout: &out, Stderr: &errb}); code != ExitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	msg := errb.String()
+	for _, want := range []string{"at most 90 bits", "15 characters", "at least 256", "headroom token new", "--allow-weak"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+	if strings.Contains(msg, "hunter2") || out.Len() != 0 {
+		t.Errorf("the token leaked: stdout %q stderr %q", out.String(), msg)
 	}
 }

@@ -274,3 +274,27 @@ func TestSecurityHeadersAndStatic(t *testing.T) {
 		t.Errorf("/v1/groups without a token: %d", r.status)
 	}
 }
+
+// TestFailedLoginsAreLimited: forty wrong tokens are not forty 401s. With
+// the default limit (10 failures at once, then one every 6 s per client
+// address) the eleventh attempt is 429 with Retry-After, a right token
+// included, until the bucket refills.
+func TestFailedLoginsAreLimited(t *testing.T) {
+	e := newEnv(t, testViews())
+	anon := e.browser()
+	statuses := map[int]int{}
+	for range 40 {
+		statuses[anon.post("/login", url.Values{"token": {"nope"}}).status]++
+	}
+	if statuses[http.StatusUnauthorized] != 10 || statuses[http.StatusTooManyRequests] != 30 {
+		t.Fatalf("40 bad logins: %v, want 10 x 401 and 30 x 429", statuses)
+	}
+	r := anon.post("/login", url.Values{"token": {operatorToken}})
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") != "6" {
+		t.Fatalf("a right token over the limit: %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
+	}
+	e.clock.Advance(6 * time.Second)
+	if r := anon.post("/login", url.Values{"token": {operatorToken}}); r.status != http.StatusSeeOther {
+		t.Fatalf("login after the refill: %d", r.status)
+	}
+}

@@ -3,7 +3,6 @@ package dashboard
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
@@ -97,23 +96,6 @@ func (ss *sessions) remove(id string) {
 	delete(ss.byID, id)
 }
 
-// match returns the configured token secret hashes to. Every configured
-// hash is compared in constant time, as the API does, so that neither the
-// comparison nor the number of tokens compared leaks which bytes matched.
-func match(tokens []api.Token, secret string) (api.Token, bool) {
-	sum := sha256.Sum256([]byte(secret))
-	found := -1
-	for i := range tokens {
-		if subtle.ConstantTimeCompare(sum[:], tokens[i].SHA256[:]) == 1 && found < 0 {
-			found = i
-		}
-	}
-	if found < 0 {
-		return api.Token{}, false
-	}
-	return tokens[found], true
-}
-
 type ctxKey struct{}
 
 func sessionFrom(ctx context.Context) *session {
@@ -203,7 +185,7 @@ func (d *Dashboard) login(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	secret := strings.TrimSpace(r.PostFormValue("token"))
-	t, ok := match(d.tokens, secret)
+	t, ok := api.MatchToken(d.tokens, secret)
 	if secret == "" || !ok {
 		d.render(w, r, "login", http.StatusUnauthorized, page{Title: "Log in", Data: loginData{Error: "That token is not valid."}})
 		return

@@ -135,8 +135,7 @@ func NewMetrics() *Metrics {
 		m.GroupCapacity, m.PolicyProposal, m.ObservationAge, m.ScalingActions,
 		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSCallDuration,
 		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions,
-		m.LeaseCallDuration, m.LeaseRenewalsLost,
-		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions, m.IdempotentReplays,
+		m.LeaseCallDuration, m.LeaseRenewalsLost, m.IdempotentReplays,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
