@@ -297,7 +297,7 @@ func (c *invocation) parse(fs *flag.FlagSet, args []string, optional bool, names
 
 // usagef reports a usage error detected before any request.
 func (c *invocation) usagef(fs *flag.FlagSet, format string, a ...any) int {
-	fmt.Fprintf(c.env.Stderr, "%s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
+	fmt.Fprintf(c.env.Stderr, "%s: %s\n", fs.Name(), escape(fmt.Sprintf(format, a...)))
 	fmt.Fprintf(c.env.Stderr, "run '%s -h' for usage\n", fs.Name())
 	return ExitUsage
 }
@@ -320,7 +320,7 @@ func (c *invocation) do(req Request, show func(w io.Writer, body []byte) error) 
 		err = show(c.env.Stdout, resp.Body)
 	}
 	if err != nil {
-		fmt.Fprintf(c.env.Stderr, "error: %s %s: %v\n", req.Method, req.Path, err)
+		fmt.Fprintf(c.env.Stderr, "error: %s %s: %s\n", req.Method, escape(req.Path), escape(err.Error()))
 		return ExitFailed
 	}
 	return ExitOK
@@ -333,6 +333,7 @@ func showAs[T any](print func(io.Writer, T) error) func(io.Writer, []byte) error
 		if err := json.Unmarshal(body, &v); err != nil {
 			return fmt.Errorf("decode response: %w", err)
 		}
+		escapeStrings(&v)
 		return print(w, v)
 	}
 }

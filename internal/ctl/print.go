@@ -11,14 +11,15 @@ import (
 	"time"
 )
 
-// printJSON writes the server's document pretty-printed, for scripts.
+// printJSON writes the server's document pretty-printed, for scripts,
+// with the runes a terminal would act on escaped (see escapeJSON).
 func printJSON(w io.Writer, body []byte) error {
 	var b bytes.Buffer
 	if err := json.Indent(&b, body, "", "  "); err != nil {
 		return fmt.Errorf("response is not JSON: %w", err)
 	}
 	b.WriteByte('\n')
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(escapeJSON(b.Bytes()))
 	return err
 }
 
