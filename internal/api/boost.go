@@ -76,12 +76,15 @@ type boostDoc struct {
 	Multiplier  *float64  `json:"multiplier"`
 	Ramp        string    `json:"ramp"`
 	Lead        string    `json:"lead"`
-	CapAtMax    bool      `json:"cap_at_max"`
-	CreatedBy   string    `json:"created_by"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Version     int64     `json:"version"`
-	State       string    `json:"state"`
+	// EffectiveLead is the lead in force: lead, or the selected group's
+	// when lead is 0s; what the state and the pre-warm follow.
+	EffectiveLead string    `json:"effective_lead"`
+	CapAtMax      bool      `json:"cap_at_max"`
+	CreatedBy     string    `json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	Version       int64     `json:"version"`
+	State         string    `json:"state"`
 }
 
 // decodeBoost decodes a POST /v1/boosts body.
@@ -176,7 +179,9 @@ func boostView(b store.Boost, now time.Time, f fleet) boostDoc {
 	d := boostDoc{ID: b.ID, Name: b.Name, Reason: b.Reason, Groups: b.Groups,
 		Start: b.Start.UTC(), End: b.End.UTC(), Ramp: formatDuration(b.Ramp), Lead: formatDuration(b.Lead),
 		CapAtMax: b.CapAtMax, CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt.UTC(), UpdatedAt: b.UpdatedAt.UTC(),
-		Version: b.Version, State: boostState(b, now, f.lead(b))}
+		Version: b.Version}
+	lead := f.lead(b)
+	d.EffectiveLead, d.State = formatDuration(lead.Round(time.Second)), boostState(b, now, lead)
 	if d.Groups == nil {
 		d.Groups = []string{}
 	}

@@ -60,7 +60,8 @@ var (
 		"groups": arrayOf(str("")), "start": dateTime("UTC."), "end": dateTime("UTC."),
 		"time_zone": nullable("string", "The zone local times were given in."), "min_capacity": nullable("integer", ""),
 		"multiplier": nullable("number", ""), "ramp": str("Go duration."), "lead": str("Go duration; 0s means the group's lead."),
-		"cap_at_max": boolean(""), "created_by": str("Token name."), "created_at": dateTime(""), "updated_at": dateTime(""),
+		"effective_lead": str("Go duration, whole seconds: the lead in force, lead or else the first selected group's."),
+		"cap_at_max":     boolean(""), "created_by": str("Token name."), "created_at": dateTime(""), "updated_at": dateTime(""),
 		"version": integer("Increases with every write; send it back in PATCH for optimistic concurrency."),
 		"state":   obj{"type": "string", "enum": []string{stateScheduled, stateLeading, stateActive, stateEnded}},
 	}

@@ -127,12 +127,14 @@ type Boost struct {
 	Multiplier  float64   `json:"multiplier"`
 	Ramp        string    `json:"ramp"`
 	Lead        string    `json:"lead"`
-	CapAtMax    bool      `json:"cap_at_max"`
-	CreatedBy   string    `json:"created_by"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Version     int64     `json:"version"`
-	State       string    `json:"state"`
+	// EffectiveLead is the lead in force (the group's when Lead is 0s).
+	EffectiveLead string    `json:"effective_lead"`
+	CapAtMax      bool      `json:"cap_at_max"`
+	CreatedBy     string    `json:"created_by"`
+	CreatedAt     time.Time `json:"created_at"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	Version       int64     `json:"version"`
+	State         string    `json:"state"`
 }
 
 // Override is an override as the API returns it.
