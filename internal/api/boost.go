@@ -400,14 +400,19 @@ func checkFloor(ps *problems, b store.Boost, f fleet, field func(string) string)
 // --- handlers ---
 
 func (s *server) listBoosts(w http.ResponseWriter, r *http.Request) {
+	var ps problems
 	all := false
 	if v := r.URL.Query().Get("all"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			writeProblem(w, r, invalid("all", "must be true or false"))
-			return
+			ps.add("all", "must be true or false")
 		}
 		all = b
+	}
+	pg := parsePage(r, "boosts", &ps)
+	if p := ps.problem(); p != nil {
+		writeProblem(w, r, p)
+		return
 	}
 	bs, err := s.store.ListBoosts(r.Context())
 	if err != nil {
@@ -415,14 +420,16 @@ func (s *server) listBoosts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.clock.Now()
+	if !all {
+		bs = slices.DeleteFunc(bs, func(b store.Boost) bool { return !now.Before(b.End) })
+	}
+	bs, next := pageAfter(bs, pg, "boosts", func(b store.Boost) cursor { return cursor{At: b.Start, ID: b.ID} }, byTimeThenID)
 	f := newFleet(s.fleet.Views())
 	out := make([]boostDoc, 0, len(bs))
 	for _, b := range bs {
-		if all || now.Before(b.End) {
-			out = append(out, boostView(b, now, f))
-		}
+		out = append(out, boostView(b, now, f))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"boosts": out})
+	writePage(w, r, "boosts", out, next)
 }
 
 func (s *server) getBoost(w http.ResponseWriter, r *http.Request) {

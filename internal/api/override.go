@@ -175,12 +175,25 @@ func unexpired(os []store.Override, now time.Time) []overrideDoc {
 }
 
 func (s *server) listOverrides(w http.ResponseWriter, r *http.Request) {
+	var ps problems
+	pg := parsePage(r, "overrides", &ps)
+	if p := ps.problem(); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
 	os, err := s.store.ListOverrides(r.Context(), "")
 	if err != nil {
 		writeProblem(w, r, s.storeProblem(r, "overrides", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": unexpired(os, s.clock.Now())})
+	writeOverridePage(w, r, unexpired(os, s.clock.Now()), pg, "overrides")
+}
+
+// writeOverridePage answers with the page pg of docs, which are in the
+// store's order: created_at, then id.
+func writeOverridePage(w http.ResponseWriter, r *http.Request, docs []overrideDoc, pg pageRequest, listing string) {
+	docs, next := pageAfter(docs, pg, listing, func(o overrideDoc) cursor { return cursor{At: o.CreatedAt, ID: o.ID} }, byTimeThenID)
+	writePage(w, r, "overrides", docs, next)
 }
 
 func (s *server) listGroupOverrides(w http.ResponseWriter, r *http.Request) {
@@ -189,12 +202,19 @@ func (s *server) listGroupOverrides(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound("group %q is not configured", name))
 		return
 	}
+	var ps problems
+	listing := "overrides/" + name
+	pg := parsePage(r, listing, &ps)
+	if p := ps.problem(); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
 	os, err := s.store.ListOverrides(r.Context(), name)
 	if err != nil {
 		writeProblem(w, r, s.storeProblem(r, fmt.Sprintf("overrides of group %q", name), err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": unexpired(os, s.clock.Now())})
+	writeOverridePage(w, r, unexpired(os, s.clock.Now()), pg, listing)
 }
 
 func (s *server) getOverride(w http.ResponseWriter, r *http.Request) {
