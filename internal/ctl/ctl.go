@@ -326,6 +326,77 @@ func (c *invocation) do(req Request, show func(w io.Writer, body []byte) error) 
 	return ExitOK
 }
 
+// list sends req, a GET of a list route, and follows each page's next
+// link until the last page or until max items (0: no bound) are in
+// hand, all under the command's one deadline. It shows the items as one
+// document of the server's shape, {key: [...], "next": null}.
+func (c *invocation) list(req Request, key string, max int, show func(w io.Writer, body []byte) error) int {
+	cl := &Client{BaseURL: c.g.server, Token: string(c.g.token), HTTP: c.env.HTTP, Backoff: c.env.Backoff}
+	items := []json.RawMessage{}
+	for {
+		resp, err := cl.Do(c.ctx, req)
+		if err != nil {
+			printError(c.env.Stderr, err)
+			return ExitCode(err)
+		}
+		page, next, err := decodePage(resp.Body, key)
+		if err != nil {
+			fmt.Fprintf(c.env.Stderr, "error: %s %s: %s\n", req.Method, escape(req.Path), escape(err.Error()))
+			return ExitFailed
+		}
+		items = append(items, page...)
+		if max > 0 && len(items) >= max {
+			items = items[:max]
+			break
+		}
+		if next == "" {
+			break
+		}
+		u, err := url.Parse(next)
+		if err != nil || u.IsAbs() || !strings.HasPrefix(u.Path, "/v1/") {
+			fmt.Fprintf(c.env.Stderr, "error: %s %s: the server's next link %q is not a path under /v1\n", req.Method, escape(req.Path), escape(next))
+			return ExitFailed
+		}
+		req = Request{Method: http.MethodGet, Path: u.EscapedPath(), Query: u.Query()}
+	}
+	body, err := json.Marshal(map[string]any{key: items, "next": nil})
+	if err == nil {
+		if c.g.output == "json" {
+			err = printJSON(c.env.Stdout, body)
+		} else {
+			err = show(c.env.Stdout, body)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(c.env.Stderr, "error: %s %s: %s\n", req.Method, escape(req.Path), escape(err.Error()))
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// decodePage splits a list route's answer into its items (under key)
+// and its next link ("" on the last page).
+func decodePage(body []byte, key string) ([]json.RawMessage, string, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, "", fmt.Errorf("decode response: %w", err)
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw[key], &items); err != nil {
+		return nil, "", fmt.Errorf("decode response's %s: %w", key, err)
+	}
+	var next *string
+	if n, ok := raw["next"]; ok {
+		if err := json.Unmarshal(n, &next); err != nil {
+			return nil, "", fmt.Errorf("decode response's next: %w", err)
+		}
+	}
+	if next == nil {
+		return items, "", nil
+	}
+	return items, *next, nil
+}
+
 // showAs decodes the body as T and prints it with print.
 func showAs[T any](print func(io.Writer, T) error) func(io.Writer, []byte) error {
 	return func(w io.Writer, body []byte) error {

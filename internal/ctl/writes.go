@@ -171,7 +171,7 @@ func runBoostList(c *invocation, name string, args []string) int {
 	if *all {
 		q = url.Values{"all": {"true"}}
 	}
-	return c.do(Request{Method: http.MethodGet, Path: "/v1/boosts", Query: q},
+	return c.list(Request{Method: http.MethodGet, Path: "/v1/boosts", Query: q}, "boosts", 0,
 		showAs(func(w io.Writer, v struct {
 			Boosts []Boost `json:"boosts"`
 		}) error {
@@ -324,7 +324,7 @@ func runOverrideList(c *invocation, name string, args []string) int {
 	if len(pos) == 1 {
 		path = "/v1/groups/" + seg(pos[0]) + "/overrides"
 	}
-	return c.do(Request{Method: http.MethodGet, Path: path},
+	return c.list(Request{Method: http.MethodGet, Path: path}, "overrides", 0,
 		showAs(func(w io.Writer, v struct {
 			Overrides []Override `json:"overrides"`
 		}) error {

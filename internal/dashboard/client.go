@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -217,30 +218,61 @@ type groupDetail struct {
 	Overrides []overrideDoc           `json:"overrides"`
 }
 
-func (c client) groups() ([]groupDoc, error) {
-	var out struct {
-		Groups []groupDoc `json:"groups"`
+// listAll reads every page of the list route at path (its items under
+// key), following each page's next link: the pages the dashboard shows
+// are cut from the whole list, which the name filter and the timeline
+// need. maxPage is the largest page the API gives.
+func listAll[T any](c client, path, key string) ([]T, error) {
+	var out []T
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
 	}
-	err := c.call(http.MethodGet, "/v1/groups", nil, "", &out)
-	return out.Groups, err
+	path += sep + "limit=" + strconv.Itoa(maxPage)
+	for range maxPages {
+		var page map[string]json.RawMessage
+		if err := c.call(http.MethodGet, path, nil, "", &page); err != nil {
+			return nil, err
+		}
+		var items []T
+		if err := json.Unmarshal(page[key], &items); err != nil {
+			return nil, fmt.Errorf("decode %s of %s: %w", key, path, err)
+		}
+		out = append(out, items...)
+		var next *string
+		if raw, ok := page["next"]; ok {
+			if err := json.Unmarshal(raw, &next); err != nil {
+				return nil, fmt.Errorf("decode next of %s: %w", path, err)
+			}
+		}
+		if next == nil || *next == "" {
+			return out, nil
+		}
+		path = *next
+	}
+	return nil, fmt.Errorf("%s: more than %d pages", path, maxPages)
+}
+
+const (
+	// maxPage is the API's largest page.
+	maxPage = 1000
+	// maxPages stops a list that never ends (a server bug) from holding
+	// the page forever: a million items.
+	maxPages = 1000
+)
+
+func (c client) groups() ([]groupDoc, error) {
+	return listAll[groupDoc](c, "/v1/groups", "groups")
 }
 
 func (c client) boosts(all bool) ([]boostDoc, error) {
-	var out struct {
-		Boosts []boostDoc `json:"boosts"`
-	}
 	path := "/v1/boosts"
 	if all {
 		path += "?all=true"
 	}
-	err := c.call(http.MethodGet, path, nil, "", &out)
-	return out.Boosts, err
+	return listAll[boostDoc](c, path, "boosts")
 }
 
 func (c client) overrides() ([]overrideDoc, error) {
-	var out struct {
-		Overrides []overrideDoc `json:"overrides"`
-	}
-	err := c.call(http.MethodGet, "/v1/overrides", nil, "", &out)
-	return out.Overrides, err
+	return listAll[overrideDoc](c, "/v1/overrides", "overrides")
 }
