@@ -175,6 +175,7 @@ func buildTimeline(bs []boostDoc, now time.Time) timeline {
 
 type boostsData struct {
 	Boosts   []boostDoc
+	Pager    pager
 	Timeline timeline
 	Form     boostForm
 	Errors   map[string]string
@@ -217,6 +218,7 @@ func (d *Dashboard) showBoosts(w http.ResponseWriter, r *http.Request, status in
 			data.Boosts = append(data.Boosts, b)
 		}
 	}
+	data.Boosts, data.Pager = pageOf(data.Boosts, r, "/boosts")
 	if data.Form.IdemKey == "" || status >= 400 {
 		data.Form.IdemKey = randomID()
 	}
@@ -404,6 +406,7 @@ func (f overrideForm) body() (map[string]any, map[string]string) {
 
 type overridesData struct {
 	Overrides []overrideDoc
+	Pager     pager
 	Groups    []string
 	Form      overrideForm
 	Errors    map[string]string
@@ -428,7 +431,7 @@ func (d *Dashboard) showOverrides(w http.ResponseWriter, r *http.Request, status
 		d.fail(w, r, err)
 		return
 	}
-	data.Overrides = os
+	data.Overrides, data.Pager = pageOf(os, r, "/overrides")
 	for _, g := range gs {
 		data.Groups = append(data.Groups, g.Name)
 	}

@@ -135,6 +135,36 @@ func (d *Dashboard) client(w http.ResponseWriter, r *http.Request) (client, bool
 // page light (and its sparkline reads few) with thousands of groups.
 const pageSize = 100
 
+// listPageSize is how many boosts or overrides their pages list at once:
+// the table of thousands would weigh megabytes.
+const listPageSize = 50
+
+// pager is where a paged table stands, with links to its neighbours.
+type pager struct {
+	Page, Pages, Total int
+	Prev, Next         string
+}
+
+// pageOf cuts the page that r's page= asks for (1-based; garbage is the
+// first page, past the end the last) from items, listPageSize long.
+func pageOf[T any](items []T, r *http.Request, path string) ([]T, pager) {
+	p := pager{Total: len(items), Pages: max(1, (len(items)+listPageSize-1)/listPageSize)}
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	p.Page = min(n, p.Pages)
+	link := func(n int) string { return path + "?" + url.Values{"page": {strconv.Itoa(n)}}.Encode() }
+	if p.Page > 1 {
+		p.Prev = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = link(p.Page + 1)
+	}
+	lo, hi := (p.Page-1)*listPageSize, min(p.Page*listPageSize, len(items))
+	return items[lo:hi], p
+}
+
 type badge struct{ Class, Text string }
 
 type overviewRow struct {
