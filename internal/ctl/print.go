@@ -35,6 +35,22 @@ func ts(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
+// tsp formats an optional time as ts does; nil is "-".
+func tsp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return ts(*t)
+}
+
+// dashp shows an optional string as dash does; nil is "-".
+func dashp(s *string) string {
+	if s == nil {
+		return "-"
+	}
+	return dash(*s)
+}
+
 // dash shows an empty string as "-", so that columns stay aligned.
 func dash(s string) string {
 	if s == "" {
@@ -99,11 +115,11 @@ func yesNo(b bool) string {
 // floor says how a boost raises the floor.
 func floor(b Boost) string {
 	var parts []string
-	if b.MinCapacity > 0 {
-		parts = append(parts, "min "+strconv.Itoa(b.MinCapacity))
+	if b.MinCapacity != nil {
+		parts = append(parts, "min "+strconv.Itoa(*b.MinCapacity))
 	}
-	if b.Multiplier > 0 {
-		parts = append(parts, "x"+strconv.FormatFloat(b.Multiplier, 'g', -1, 64))
+	if b.Multiplier != nil {
+		parts = append(parts, "x"+strconv.FormatFloat(*b.Multiplier, 'g', -1, 64))
 	}
 	if len(parts) == 0 {
 		return "-"
@@ -121,7 +137,7 @@ func printGroups(w io.Writer, groups []GroupSummary) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d-%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n",
 			g.Name, g.ASG, g.Min, g.Max, asgBounds, g.Desired, g.Decided, g.Serving, g.Pending, g.Warming,
-			lead(g.Lead), count(g.Boosts), count(g.Overrides), groupState(g), ts(g.At))
+			lead(g.Lead), count(g.Boosts), count(g.Overrides), groupState(g), tsp(g.At))
 	}
 	return tw.Flush()
 }
@@ -133,7 +149,7 @@ func groupState(g GroupSummary) string {
 		return "error"
 	case g.Paused:
 		return "paused"
-	case g.At.IsZero():
+	case g.At == nil || g.At.IsZero():
 		return "waiting"
 	case g.Acted:
 		return "acted"
@@ -293,7 +309,7 @@ func printBoost(w io.Writer, b Boost) error {
 	fmt.Fprintf(tw, "groups\t%s\n", list(b.Groups))
 	fmt.Fprintf(tw, "start\t%s\n", ts(b.Start))
 	fmt.Fprintf(tw, "end\t%s\n", ts(b.End))
-	fmt.Fprintf(tw, "time zone\t%s\n", dash(b.TimeZone))
+	fmt.Fprintf(tw, "time zone\t%s\n", dashp(b.TimeZone))
 	fmt.Fprintf(tw, "floor\t%s\n", floor(b))
 	l := boostLead(b)
 	if b.EffectiveLead != "" && lead(b.Lead) != l {

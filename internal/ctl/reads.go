@@ -143,7 +143,7 @@ func queueReading(v string) (string, QueueReading, error) {
 		}
 		n[i] = x
 	}
-	return k, QueueReading{Visible: n[0], InFlight: n[1], Delayed: n[2]}, nil
+	return k, QueueReading{Visible: float64(n[0]), InFlight: float64(n[1]), Delayed: float64(n[2])}, nil
 }
 
 // previewBoost builds the boost a preview adds, or nil when no --boost-*

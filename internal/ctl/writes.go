@@ -151,14 +151,15 @@ func runBoostUpdate(c *invocation, name string, args []string) int {
 	if !changed {
 		return c.usagef(fs, "nothing to change: give at least one of create's flags")
 	}
+	patch := BoostPatch{BoostInput: *in}
 	if set["version"] {
-		in.Version = version
+		patch.Version = version
 	}
 	key, err := idempotencyKey(f.key, set["idempotency-key"])
 	if err != nil {
 		return c.usagef(fs, "%v", err)
 	}
-	return c.do(Request{Method: http.MethodPatch, Path: "/v1/boosts/" + seg(pos[0]), Body: in, IdempotencyKey: key}, showAs(printBoost))
+	return c.do(Request{Method: http.MethodPatch, Path: "/v1/boosts/" + seg(pos[0]), Body: patch, IdempotencyKey: key}, showAs(printBoost))
 }
 
 func runBoostList(c *invocation, name string, args []string) int {
