@@ -10,11 +10,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/headroom-dev/headroom/internal/controller"
+	"github.com/headroom-dev/headroom/internal/apiclient"
 )
 
 // client sends one session's requests to the admin API router in
@@ -154,69 +153,14 @@ func asProblem(err error) *problem {
 	return &problem{Status: http.StatusInternalServerError, Detail: err.Error()}
 }
 
-// The API's documents as the dashboard reads them (see the API contract).
-
-type groupDoc struct {
-	Name      string     `json:"name"`
-	ASG       string     `json:"asg"`
-	Min       int        `json:"min"`
-	Max       int        `json:"max"`
-	ASGMin    int        `json:"asg_min"`
-	ASGMax    int        `json:"asg_max"`
-	Known     bool       `json:"known"`
-	Lead      string     `json:"lead"`
-	Desired   int        `json:"desired"`
-	Decided   int        `json:"decided"`
-	Serving   int        `json:"serving"`
-	Pending   int        `json:"pending"`
-	Warming   int        `json:"warming"`
-	Paused    bool       `json:"paused"`
-	Acted     bool       `json:"acted"`
-	Skipped   string     `json:"skipped"`
-	Reason    string     `json:"reason"`
-	Error     string     `json:"error"`
-	At        *time.Time `json:"at"`
-	Boosts    []string   `json:"boosts"`
-	Overrides []string   `json:"overrides"`
-}
-
-type boostDoc struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Reason      string    `json:"reason"`
-	Groups      []string  `json:"groups"`
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
-	TimeZone    *string   `json:"time_zone"`
-	MinCapacity *int      `json:"min_capacity"`
-	Multiplier  *float64  `json:"multiplier"`
-	Ramp        string    `json:"ramp"`
-	Lead        string    `json:"lead"`
-	CapAtMax    bool      `json:"cap_at_max"`
-	CreatedBy   string    `json:"created_by"`
-	Version     int64     `json:"version"`
-	State       string    `json:"state"`
-}
-
-type overrideDoc struct {
-	ID        string    `json:"id"`
-	Group     string    `json:"group"`
-	Kind      string    `json:"kind"`
-	Capacity  *int      `json:"capacity"`
-	Min       *int      `json:"min"`
-	Max       *int      `json:"max"`
-	Reason    string    `json:"reason"`
-	ExpiresAt time.Time `json:"expires_at"`
-	CreatedBy string    `json:"created_by"`
-	Version   int64     `json:"version"`
-}
-
-type groupDetail struct {
-	Group     groupDoc                `json:"group"`
-	Decision  *controller.DecisionDoc `json:"decision"`
-	Boosts    []boostDoc              `json:"boosts"`
-	Overrides []overrideDoc           `json:"overrides"`
-}
+// The API's documents are apiclient's, the one definition that is checked
+// against the server's OpenAPI document.
+type (
+	groupDoc    = apiclient.GroupSummary
+	boostDoc    = apiclient.Boost
+	overrideDoc = apiclient.Override
+	groupDetail = apiclient.GroupDetail
+)
 
 // listAll reads every page of the list route at path (its items under
 // key), following each page's next link: the pages the dashboard shows

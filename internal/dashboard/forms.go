@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/headroom-dev/headroom/internal/apiclient"
 )
 
 // boostForm is the boost form as the operator filled it in, kept as text
@@ -313,13 +315,7 @@ func (d *Dashboard) previewBoost(c client, body map[string]any) ([]previewRow, e
 			out = append(out, previewRow{Group: g, Error: "tag selector: preview each group by name"})
 			continue
 		}
-		var res struct {
-			Decision struct {
-				Current int    `json:"current"`
-				Desired int    `json:"desired"`
-				Reason  string `json:"reason"`
-			} `json:"decision"`
-		}
+		var res apiclient.PreviewResult
 		err := c.call(http.MethodPost, "/v1/groups/"+url.PathEscape(g)+"/preview", map[string]any{"boost": body}, "", &res)
 		if err != nil {
 			p := asProblem(err)

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/headroom-dev/headroom/internal/apiclient"
 	"github.com/headroom-dev/headroom/internal/controller"
 )
 
@@ -387,7 +388,7 @@ const (
 type groupData struct {
 	D         groupDetail
 	Chart     chart
-	Recent    []controller.DecisionDoc
+	Recent    []apiclient.Decision
 	Upcoming  []boostDoc
 	Return    string
 	IdemKey   string
@@ -407,9 +408,7 @@ func (d *Dashboard) groupPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	var ds struct {
-		Decisions []controller.DecisionDoc `json:"decisions"`
-	}
+	var ds apiclient.DecisionList
 	if err := c.call(http.MethodGet, "/v1/groups/"+esc+"/decisions?limit="+strconv.Itoa(chartDecisions), nil, "", &ds); err != nil {
 		d.fail(w, r, err)
 		return
@@ -440,7 +439,7 @@ func boostFloor(b boostDoc) string {
 
 // decisionChart charts current, decided, min and max over the decisions
 // (given newest first).
-func decisionChart(ds []controller.DecisionDoc) chart {
+func decisionChart(ds []apiclient.Decision) chart {
 	if len(ds) == 0 {
 		return chart{Empty: true, W: 720, H: 220}
 	}
