@@ -50,7 +50,7 @@ func record() controller.Record {
 }
 
 // server is the admin API itself over a bolt store.
-func server(t *testing.T) string {
+func server(t *testing.T, mutate ...func(*api.Options)) string {
 	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "headroom.db"))
 	if err != nil {
@@ -59,8 +59,12 @@ func server(t *testing.T) string {
 	t.Cleanup(func() { _ = st.Close() })
 	rec := record()
 	f := fleet{controller.GroupView{Name: "web", ASG: "web-asg", Min: 2, Max: 40, ASGMin: 1, ASGMax: 50, Known: true, Lead: time.Minute, Last: &rec}}
-	h, err := api.New(api.Options{Store: st, Fleet: f, Clock: clock.NewFake(t0),
-		Tokens: []api.Token{{Name: "op", Role: api.RoleOperator, SHA256: sha256.Sum256([]byte(token))}}})
+	o := api.Options{Store: st, Fleet: f, Clock: clock.NewFake(t0),
+		Tokens: []api.Token{{Name: "op", Role: api.RoleOperator, SHA256: sha256.Sum256([]byte(token))}}}
+	for _, m := range mutate {
+		m(&o)
+	}
+	h, err := api.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,3 +21,20 @@ type (
 	PreviewInput  = apiclient.PreviewInput
 	QueueReading  = apiclient.QueueReading
 )
+
+// The client of the admin API is apiclient's.
+type (
+	Client           = apiclient.Client
+	Request          = apiclient.Request
+	Response         = apiclient.Response
+	Problem          = apiclient.Problem
+	FieldProblem     = apiclient.FieldProblem
+	UnreachableError = apiclient.UnreachableError
+)
+
+// MaxRetries is how many times ctl sends a request again after a
+// transient failure (see apiclient.MaxRetries).
+const MaxRetries = apiclient.MaxRetries
+
+// NewIdempotencyKey returns a random key for one invocation.
+func NewIdempotencyKey() (string, error) { return apiclient.NewIdempotencyKey() }
