@@ -91,8 +91,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	awsCfg := em.AWSConfig()
 	awsapi.Instrument(&awsCfg, m, cfg.CallTimeout.Std())
 	fmt.Fprintf(stdout, "Headroom demo: emulated AWS on %s; metrics on http://%s/metrics\n", url, *listen)
-	fmt.Fprintf(stdout, "Group %q works queue %q: %g msg/s per instance, launch %s (median), warmup %s, SLO %s.\n",
-		sim.GroupName, sim.QueueName, sc.Workers.PerInstanceRate, sc.Workers.LaunchTime.Quantile(0.5).Round(time.Second), sc.Workers.Warmup, sc.SLO)
+	// The group is named as Headroom knows it (the API, ctl and the
+	// dashboard take that name), with its Auto Scaling group beside it.
+	g := cfg.Groups[0]
+	fmt.Fprintf(stdout, "Group %q (Auto Scaling group %q) works queue %q: %g msg/s per instance, launch %s (median), warmup %s, SLO %s.\n",
+		g.Name, g.ASG, sim.QueueName, sc.Workers.PerInstanceRate, sc.Workers.LaunchTime.Quantile(0.5).Round(time.Second), sc.Workers.Warmup, sc.SLO)
 	for _, c := range sc.Campaigns {
 		fmt.Fprintf(stdout, "Boost %q: floor %d from %s to %s (announced); an unannounced spike follows.\n",
 			c.Name, c.Capacity, sc.Start.Add(c.Start).Format("15:04"), sc.Start.Add(c.End).Format("15:04"))
@@ -111,7 +114,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	cfg.API.Tokens = []config.Token{{Name: "demo-operator", Role: config.RoleOperator, SHA256: api.HashToken(token)}}
 	fmt.Fprintf(stdout, "Dashboard: http://%s/ (log in with token %s).\n", *listen, token)
-	fmt.Fprintf(stdout, "Admin API: export HEADROOM_URL=http://%s HEADROOM_TOKEN=%s; then try `headroom ctl groups`.\n", *listen, token)
+	fmt.Fprintf(stdout, "Admin API: export HEADROOM_URL=http://%s HEADROOM_TOKEN=%s; then try `headroom ctl groups` or `headroom ctl group %s`.\n", *listen, token, g.Name)
 
 	worldErr := make(chan error, 1)
 	go func() { worldErr <- driveWorld(ctx, world, clk, sc, *speed, log) }()

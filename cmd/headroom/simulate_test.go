@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
@@ -226,6 +227,8 @@ func TestSimulateList(t *testing.T) {
 func TestDemoScalesAndStopsOnSIGINT(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "demo", "--speed", "100", "--listen", freeAddr(t), "--log-format", "json")
 	cmd.Env = append(os.Environ(), "HEADROOM_TEST_RUN_MAIN=1")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -270,6 +273,12 @@ func TestDemoScalesAndStopsOnSIGINT(t *testing.T) {
 	case err := <-done:
 		if err != nil {
 			t.Fatalf("demo exited with %v after SIGINT:\n%s", err, strings.Join(lines, "\n"))
+		}
+		// The banner names the group as ctl and the API know it.
+		for _, want := range []string{`Group "workers" (Auto Scaling group "sim-workers")`, "`headroom ctl group workers`"} {
+			if !strings.Contains(stdout.String(), want) {
+				t.Errorf("demo's banner lacks %s:\n%s", want, stdout.String())
+			}
 		}
 	case <-time.After(15 * time.Second):
 		_ = cmd.Process.Kill()

@@ -76,7 +76,7 @@ func TestEndpointsHappyPath(t *testing.T) {
 		t.Errorf("GET boost id %v", got["id"])
 	}
 	list := e.must(req{method: "GET", path: "/v1/boosts", token: viewerToken}, 200)
-	checkKeys(t, "boost list", list, "boosts")
+	checkKeys(t, "boost list", list, "boosts", "next")
 	if bs, _ := list["boosts"].([]any); len(bs) != 1 {
 		t.Errorf("boosts: %v", list["boosts"])
 	}
@@ -105,7 +105,7 @@ func TestEndpointsHappyPath(t *testing.T) {
 	}
 	for _, path := range []string{"/v1/groups/workers/overrides", "/v1/overrides"} {
 		l := e.must(req{method: "GET", path: path, token: viewerToken}, 200)
-		checkKeys(t, path, l, "overrides")
+		checkKeys(t, path, l, "overrides", "next")
 	}
 	if l := e.must(req{method: "GET", path: "/v1/groups/workers/overrides", token: viewerToken}, 200); len(l["overrides"].([]any)) != 1 {
 		t.Errorf("workers overrides: %v", l)
@@ -117,7 +117,7 @@ func TestEndpointsHappyPath(t *testing.T) {
 
 	// Groups.
 	groups := e.must(req{method: "GET", path: "/v1/groups", token: viewerToken}, 200)
-	checkKeys(t, "group list", groups, "groups")
+	checkKeys(t, "group list", groups, "groups", "next")
 	gs := groups["groups"].([]any)
 	if len(gs) != 3 {
 		t.Fatalf("groups: %d", len(gs))
@@ -165,7 +165,7 @@ func TestEndpointsHappyPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	dl := e.must(req{method: "GET", path: "/v1/groups/workers/decisions?limit=2", token: viewerToken}, 200)
-	checkKeys(t, "decision list", dl, "decisions")
+	checkKeys(t, "decision list", dl, "decisions", "next")
 	items := dl["decisions"].([]any)
 	if len(items) != 2 {
 		t.Fatalf("decisions limit=2: %d", len(items))
@@ -199,7 +199,7 @@ func TestEndpointsHappyPath(t *testing.T) {
 		t.Errorf("cancelled boost not listed with all=true: %v", l)
 	}
 	audit := e.must(req{method: "GET", path: "/v1/audit", token: viewerToken}, 200)
-	checkKeys(t, "audit", audit, "entries")
+	checkKeys(t, "audit", audit, "entries", "next")
 	entries := audit["entries"].([]any)
 	var actions []string
 	for _, en := range entries {

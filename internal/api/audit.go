@@ -38,19 +38,37 @@ func auditView(e store.AuditEntry) auditDoc {
 }
 
 func (s *server) listAudit(w http.ResponseWriter, r *http.Request) {
-	since, limit, p := sinceAndLimit(r)
-	if p != nil {
+	var ps problems
+	since := sinceParam(r, &ps)
+	pg := parsePage(r, "audit", &ps)
+	if p := ps.problem(); p != nil {
 		writeProblem(w, r, p)
 		return
 	}
-	es, err := s.store.ListAudit(r.Context(), since, limit)
+	// The store lists oldest first from a time; a page starts at its
+	// cursor's instant, past the entries at it already shown.
+	from, skip := since, 0
+	if pg.after != nil {
+		from, skip = pg.after.At, pg.after.Seen
+	}
+	es, err := s.store.ListAudit(r.Context(), from, pg.limit+1+skip)
 	if err != nil {
 		writeProblem(w, r, s.storeProblem(r, "audit trail", err))
 		return
+	}
+	n := 0
+	for n < skip && n < len(es) && es[n].At.Equal(from) {
+		n++
+	}
+	es = es[n:]
+	var next *cursor
+	if len(es) > pg.limit {
+		es = es[:pg.limit]
+		next = timeCursor("audit", es, func(e store.AuditEntry) time.Time { return e.At }, pg.after)
 	}
 	out := make([]auditDoc, len(es))
 	for i, e := range es {
 		out[i] = auditView(e)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"entries": out})
+	writePage(w, r, "entries", out, next)
 }

@@ -69,25 +69,28 @@ type boostPatch struct {
 
 // boostDoc is a boost as the API shows it.
 type boostDoc struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Reason      string     `json:"reason"`
-	Groups      []string   `json:"groups"`
-	Start       time.Time  `json:"start"`
-	End         time.Time  `json:"end"`
-	TimeZone    *string    `json:"time_zone"`
-	MinCapacity *int       `json:"min_capacity"`
-	Multiplier  *float64   `json:"multiplier"`
-	Ramp        string     `json:"ramp"`
-	Lead        string     `json:"lead"`
-	CapAtMax    bool       `json:"cap_at_max"`
-	CreatedBy   string     `json:"created_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	CancelledAt *time.Time `json:"cancelled_at"`
-	CancelledBy *string    `json:"cancelled_by"`
-	Version     int64      `json:"version"`
-	State       string     `json:"state"`
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Reason      string    `json:"reason"`
+	Groups      []string  `json:"groups"`
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	TimeZone    *string   `json:"time_zone"`
+	MinCapacity *int      `json:"min_capacity"`
+	Multiplier  *float64  `json:"multiplier"`
+	Ramp        string    `json:"ramp"`
+	Lead        string    `json:"lead"`
+	// EffectiveLead is the lead in force: lead, or the selected group's
+	// when lead is 0s; what the state and the pre-warm follow.
+	EffectiveLead string     `json:"effective_lead"`
+	CapAtMax      bool       `json:"cap_at_max"`
+	CreatedBy     string     `json:"created_by"`
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	CancelledAt   *time.Time `json:"cancelled_at"`
+	CancelledBy   *string    `json:"cancelled_by"`
+	Version       int64      `json:"version"`
+	State         string     `json:"state"`
 }
 
 // decodeBoost decodes a POST /v1/boosts body.
@@ -225,7 +228,9 @@ func boostView(b store.Boost, now time.Time, f fleet) boostDoc {
 	d := boostDoc{ID: b.ID, Name: b.Name, Reason: b.Reason, Groups: b.Groups,
 		Start: b.Start.UTC(), End: b.End.UTC(), Ramp: formatDuration(b.Ramp), Lead: formatDuration(b.Lead),
 		CapAtMax: b.CapAtMax, CreatedBy: b.CreatedBy, CreatedAt: b.CreatedAt.UTC(), UpdatedAt: b.UpdatedAt.UTC(),
-		Version: b.Version, State: boostState(b, now, f.lead(b))}
+		Version: b.Version}
+	lead := f.lead(b)
+	d.EffectiveLead, d.State = formatDuration(lead.Round(time.Second)), boostState(b, now, lead)
 	if d.Groups == nil {
 		d.Groups = []string{}
 	}
@@ -484,21 +489,23 @@ func checkFloor(ps *problems, b store.Boost, f fleet, field func(string) string)
 
 // allParam reads the optional ?all= of a list: true includes objects
 // that no longer apply (ended, expired, cancelled).
-func allParam(r *http.Request) (bool, *problem) {
+func allParam(r *http.Request, ps *problems) bool {
 	v := r.URL.Query().Get("all")
 	if v == "" {
-		return false, nil
+		return false
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, invalid("all", "must be true or false")
+		ps.add("all", "must be true or false")
 	}
-	return b, nil
+	return b
 }
 
 func (s *server) listBoosts(w http.ResponseWriter, r *http.Request) {
-	all, p := allParam(r)
-	if p != nil {
+	var ps problems
+	all := allParam(r, &ps)
+	pg := parsePage(r, "boosts", &ps)
+	if p := ps.problem(); p != nil {
 		writeProblem(w, r, p)
 		return
 	}
@@ -508,14 +515,16 @@ func (s *server) listBoosts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.clock.Now()
+	if !all {
+		bs = slices.DeleteFunc(bs, func(b store.Boost) bool { return !inForce(b, now) })
+	}
+	bs, next := pageAfter(bs, pg, "boosts", func(b store.Boost) cursor { return cursor{At: b.Start, ID: b.ID} }, byTimeThenID)
 	f := newFleet(s.fleet.Views())
 	out := make([]boostDoc, 0, len(bs))
 	for _, b := range bs {
-		if all || inForce(b, now) {
-			out = append(out, boostView(b, now, f))
-		}
+		out = append(out, boostView(b, now, f))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"boosts": out})
+	writePage(w, r, "boosts", out, next)
 }
 
 func (s *server) getBoost(w http.ResponseWriter, r *http.Request) {

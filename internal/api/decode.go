@@ -276,38 +276,24 @@ func checkJSONType(ct string) *problem {
 }
 
 // maxLimit bounds limit= on listings; defaultLimit is what a listing
-// without one returns.
+// without one returns (see page.go for why).
 const (
 	defaultLimit = 100
 	maxLimit     = 1000
 )
 
-// sinceAndLimit parses the since= and limit= query parameters of the
-// decision and audit listings.
-func sinceAndLimit(r *http.Request) (time.Time, int, *problem) {
-	var ps problems
-	var since time.Time
-	q := r.URL.Query()
-	if v := q.Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			ps.add("since", "must be an RFC 3339 time such as 2026-12-15T09:00:00Z")
-		}
-		since = t
+// sinceParam parses the since= query parameter of the decision and audit
+// listings.
+func sinceParam(r *http.Request, ps *problems) time.Time {
+	v := r.URL.Query().Get("since")
+	if v == "" {
+		return time.Time{}
 	}
-	limit := defaultLimit
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		switch {
-		case err != nil:
-			ps.add("limit", "must be an integer")
-		case n < 1 || n > maxLimit:
-			ps.add("limit", "must be between 1 and %d", maxLimit)
-		default:
-			limit = n
-		}
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		ps.add("since", "must be an RFC 3339 time such as 2026-12-15T09:00:00Z")
 	}
-	return since, limit, ps.problem()
+	return t
 }
 
 // writeJSON answers with v as JSON.

@@ -86,13 +86,32 @@ func (s *server) planned(r *http.Request, now time.Time) ([]store.Boost, []store
 }
 
 func (s *server) listGroups(w http.ResponseWriter, r *http.Request) {
+	var ps problems
+	pg := parsePage(r, "groups", &ps)
+	if p := ps.problem(); p != nil {
+		writeProblem(w, r, p)
+		return
+	}
+	views := s.fleet.Views()
+	if pg.after != nil {
+		i := slices.IndexFunc(views, func(v controller.GroupView) bool { return v.Name == pg.after.ID })
+		if i < 0 {
+			writeProblem(w, r, invalid("cursor", "names group %q, which is no longer configured: start again without cursor", pg.after.ID))
+			return
+		}
+		views = views[i+1:]
+	}
+	var next *cursor
+	if len(views) > pg.limit {
+		views = views[:pg.limit]
+		next = &cursor{Listing: "groups", ID: views[len(views)-1].Name}
+	}
 	now := s.clock.Now()
 	bs, os, p := s.planned(r, now)
 	if p != nil {
 		writeProblem(w, r, p)
 		return
 	}
-	views := s.fleet.Views()
 	byGroup := map[string][]store.Override{}
 	for _, o := range os {
 		byGroup[o.Group] = append(byGroup[o.Group], o)
@@ -101,7 +120,7 @@ func (s *server) listGroups(w http.ResponseWriter, r *http.Request) {
 	for i, v := range views {
 		out[i] = summarize(v, bs, byGroup[v.Name])
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"groups": out})
+	writePage(w, r, "groups", out, next)
 }
 
 func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
@@ -145,15 +164,40 @@ func (s *server) listDecisions(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound("group %q is not configured", name))
 		return
 	}
-	since, limit, p := sinceAndLimit(r)
-	if p != nil {
+	var ps problems
+	since := sinceParam(r, &ps)
+	listing := "decisions/" + name
+	pg := parsePage(r, listing, &ps)
+	if p := ps.problem(); p != nil {
 		writeProblem(w, r, p)
 		return
+	}
+	// The store lists newest first down to since: a later page reads
+	// the newer decisions too (at most store.decisions.keep of them) and
+	// starts past its cursor.
+	limit := pg.limit + 1
+	if pg.after != nil {
+		limit = 0
 	}
 	ds, err := s.store.ListDecisions(r.Context(), name, since, limit)
 	if err != nil {
 		writeProblem(w, r, s.storeProblem(r, fmt.Sprintf("decisions of group %q", name), err))
 		return
+	}
+	if a := pg.after; a != nil {
+		n := 0
+		for n < len(ds) && ds[n].At.After(a.At) {
+			n++
+		}
+		for seen := 0; seen < a.Seen && n < len(ds) && ds[n].At.Equal(a.At); seen++ {
+			n++
+		}
+		ds = ds[n:]
+	}
+	var next *cursor
+	if len(ds) > pg.limit {
+		ds = ds[:pg.limit]
+		next = timeCursor(listing, ds, func(d store.Decision) time.Time { return d.At }, pg.after)
 	}
 	out := make([]json.RawMessage, 0, len(ds))
 	for _, d := range ds {
@@ -163,7 +207,7 @@ func (s *server) listDecisions(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, d.Body)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"decisions": out})
+	writePage(w, r, "decisions", out, next)
 }
 
 // previewInput is a POST /v1/groups/{name}/preview body. The boost and

@@ -41,6 +41,9 @@ func allKeys(props obj) []string {
 
 func respObject(props obj) obj { return object(props, allKeys(props)...) }
 
+// nextProp is a page's link to the next one.
+var nextProp = nullable("string", "URL (path and query) of the next page; null on the last page.")
+
 var (
 	boostInputProps = obj{
 		"name":         str("Short name of the campaign; free text (valid UTF-8, no control or bidirectional formatting characters), at most 128 bytes."),
@@ -60,7 +63,8 @@ var (
 		"groups": arrayOf(str("")), "start": dateTime("UTC."), "end": dateTime("UTC."),
 		"time_zone": nullable("string", "The zone local times were given in."), "min_capacity": nullable("integer", ""),
 		"multiplier": nullable("number", ""), "ramp": str("Go duration."), "lead": str("Go duration; 0s means the group's lead."),
-		"cap_at_max": boolean(""), "created_by": str("Token name."), "created_at": dateTime(""), "updated_at": dateTime(""),
+		"effective_lead": str("Go duration, whole seconds: the lead in force, lead or else the first selected group's."),
+		"cap_at_max":     boolean(""), "created_by": str("Token name."), "created_at": dateTime(""), "updated_at": dateTime(""),
 		"cancelled_at": nullable("string", "When it was cancelled (date-time, UTC); null while it is not."),
 		"cancelled_by": nullable("string", "Token name that cancelled it; null while it is not cancelled."),
 		"version":      integer("Increases with every write; send it back in PATCH for optimistic concurrency."),
@@ -115,12 +119,12 @@ func schemas() obj {
 		"BoostInput":    object(boostInputProps, "name", "reason", "groups", "start", "end"),
 		"BoostPatch":    object(patch),
 		"Boost":         respObject(boostProps),
-		"BoostList":     respObject(obj{"boosts": arrayOf(ref("Boost"))}),
+		"BoostList":     respObject(obj{"boosts": arrayOf(ref("Boost")), "next": nextProp}),
 		"OverrideInput": overrideInputSchema(),
 		"Override":      respObject(overrideProps),
-		"OverrideList":  respObject(obj{"overrides": arrayOf(ref("Override"))}),
+		"OverrideList":  respObject(obj{"overrides": arrayOf(ref("Override")), "next": nextProp}),
 		"GroupSummary":  respObject(groupSummaryProps),
-		"GroupList":     respObject(obj{"groups": arrayOf(ref("GroupSummary"))}),
+		"GroupList":     respObject(obj{"groups": arrayOf(ref("GroupSummary")), "next": nextProp}),
 		"GroupDetail": respObject(obj{
 			"group":     ref("GroupSummary"),
 			"decision":  obj{"oneOf": []obj{ref("Decision"), {"type": "null"}}},
@@ -145,7 +149,7 @@ func schemas() obj {
 			"surge_over": boolean("Above the budget now, within it before new capacity could serve."),
 		}),
 		"Input":        respObject(obj{"policy": str(""), "name": str(""), "value": number(""), "age_seconds": number(""), "stale": boolean("")}),
-		"DecisionList": respObject(obj{"decisions": arrayOf(ref("Decision"))}),
+		"DecisionList": respObject(obj{"decisions": arrayOf(ref("Decision")), "next": nextProp}),
 		"PreviewInput": object(obj{
 			"current": integer("Replaces the desired capacity."), "serving": integer("Replaces the serving instances."),
 			"metrics": obj{"type": "object", "additionalProperties": obj{"type": "number"}, "description": "Newest metric value by policy name; a name that is not one of the group's target-tracking or step policies is 422 on metrics.<name>."},
@@ -161,7 +165,7 @@ func schemas() obj {
 			"object": str("Id of what changed."), "before": obj{"description": "The object before (null for a create)."},
 			"after": obj{"description": "The object after (a cancel's shows it cancelled; null for an expiry)."},
 		}),
-		"AuditList": respObject(obj{"entries": arrayOf(ref("AuditEntry"))}),
+		"AuditList": respObject(obj{"entries": arrayOf(ref("AuditEntry")), "next": nextProp}),
 	}
 }
 
@@ -189,6 +193,8 @@ type op struct {
 	okType   string // media type when not JSON
 	errs     []int
 	idem     bool
+	// paged lists a page at a time (limit, cursor, next, Link).
+	paged bool
 }
 
 func pathParam(name, desc string) obj {
@@ -204,7 +210,8 @@ var (
 	boostID      = pathParam("id", "The boost's id.")
 	overID       = pathParam("id", "The override's id.")
 	paramSince   = queryParam("since", "RFC 3339 time; only entries at or after it.", obj{"type": "string", "format": "date-time"})
-	paramLimit   = queryParam("limit", "At most this many (default 100).", obj{"type": "integer", "minimum": 1, "maximum": maxLimit})
+	paramLimit   = queryParam("limit", "At most this many in a page (default 100).", obj{"type": "integer", "minimum": 1, "maximum": maxLimit})
+	paramCursor  = queryParam("cursor", "Opaque: where the page starts, as the previous page's next link gives it.", obj{"type": "string"})
 	paramAll     = queryParam("all", "Include what no longer applies: ended, expired or cancelled.", obj{"type": "boolean"})
 	paramVersion = queryParam("version", "The version read; a mismatch is 409.", obj{"type": "integer", "minimum": 1})
 	idemKeyP     = obj{"name": "Idempotency-Key", "in": "header", "required": false,
@@ -222,22 +229,21 @@ func paths() map[string]map[string]op {
 		"/readyz":       {"get": {summary: "The control loop is working (503 with the reason when not).", ok: 200, okType: "text/plain", errs: []int{}}},
 		"/metrics":      {"get": {summary: "Prometheus metrics.", ok: 200, okType: "text/plain"}},
 		"/openapi.json": {"get": {summary: "This document.", ok: 200, okType: "application/json"}},
-		"/v1/groups":    {"get": {summary: "List groups in config order.", role: RoleViewer, ok: 200, okSchema: "GroupList", errs: read}},
+		"/v1/groups":    {"get": {summary: "List groups in config order, a page at a time.", role: RoleViewer, params: []obj{paramLimit, paramCursor}, ok: 200, okSchema: "GroupList", errs: append([]int{422}, read...), paged: true}},
 		"/v1/groups/{name}": {"get": {summary: "One group, its latest decision, boosts and overrides.", role: RoleViewer,
 			params: []obj{groupName}, ok: 200, okSchema: "GroupDetail", errs: append([]int{404}, read...)}},
 		"/v1/groups/{name}/decisions": {"get": {summary: "Recent decisions, newest first.", role: RoleViewer,
-			params: []obj{groupName, paramSince, paramLimit}, ok: 200, okSchema: "DecisionList", errs: append([]int{404, 422}, read...)}},
+			params: []obj{groupName, paramSince, paramLimit, paramCursor}, ok: 200, okSchema: "DecisionList", errs: append([]int{404, 422}, read...), paged: true}},
 		"/v1/groups/{name}/preview": {"post": {summary: "Decide the group hypothetically; writes nothing.", role: RoleViewer,
 			params: []obj{groupName}, body: "PreviewInput", ok: 200, okSchema: "PreviewResult", errs: []int{400, 401, 403, 404, 413, 415, 422, 429, 503}}},
 		"/v1/groups/{name}/overrides": {
-			"get": {summary: "Active overrides of the group (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{groupName, paramAll},
-				ok: 200, okSchema: "OverrideList", errs: append([]int{404, 422}, read...)},
+			"get": {summary: "Active overrides of the group (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{groupName, paramAll, paramLimit, paramCursor}, ok: 200, okSchema: "OverrideList", errs: append([]int{404, 422}, read...), paged: true},
 			"post": {summary: "Create an override (pin, pause or bounds).", role: RoleOperator, params: []obj{groupName},
 				body: "OverrideInput", ok: 201, okSchema: "Override", errs: append([]int{404}, write...), idem: true},
 		},
 		"/v1/boosts": {
 			"get": {summary: "Boosts neither ended nor cancelled (all=true: every boost).", role: RoleViewer,
-				params: []obj{paramAll}, ok: 200, okSchema: "BoostList", errs: append([]int{422}, read...)},
+				params: []obj{paramAll, paramLimit, paramCursor}, ok: 200, okSchema: "BoostList", errs: append([]int{422}, read...), paged: true},
 			"post": {summary: "Create a boost.", role: RoleOperator, body: "BoostInput", ok: 201, okSchema: "Boost", errs: write, idem: true},
 		},
 		"/v1/boosts/{id}": {
@@ -245,13 +251,12 @@ func paths() map[string]map[string]op {
 			"patch":  {summary: "Change a boost; without version, retried by the server on a concurrent change.", role: RoleOperator, params: []obj{boostID}, body: "BoostPatch", ok: 200, okSchema: "Boost", errs: append([]int{404}, write...), idem: true},
 			"delete": {summary: "Cancel a boost; the answer is the cancelled boost, which stays readable.", role: RoleOperator, params: []obj{boostID, paramVersion}, ok: 200, okSchema: "Boost", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
 		},
-		"/v1/overrides": {"get": {summary: "Every active override (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{paramAll},
-			ok: 200, okSchema: "OverrideList", errs: append([]int{422}, read...)}},
+		"/v1/overrides": {"get": {summary: "Every active override (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{paramAll, paramLimit, paramCursor}, ok: 200, okSchema: "OverrideList", errs: append([]int{422}, read...), paged: true}},
 		"/v1/overrides/{id}": {
 			"get":    {summary: "One override.", role: RoleViewer, params: []obj{overID}, ok: 200, okSchema: "Override", errs: append([]int{404}, read...)},
 			"delete": {summary: "Cancel an override; the answer is the cancelled override, readable until it expires.", role: RoleOperator, params: []obj{overID, paramVersion}, ok: 200, okSchema: "Override", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
 		},
-		"/v1/audit": {"get": {summary: "The audit trail, oldest first.", role: RoleViewer, params: []obj{paramSince, paramLimit}, ok: 200, okSchema: "AuditList", errs: append([]int{422}, read...)}},
+		"/v1/audit": {"get": {summary: "The audit trail, oldest first.", role: RoleViewer, params: []obj{paramSince, paramLimit, paramCursor}, ok: 200, okSchema: "AuditList", errs: append([]int{422}, read...), paged: true}},
 	}
 }
 
@@ -289,6 +294,10 @@ func openAPIDocument() ([]byte, error) {
 				okContent = obj{o.okType: obj{"schema": obj{"type": "string"}}}
 			}
 			responses[fmt.Sprint(o.ok)] = obj{"description": "Success.", "content": okContent}
+			if o.paged {
+				responses[fmt.Sprint(o.ok)] = obj{"description": "A page; next and the Link header lead to the next one.", "content": okContent,
+					"headers": obj{"Link": obj{"description": `<next page URL>; rel="next", when more follow.`, "schema": obj{"type": "string"}}}}
+			}
 			for _, code := range o.errs {
 				responses[fmt.Sprint(code)] = obj{"description": statusText[code],
 					"content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}

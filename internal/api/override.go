@@ -227,8 +227,10 @@ func overrideViews(os []store.Override, now time.Time, all bool) []overrideDoc {
 }
 
 func (s *server) listOverrides(w http.ResponseWriter, r *http.Request) {
-	all, p := allParam(r)
-	if p != nil {
+	var ps problems
+	all := allParam(r, &ps)
+	pg := parsePage(r, "overrides", &ps)
+	if p := ps.problem(); p != nil {
 		writeProblem(w, r, p)
 		return
 	}
@@ -237,7 +239,14 @@ func (s *server) listOverrides(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.storeProblem(r, "overrides", err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": overrideViews(os, s.clock.Now(), all)})
+	writeOverridePage(w, r, overrideViews(os, s.clock.Now(), all), pg, "overrides")
+}
+
+// writeOverridePage answers with the page pg of docs, which are in the
+// store's order: created_at, then id.
+func writeOverridePage(w http.ResponseWriter, r *http.Request, docs []overrideDoc, pg pageRequest, listing string) {
+	docs, next := pageAfter(docs, pg, listing, func(o overrideDoc) cursor { return cursor{At: o.CreatedAt, ID: o.ID} }, byTimeThenID)
+	writePage(w, r, "overrides", docs, next)
 }
 
 func (s *server) listGroupOverrides(w http.ResponseWriter, r *http.Request) {
@@ -246,8 +255,11 @@ func (s *server) listGroupOverrides(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, notFound("group %q is not configured", name))
 		return
 	}
-	all, p := allParam(r)
-	if p != nil {
+	var ps problems
+	all := allParam(r, &ps)
+	listing := "overrides/" + name
+	pg := parsePage(r, listing, &ps)
+	if p := ps.problem(); p != nil {
 		writeProblem(w, r, p)
 		return
 	}
@@ -256,7 +268,7 @@ func (s *server) listGroupOverrides(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.storeProblem(r, fmt.Sprintf("overrides of group %q", name), err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"overrides": overrideViews(os, s.clock.Now(), all)})
+	writeOverridePage(w, r, overrideViews(os, s.clock.Now(), all), pg, listing)
 }
 
 func (s *server) getOverride(w http.ResponseWriter, r *http.Request) {

@@ -63,20 +63,35 @@ func (e Env) now() time.Time {
 // globals are the flags every ctl command takes.
 type globals struct {
 	server  string
-	token   string
+	token   secret
 	output  string
 	timeout time.Duration
 }
 
+// secret is a flag value that never shows itself: flag.PrintDefaults
+// prints a flag's default unless its String is empty, and the token's
+// default comes from $HEADROOM_TOKEN.
+type secret string
+
+func (s *secret) String() string { return "" }
+
+func (s *secret) Set(v string) error {
+	*s = secret(v)
+	return nil
+}
+
 func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.server, "server", g.server, "admin API URL (default $"+EnvURL+", else "+DefaultURL+")")
-	fs.StringVar(&g.token, "token", g.token, "bearer token (default $"+EnvToken+")")
+	fs.Var(&g.token, "token", "bearer token (default $"+EnvToken+")")
 	fs.StringVar(&g.output, "output", g.output, "output format: table or json")
 	fs.DurationVar(&g.timeout, "timeout", g.timeout, "give up after this long, retries included")
 }
 
-// check validates the global flags before any request.
+// check validates the global flags before any request. A server URL
+// that ends in /v1 names the API's root rather than the server's: the
+// suffix is dropped, since every path ctl sends starts with /v1.
 func (g *globals) check() error {
+	g.server = strings.TrimSuffix(strings.TrimSuffix(g.server, "/"), "/v1")
 	u, err := url.Parse(g.server)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--server %q: want http(s)://host[:port]", g.server)
@@ -92,9 +107,14 @@ func (g *globals) check() error {
 
 // invocation is one run of a ctl command.
 type invocation struct {
-	ctx context.Context
-	env Env
-	g   globals
+	// ctx carries the command's one deadline (--timeout) once its flags
+	// are parsed: every request, retry and page of the command shares it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	env    Env
+	g      globals
+	// usageArgs is the argument synopsis of the command's flag set.
+	usageArgs string
 }
 
 // command is one ctl command or a group of subcommands.
@@ -136,23 +156,31 @@ func commands() []command {
 func Run(ctx context.Context, args []string, env Env) int {
 	inv := &invocation{ctx: ctx, env: env, g: globals{
 		server:  DefaultURL,
-		token:   env.getenv(EnvToken),
+		token:   secret(env.getenv(EnvToken)),
 		output:  "table",
 		timeout: DefaultTimeout,
 	}}
 	if u := env.getenv(EnvURL); u != "" {
 		inv.g.server = u
 	}
+	defer func() {
+		if inv.cancel != nil {
+			inv.cancel()
+		}
+	}()
 	// Global flags may come before the command name as well as after it.
+	// The flag package calls Usage on -h and on a bad flag; the usage is
+	// printed here instead, once, to stdout for -h and stderr otherwise.
 	fs := flag.NewFlagSet("headroom ctl", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	inv.g.register(fs)
-	fs.Usage = func() { usage(env.Stderr, "ctl", commands()) }
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			usage(env.Stdout, "ctl", commands())
 			return ExitOK
 		}
+		usage(env.Stderr, "ctl", commands())
 		return ExitUsage
 	}
 	return dispatch(inv, "ctl", commands(), fs.Args())
@@ -205,12 +233,20 @@ func (c *invocation) flags(name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet("headroom "+name, flag.ContinueOnError)
 	fs.SetOutput(c.env.Stderr)
 	c.g.register(fs)
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: headroom %s %s\n\nflags:\n", name, args)
-		fs.PrintDefaults()
-		fmt.Fprintf(fs.Output(), "\n%s", exitCodes)
-	}
+	// Usage is printed by parse, once (see Run).
+	fs.Usage = func() {}
+	c.usageArgs = args
 	return fs
+}
+
+// printUsage writes the usage of the command whose flag set is fs.
+func printUsage(w io.Writer, fs *flag.FlagSet, args string) {
+	out := fs.Output()
+	fs.SetOutput(w)
+	defer fs.SetOutput(out)
+	fmt.Fprintf(w, "usage: %s %s\n\nflags:\n", fs.Name(), args)
+	fs.PrintDefaults()
+	fmt.Fprintf(w, "\n%s", exitCodes)
 }
 
 // parse parses args, with flags before, between or after the positional
@@ -222,10 +258,10 @@ func (c *invocation) parse(fs *flag.FlagSet, args []string, optional bool, names
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				fs.SetOutput(c.env.Stdout)
-				fs.Usage()
+				printUsage(c.env.Stdout, fs, c.usageArgs)
 				return nil, ExitOK
 			}
+			printUsage(c.env.Stderr, fs, c.usageArgs)
 			return nil, ExitUsage
 		}
 		rest := fs.Args()
@@ -254,12 +290,14 @@ func (c *invocation) parse(fs *flag.FlagSet, args []string, optional bool, names
 	if err := c.g.check(); err != nil {
 		return nil, c.usagef(fs, "%v", err)
 	}
+	// One deadline for the whole command, from here on.
+	c.ctx, c.cancel = context.WithTimeout(c.ctx, c.g.timeout)
 	return pos, -1
 }
 
 // usagef reports a usage error detected before any request.
 func (c *invocation) usagef(fs *flag.FlagSet, format string, a ...any) int {
-	fmt.Fprintf(c.env.Stderr, "%s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
+	fmt.Fprintf(c.env.Stderr, "%s: %s\n", fs.Name(), escape(fmt.Sprintf(format, a...)))
 	fmt.Fprintf(c.env.Stderr, "run '%s -h' for usage\n", fs.Name())
 	return ExitUsage
 }
@@ -267,10 +305,8 @@ func (c *invocation) usagef(fs *flag.FlagSet, format string, a ...any) int {
 // do sends req and shows the answer: the server's JSON pretty-printed with
 // --output json, else show's table.
 func (c *invocation) do(req Request, show func(w io.Writer, body []byte) error) int {
-	ctx, cancel := context.WithTimeout(c.ctx, c.g.timeout)
-	defer cancel()
-	cl := &Client{BaseURL: c.g.server, Token: c.g.token, HTTP: c.env.HTTP, Backoff: c.env.Backoff}
-	resp, err := cl.Do(ctx, req)
+	cl := &Client{BaseURL: c.g.server, Token: string(c.g.token), HTTP: c.env.HTTP, Backoff: c.env.Backoff}
+	resp, err := cl.Do(c.ctx, req)
 	if err != nil {
 		printError(c.env.Stderr, err)
 		return ExitCode(err)
@@ -284,10 +320,81 @@ func (c *invocation) do(req Request, show func(w io.Writer, body []byte) error) 
 		err = show(c.env.Stdout, resp.Body)
 	}
 	if err != nil {
-		fmt.Fprintf(c.env.Stderr, "error: %s %s: %v\n", req.Method, req.Path, err)
+		fmt.Fprintf(c.env.Stderr, "error: %s %s: %s\n", req.Method, escape(req.Path), escape(err.Error()))
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// list sends req, a GET of a list route, and follows each page's next
+// link until the last page or until max items (0: no bound) are in
+// hand, all under the command's one deadline. It shows the items as one
+// document of the server's shape, {key: [...], "next": null}.
+func (c *invocation) list(req Request, key string, max int, show func(w io.Writer, body []byte) error) int {
+	cl := &Client{BaseURL: c.g.server, Token: string(c.g.token), HTTP: c.env.HTTP, Backoff: c.env.Backoff}
+	items := []json.RawMessage{}
+	for {
+		resp, err := cl.Do(c.ctx, req)
+		if err != nil {
+			printError(c.env.Stderr, err)
+			return ExitCode(err)
+		}
+		page, next, err := decodePage(resp.Body, key)
+		if err != nil {
+			fmt.Fprintf(c.env.Stderr, "error: %s %s: %s\n", req.Method, escape(req.Path), escape(err.Error()))
+			return ExitFailed
+		}
+		items = append(items, page...)
+		if max > 0 && len(items) >= max {
+			items = items[:max]
+			break
+		}
+		if next == "" {
+			break
+		}
+		u, err := url.Parse(next)
+		if err != nil || u.IsAbs() || !strings.HasPrefix(u.Path, "/v1/") {
+			fmt.Fprintf(c.env.Stderr, "error: %s %s: the server's next link %q is not a path under /v1\n", req.Method, escape(req.Path), escape(next))
+			return ExitFailed
+		}
+		req = Request{Method: http.MethodGet, Path: u.EscapedPath(), Query: u.Query()}
+	}
+	body, err := json.Marshal(map[string]any{key: items, "next": nil})
+	if err == nil {
+		if c.g.output == "json" {
+			err = printJSON(c.env.Stdout, body)
+		} else {
+			err = show(c.env.Stdout, body)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(c.env.Stderr, "error: %s %s: %s\n", req.Method, escape(req.Path), escape(err.Error()))
+		return ExitFailed
+	}
+	return ExitOK
+}
+
+// decodePage splits a list route's answer into its items (under key)
+// and its next link ("" on the last page).
+func decodePage(body []byte, key string) ([]json.RawMessage, string, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, "", fmt.Errorf("decode response: %w", err)
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw[key], &items); err != nil {
+		return nil, "", fmt.Errorf("decode response's %s: %w", key, err)
+	}
+	var next *string
+	if n, ok := raw["next"]; ok {
+		if err := json.Unmarshal(n, &next); err != nil {
+			return nil, "", fmt.Errorf("decode response's next: %w", err)
+		}
+	}
+	if next == nil {
+		return items, "", nil
+	}
+	return items, *next, nil
 }
 
 // showAs decodes the body as T and prints it with print.
@@ -297,6 +404,7 @@ func showAs[T any](print func(io.Writer, T) error) func(io.Writer, []byte) error
 		if err := json.Unmarshal(body, &v); err != nil {
 			return fmt.Errorf("decode response: %w", err)
 		}
+		escapeStrings(&v)
 		return print(w, v)
 	}
 }

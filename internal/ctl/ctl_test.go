@@ -205,7 +205,7 @@ func TestCommands(t *testing.T) {
 		{name: "bad output", args: []string{"groups", "--output", "yaml"}, code: ExitUsage},
 		{name: "bad server", args: []string{"groups", "--server", "127.0.0.1:8080"}, code: ExitUsage},
 		{name: "bad timeout", args: []string{"groups", "--timeout", "0s"}, code: ExitUsage},
-		{name: "decisions limit", args: []string{"decisions", "web", "--limit", "5000"}, code: ExitUsage},
+		{name: "decisions limit", args: []string{"decisions", "web", "--limit", "0"}, code: ExitUsage},
 		{name: "decisions since", args: []string{"decisions", "web", "--since", "yesterday"}, code: ExitUsage},
 		{name: "preview bad metric", args: []string{"preview", "web", "--metric", "cpu"}, code: ExitUsage},
 		{name: "preview metric not a number", args: []string{"preview", "web", "--metric", "cpu=high"}, code: ExitUsage},

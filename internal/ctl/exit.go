@@ -67,10 +67,10 @@ func ExitCode(err error) int {
 func printError(w io.Writer, err error) {
 	var p *Problem
 	if !errors.As(err, &p) {
-		fmt.Fprintf(w, "error: %v\n", err)
+		fmt.Fprintf(w, "error: %s\n", escape(err.Error()))
 		return
 	}
-	fmt.Fprintf(w, "error: %s\n", p.Error())
+	fmt.Fprintf(w, "error: %s\n", escape(p.Error()))
 	for _, fp := range p.Errors {
 		line := fp.Detail
 		if fp.Field != "" {
@@ -79,7 +79,7 @@ func printError(w io.Writer, err error) {
 		if line == p.Detail {
 			continue
 		}
-		fmt.Fprintf(w, "error: %s\n", line)
+		fmt.Fprintf(w, "error: %s\n", escape(line))
 	}
 	if p.Status == http.StatusUnauthorized {
 		fmt.Fprintln(w, "hint: set --token or HEADROOM_TOKEN")

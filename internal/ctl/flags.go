@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// MaxLimit is the largest page the API returns for decisions and audit
-// entries (admin API contract: limit default 100, max 1000).
+// MaxLimit is the largest page the API returns (admin API contract:
+// limit default 100, max 1000). A --limit above it is reached in several
+// pages.
 const MaxLimit = 1000
 
 // maxIdempotencyKey is the API's limit on an Idempotency-Key: 1-200
@@ -50,7 +51,9 @@ func since(v string, now time.Time) (string, error) {
 	return now.Add(-d).UTC().Format(time.RFC3339), nil
 }
 
-// pageQuery builds ?since=&limit= for decisions and the audit trail.
+// pageQuery builds ?since=&limit= for decisions and the audit trail:
+// limit is the page size, at most MaxLimit; the command stops following
+// pages once it has --limit items.
 func pageQuery(set map[string]bool, sinceV string, limit int, now time.Time) (url.Values, error) {
 	q := url.Values{}
 	if set["since"] {
@@ -61,10 +64,10 @@ func pageQuery(set map[string]bool, sinceV string, limit int, now time.Time) (ur
 		q.Set("since", s)
 	}
 	if set["limit"] {
-		if limit < 1 || limit > MaxLimit {
-			return nil, fmt.Errorf("--limit %d: want 1 to %d", limit, MaxLimit)
+		if limit < 1 {
+			return nil, fmt.Errorf("--limit %d: want 1 or more", limit)
 		}
-		q.Set("limit", strconv.Itoa(limit))
+		q.Set("limit", strconv.Itoa(min(limit, MaxLimit)))
 	}
 	return q, nil
 }

@@ -11,14 +11,15 @@ import (
 	"time"
 )
 
-// printJSON writes the server's document pretty-printed, for scripts.
+// printJSON writes the server's document pretty-printed, for scripts,
+// with the runes a terminal would act on escaped (see escapeJSON).
 func printJSON(w io.Writer, body []byte) error {
 	var b bytes.Buffer
 	if err := json.Indent(&b, body, "", "  "); err != nil {
 		return fmt.Errorf("response is not JSON: %w", err)
 	}
 	b.WriteByte('\n')
-	_, err := w.Write(b.Bytes())
+	_, err := w.Write(escapeJSON(b.Bytes()))
 	return err
 }
 
@@ -32,6 +33,22 @@ func ts(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// tsp formats an optional time as ts does; nil is "-".
+func tsp(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return ts(*t)
+}
+
+// dashp shows an optional string as dash does; nil is "-".
+func dashp(s *string) string {
+	if s == nil {
+		return "-"
+	}
+	return dash(*s)
 }
 
 // dash shows an empty string as "-", so that columns stay aligned.
@@ -48,6 +65,38 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// count shows how many ids a table cell stands for: a fleet-wide boost
+// selects every group, and listing ids would make rows of any length.
+func count(s []string) string {
+	return strconv.Itoa(len(s))
+}
+
+// lead shows a Go duration rounded to seconds ("42.587625235s" is 43s), or
+// "-" when empty; a value that does not parse is shown as it came.
+func lead(s string) string {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return dash(s)
+	}
+	out := d.Round(time.Second).String()
+	if strings.HasSuffix(out, "m0s") {
+		out = strings.TrimSuffix(out, "0s")
+	}
+	if strings.HasSuffix(out, "h0m") {
+		out = strings.TrimSuffix(out, "0m")
+	}
+	return out
+}
+
+// boostLead is the lead a boost works with: the server's effective lead,
+// or its own when the server sends none.
+func boostLead(b Boost) string {
+	if b.EffectiveLead != "" {
+		return lead(b.EffectiveLead)
+	}
+	return lead(b.Lead)
 }
 
 func list(s []string) string {
@@ -74,11 +123,11 @@ func yesNo(b bool) string {
 // floor says how a boost raises the floor.
 func floor(b Boost) string {
 	var parts []string
-	if b.MinCapacity > 0 {
-		parts = append(parts, "min "+strconv.Itoa(b.MinCapacity))
+	if b.MinCapacity != nil {
+		parts = append(parts, "min "+strconv.Itoa(*b.MinCapacity))
 	}
-	if b.Multiplier > 0 {
-		parts = append(parts, "x"+strconv.FormatFloat(b.Multiplier, 'g', -1, 64))
+	if b.Multiplier != nil {
+		parts = append(parts, "x"+strconv.FormatFloat(*b.Multiplier, 'g', -1, 64))
 	}
 	if len(parts) == 0 {
 		return "-"
@@ -96,7 +145,7 @@ func printGroups(w io.Writer, groups []GroupSummary) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d-%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n",
 			g.Name, g.ASG, g.Min, g.Max, asgBounds, g.Desired, g.Decided, g.Serving, g.Pending, g.Warming,
-			dash(g.Lead), list(g.Boosts), list(g.Overrides), groupState(g), ts(g.At))
+			lead(g.Lead), count(g.Boosts), count(g.Overrides), groupState(g), tsp(g.At))
 	}
 	return tw.Flush()
 }
@@ -108,7 +157,7 @@ func groupState(g GroupSummary) string {
 		return "error"
 	case g.Paused:
 		return "paused"
-	case g.At.IsZero():
+	case g.At == nil || g.At.IsZero():
 		return "waiting"
 	case g.Acted:
 		return "acted"
@@ -130,7 +179,7 @@ func printGroup(w io.Writer, d GroupDetail) error {
 	} else {
 		fmt.Fprintf(tw, "asg bounds\tunknown (not described yet)\n")
 	}
-	fmt.Fprintf(tw, "lead\t%s\n", dash(g.Lead))
+	fmt.Fprintf(tw, "lead\t%s\n", lead(g.Lead))
 	fmt.Fprintf(tw, "state\t%s\n", groupState(g))
 	if err := tw.Flush(); err != nil {
 		return err
@@ -254,7 +303,7 @@ func printBoosts(w io.Writer, bs []Boost) error {
 	fmt.Fprintln(tw, "ID\tNAME\tSTATE\tSTART\tEND\tGROUPS\tFLOOR\tLEAD\tRAMP\tVERSION")
 	for _, b := range bs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", b.ID, b.Name, dash(b.State), ts(b.Start), ts(b.End),
-			list(b.Groups), floor(b), dash(b.Lead), dash(b.Ramp), b.Version)
+			list(b.Groups), floor(b), boostLead(b), lead(b.Ramp), b.Version)
 	}
 	return tw.Flush()
 }
@@ -268,10 +317,14 @@ func printBoost(w io.Writer, b Boost) error {
 	fmt.Fprintf(tw, "groups\t%s\n", list(b.Groups))
 	fmt.Fprintf(tw, "start\t%s\n", ts(b.Start))
 	fmt.Fprintf(tw, "end\t%s\n", ts(b.End))
-	fmt.Fprintf(tw, "time zone\t%s\n", dash(b.TimeZone))
+	fmt.Fprintf(tw, "time zone\t%s\n", dashp(b.TimeZone))
 	fmt.Fprintf(tw, "floor\t%s\n", floor(b))
-	fmt.Fprintf(tw, "lead\t%s\n", dash(b.Lead))
-	fmt.Fprintf(tw, "ramp\t%s\n", dash(b.Ramp))
+	l := boostLead(b)
+	if b.EffectiveLead != "" && lead(b.Lead) != l {
+		l += " (the group's)"
+	}
+	fmt.Fprintf(tw, "lead\t%s\n", l)
+	fmt.Fprintf(tw, "ramp\t%s\n", lead(b.Ramp))
 	fmt.Fprintf(tw, "cap at max\t%s\n", yesNo(b.CapAtMax))
 	fmt.Fprintf(tw, "created\t%s by %s\n", ts(b.CreatedAt), dash(b.CreatedBy))
 	fmt.Fprintf(tw, "updated\t%s\n", ts(b.UpdatedAt))

@@ -19,7 +19,7 @@ func runGroups(c *invocation, name string, args []string) int {
 	if _, code := c.parse(fs, args, false); code >= 0 {
 		return code
 	}
-	return c.do(Request{Method: http.MethodGet, Path: "/v1/groups"},
+	return c.list(Request{Method: http.MethodGet, Path: "/v1/groups"}, "groups", 0,
 		showAs(func(w io.Writer, v struct {
 			Groups []GroupSummary `json:"groups"`
 		}) error {
@@ -39,7 +39,7 @@ func runGroup(c *invocation, name string, args []string) int {
 func runDecisions(c *invocation, name string, args []string) int {
 	fs := c.flags(name, "NAME [--since T] [--limit N]")
 	sinceV := fs.String("since", "", "only decisions at or after T: RFC 3339, or a duration back from now (2h)")
-	limit := fs.Int("limit", 100, "at most N decisions (1-1000)")
+	limit := fs.Int("limit", 100, "at most N decisions, newest first")
 	pos, code := c.parse(fs, args, false, "NAME")
 	if code >= 0 {
 		return code
@@ -48,7 +48,7 @@ func runDecisions(c *invocation, name string, args []string) int {
 	if err != nil {
 		return c.usagef(fs, "%v", err)
 	}
-	return c.do(Request{Method: http.MethodGet, Path: "/v1/groups/" + seg(pos[0]) + "/decisions", Query: q},
+	return c.list(Request{Method: http.MethodGet, Path: "/v1/groups/" + seg(pos[0]) + "/decisions", Query: q}, "decisions", *limit,
 		showAs(func(w io.Writer, v struct {
 			Decisions []Decision `json:"decisions"`
 		}) error {
@@ -143,7 +143,7 @@ func queueReading(v string) (string, QueueReading, error) {
 		}
 		n[i] = x
 	}
-	return k, QueueReading{Visible: n[0], InFlight: n[1], Delayed: n[2]}, nil
+	return k, QueueReading{Visible: float64(n[0]), InFlight: float64(n[1]), Delayed: float64(n[2])}, nil
 }
 
 // previewBoost builds the boost a preview adds, or nil when no --boost-*
@@ -196,7 +196,7 @@ func previewBoost(set map[string]bool, group string, minCap int, mult float64, s
 func runAudit(c *invocation, name string, args []string) int {
 	fs := c.flags(name, "[--since T] [--limit N]")
 	sinceV := fs.String("since", "", "only entries at or after T: RFC 3339, or a duration back from now (24h)")
-	limit := fs.Int("limit", 100, "at most N entries (1-1000)")
+	limit := fs.Int("limit", 0, "at most N entries, oldest first (default: every one)")
 	if _, code := c.parse(fs, args, false); code >= 0 {
 		return code
 	}
@@ -204,7 +204,7 @@ func runAudit(c *invocation, name string, args []string) int {
 	if err != nil {
 		return c.usagef(fs, "%v", err)
 	}
-	return c.do(Request{Method: http.MethodGet, Path: "/v1/audit", Query: q},
+	return c.list(Request{Method: http.MethodGet, Path: "/v1/audit", Query: q}, "entries", *limit,
 		showAs(func(w io.Writer, v struct {
 			Entries []AuditEntry `json:"entries"`
 		}) error {

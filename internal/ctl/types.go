@@ -1,213 +1,40 @@
 package ctl
 
-import (
-	"encoding/json"
-	"time"
+import "github.com/headroom-dev/headroom/internal/apiclient"
+
+// The API's documents are apiclient's, the one definition that is
+// checked against the server's OpenAPI document; these names keep ctl's
+// code short.
+type (
+	GroupSummary  = apiclient.GroupSummary
+	GroupDetail   = apiclient.GroupDetail
+	Decision      = apiclient.Decision
+	Proposal      = apiclient.Proposal
+	Change        = apiclient.Change
+	Input         = apiclient.Input
+	Boost         = apiclient.Boost
+	Override      = apiclient.Override
+	AuditEntry    = apiclient.AuditEntry
+	BoostInput    = apiclient.BoostInput
+	BoostPatch    = apiclient.BoostPatch
+	OverrideInput = apiclient.OverrideInput
+	PreviewInput  = apiclient.PreviewInput
+	QueueReading  = apiclient.QueueReading
 )
 
-// The API's documents as ctl reads them for table output. They follow the
-// admin API contract field for field; fields ctl does not show are left
-// out, and JSON output passes the server's document through untouched.
+// The client of the admin API is apiclient's.
+type (
+	Client           = apiclient.Client
+	Request          = apiclient.Request
+	Response         = apiclient.Response
+	Problem          = apiclient.Problem
+	FieldProblem     = apiclient.FieldProblem
+	UnreachableError = apiclient.UnreachableError
+)
 
-// GroupSummary is one group in GET /v1/groups.
-type GroupSummary struct {
-	Name      string    `json:"name"`
-	ASG       string    `json:"asg"`
-	Min       int       `json:"min"`
-	Max       int       `json:"max"`
-	ASGMin    int       `json:"asg_min"`
-	ASGMax    int       `json:"asg_max"`
-	Known     bool      `json:"known"`
-	Lead      string    `json:"lead"`
-	Desired   int       `json:"desired"`
-	Decided   int       `json:"decided"`
-	Serving   int       `json:"serving"`
-	Pending   int       `json:"pending"`
-	Warming   int       `json:"warming"`
-	Paused    bool      `json:"paused"`
-	Acted     bool      `json:"acted"`
-	Skipped   string    `json:"skipped"`
-	Reason    string    `json:"reason"`
-	Error     string    `json:"error"`
-	At        time.Time `json:"at"`
-	Boosts    []string  `json:"boosts"`
-	Overrides []string  `json:"overrides"`
-}
+// MaxRetries is how many times ctl sends a request again after a
+// transient failure (see apiclient.MaxRetries).
+const MaxRetries = apiclient.MaxRetries
 
-// GroupDetail is GET /v1/groups/{name}.
-type GroupDetail struct {
-	Group     GroupSummary `json:"group"`
-	Decision  *Decision    `json:"decision"`
-	Boosts    []Boost      `json:"boosts"`
-	Overrides []Override   `json:"overrides"`
-}
-
-// Decision is the API's DecisionDoc.
-type Decision struct {
-	Group          string     `json:"group"`
-	ASG            string     `json:"asg"`
-	At             time.Time  `json:"at"`
-	Current        int        `json:"current"`
-	Desired        int        `json:"desired"`
-	Min            int        `json:"min"`
-	Max            int        `json:"max"`
-	Serving        int        `json:"serving"`
-	Pending        int        `json:"pending"`
-	Warming        int        `json:"warming"`
-	ASGMin         int        `json:"asg_min"`
-	ASGMax         int        `json:"asg_max"`
-	Proposals      []Proposal `json:"proposals"`
-	Changes        []Change   `json:"changes"`
-	Inputs         []Input    `json:"inputs"`
-	Queues         []Queue    `json:"queues"`
-	ScaleInBlocked string     `json:"scale_in_blocked"`
-	Paused         bool       `json:"paused"`
-	Notes          []string   `json:"notes"`
-	Reason         string     `json:"reason"`
-	Acted          bool       `json:"acted"`
-	Skipped        string     `json:"skipped"`
-	Error          string     `json:"error"`
-}
-
-// Proposal is one policy's proposal in a decision.
-type Proposal struct {
-	Policy   string `json:"policy"`
-	Kind     string `json:"kind"`
-	Capacity int    `json:"capacity"`
-	OK       bool   `json:"ok"`
-	Reason   string `json:"reason"`
-}
-
-// Change is one rule that changed a decision's number.
-type Change struct {
-	Rule   string `json:"rule"`
-	From   int    `json:"from"`
-	To     int    `json:"to"`
-	Reason string `json:"reason"`
-}
-
-// Input is one input of a decision with its age.
-type Input struct {
-	Policy     string  `json:"policy"`
-	Name       string  `json:"name"`
-	Value      float64 `json:"value"`
-	AgeSeconds float64 `json:"age_seconds"`
-	Stale      bool    `json:"stale"`
-}
-
-// Queue is how a rate-mode backlog policy sized one queue in a decision.
-type Queue struct {
-	Policy            string  `json:"policy"`
-	Queue             string  `json:"queue"`
-	ArrivalsPerSecond float64 `json:"arrivals_per_second"`
-	Backlog           float64 `json:"backlog"`
-	ProjectedBacklog  float64 `json:"projected_backlog"`
-	Budget            float64 `json:"budget"`
-	Excess            float64 `json:"excess"`
-	OnItsWay          float64 `json:"on_its_way"`
-	LeadSeconds       float64 `json:"lead_seconds"`
-	Rate              float64 `json:"rate"`
-	Drain             float64 `json:"drain"`
-	Floor             float64 `json:"floor"`
-	Need              float64 `json:"need"`
-	Term              string  `json:"term"`
-	SurgeOver         bool    `json:"surge_over"`
-}
-
-// Boost is a boost as the API returns it.
-type Boost struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Reason      string     `json:"reason"`
-	Groups      []string   `json:"groups"`
-	Start       time.Time  `json:"start"`
-	End         time.Time  `json:"end"`
-	TimeZone    string     `json:"time_zone"`
-	MinCapacity int        `json:"min_capacity"`
-	Multiplier  float64    `json:"multiplier"`
-	Ramp        string     `json:"ramp"`
-	Lead        string     `json:"lead"`
-	CapAtMax    bool       `json:"cap_at_max"`
-	CreatedBy   string     `json:"created_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-	CancelledAt *time.Time `json:"cancelled_at"`
-	CancelledBy *string    `json:"cancelled_by"`
-	Version     int64      `json:"version"`
-	State       string     `json:"state"`
-}
-
-// Override is an override as the API returns it.
-type Override struct {
-	ID          string     `json:"id"`
-	Group       string     `json:"group"`
-	Kind        string     `json:"kind"`
-	Capacity    *int       `json:"capacity"`
-	Min         *int       `json:"min"`
-	Max         *int       `json:"max"`
-	CapAtMax    bool       `json:"cap_at_max"`
-	Reason      string     `json:"reason"`
-	ExpiresAt   time.Time  `json:"expires_at"`
-	CreatedBy   string     `json:"created_by"`
-	CreatedAt   time.Time  `json:"created_at"`
-	CancelledAt *time.Time `json:"cancelled_at"`
-	CancelledBy *string    `json:"cancelled_by"`
-	Version     int64      `json:"version"`
-	State       string     `json:"state"`
-}
-
-// AuditEntry is one entry of the audit trail.
-type AuditEntry struct {
-	ID     string          `json:"id"`
-	At     time.Time       `json:"at"`
-	Actor  string          `json:"actor"`
-	Action string          `json:"action"`
-	Object string          `json:"object"`
-	Before json.RawMessage `json:"before"`
-	After  json.RawMessage `json:"after"`
-}
-
-// BoostInput is the body of POST /v1/boosts and PATCH /v1/boosts/{id}, and
-// the boost of a preview. Nil fields are not sent, so that a PATCH changes
-// only what was given.
-type BoostInput struct {
-	Name        *string  `json:"name,omitempty"`
-	Reason      *string  `json:"reason,omitempty"`
-	Groups      []string `json:"groups,omitempty"`
-	Start       *string  `json:"start,omitempty"`
-	End         *string  `json:"end,omitempty"`
-	TimeZone    *string  `json:"time_zone,omitempty"`
-	MinCapacity *int     `json:"min_capacity,omitempty"`
-	Multiplier  *float64 `json:"multiplier,omitempty"`
-	Ramp        *string  `json:"ramp,omitempty"`
-	Lead        *string  `json:"lead,omitempty"`
-	CapAtMax    *bool    `json:"cap_at_max,omitempty"`
-	Version     *int64   `json:"version,omitempty"`
-}
-
-// OverrideInput is the body of POST /v1/groups/{name}/overrides.
-type OverrideInput struct {
-	Kind      string  `json:"kind"`
-	Capacity  *int    `json:"capacity,omitempty"`
-	Min       *int    `json:"min,omitempty"`
-	Max       *int    `json:"max,omitempty"`
-	Reason    string  `json:"reason"`
-	ExpiresAt *string `json:"expires_at,omitempty"`
-	TTL       *string `json:"ttl,omitempty"`
-}
-
-// PreviewInput is the body of POST /v1/groups/{name}/preview.
-type PreviewInput struct {
-	Current *int                    `json:"current,omitempty"`
-	Serving *int                    `json:"serving,omitempty"`
-	Metrics map[string]float64      `json:"metrics,omitempty"`
-	Queues  map[string]QueueReading `json:"queues,omitempty"`
-	Boost   *BoostInput             `json:"boost,omitempty"`
-}
-
-// QueueReading replaces one queue's reading in a preview.
-type QueueReading struct {
-	Visible  int `json:"visible"`
-	InFlight int `json:"in_flight"`
-	Delayed  int `json:"delayed"`
-}
+// NewIdempotencyKey returns a random key for one invocation.
+func NewIdempotencyKey() (string, error) { return apiclient.NewIdempotencyKey() }

@@ -151,14 +151,15 @@ func runBoostUpdate(c *invocation, name string, args []string) int {
 	if !changed {
 		return c.usagef(fs, "nothing to change: give at least one of create's flags")
 	}
+	patch := BoostPatch{BoostInput: *in}
 	if set["version"] {
-		in.Version = version
+		patch.Version = version
 	}
 	key, err := idempotencyKey(f.key, set["idempotency-key"])
 	if err != nil {
 		return c.usagef(fs, "%v", err)
 	}
-	return c.do(Request{Method: http.MethodPatch, Path: "/v1/boosts/" + seg(pos[0]), Body: in, IdempotencyKey: key}, showAs(printBoost))
+	return c.do(Request{Method: http.MethodPatch, Path: "/v1/boosts/" + seg(pos[0]), Body: patch, IdempotencyKey: key}, showAs(printBoost))
 }
 
 func runBoostList(c *invocation, name string, args []string) int {
@@ -171,7 +172,7 @@ func runBoostList(c *invocation, name string, args []string) int {
 	if *all {
 		q = url.Values{"all": {"true"}}
 	}
-	return c.do(Request{Method: http.MethodGet, Path: "/v1/boosts", Query: q},
+	return c.list(Request{Method: http.MethodGet, Path: "/v1/boosts", Query: q}, "boosts", 0,
 		showAs(func(w io.Writer, v struct {
 			Boosts []Boost `json:"boosts"`
 		}) error {
@@ -329,7 +330,7 @@ func runOverrideList(c *invocation, name string, args []string) int {
 	if *all {
 		q = url.Values{"all": {"true"}}
 	}
-	return c.do(Request{Method: http.MethodGet, Path: path, Query: q},
+	return c.list(Request{Method: http.MethodGet, Path: path, Query: q}, "overrides", 0,
 		showAs(func(w io.Writer, v struct {
 			Overrides []Override `json:"overrides"`
 		}) error {

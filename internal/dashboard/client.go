@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
-	"github.com/headroom-dev/headroom/internal/controller"
+	"github.com/headroom-dev/headroom/internal/apiclient"
 )
 
 // client sends one session's requests to the admin API router in
@@ -153,100 +153,70 @@ func asProblem(err error) *problem {
 	return &problem{Status: http.StatusInternalServerError, Detail: err.Error()}
 }
 
-// The API's documents as the dashboard reads them (see the API contract).
+// The API's documents are apiclient's, the one definition that is checked
+// against the server's OpenAPI document.
+type (
+	groupDoc    = apiclient.GroupSummary
+	boostDoc    = apiclient.Boost
+	overrideDoc = apiclient.Override
+	groupDetail = apiclient.GroupDetail
+)
 
-type groupDoc struct {
-	Name      string     `json:"name"`
-	ASG       string     `json:"asg"`
-	Min       int        `json:"min"`
-	Max       int        `json:"max"`
-	ASGMin    int        `json:"asg_min"`
-	ASGMax    int        `json:"asg_max"`
-	Known     bool       `json:"known"`
-	Lead      string     `json:"lead"`
-	Desired   int        `json:"desired"`
-	Decided   int        `json:"decided"`
-	Serving   int        `json:"serving"`
-	Pending   int        `json:"pending"`
-	Warming   int        `json:"warming"`
-	Paused    bool       `json:"paused"`
-	Acted     bool       `json:"acted"`
-	Skipped   string     `json:"skipped"`
-	Reason    string     `json:"reason"`
-	Error     string     `json:"error"`
-	At        *time.Time `json:"at"`
-	Boosts    []string   `json:"boosts"`
-	Overrides []string   `json:"overrides"`
+// listAll reads every page of the list route at path (its items under
+// key), following each page's next link: the pages the dashboard shows
+// are cut from the whole list, which the name filter and the timeline
+// need. maxPage is the largest page the API gives.
+func listAll[T any](c client, path, key string) ([]T, error) {
+	var out []T
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	path += sep + "limit=" + strconv.Itoa(maxPage)
+	for range maxPages {
+		var page map[string]json.RawMessage
+		if err := c.call(http.MethodGet, path, nil, "", &page); err != nil {
+			return nil, err
+		}
+		var items []T
+		if err := json.Unmarshal(page[key], &items); err != nil {
+			return nil, fmt.Errorf("decode %s of %s: %w", key, path, err)
+		}
+		out = append(out, items...)
+		var next *string
+		if raw, ok := page["next"]; ok {
+			if err := json.Unmarshal(raw, &next); err != nil {
+				return nil, fmt.Errorf("decode next of %s: %w", path, err)
+			}
+		}
+		if next == nil || *next == "" {
+			return out, nil
+		}
+		path = *next
+	}
+	return nil, fmt.Errorf("%s: more than %d pages", path, maxPages)
 }
 
-type boostDoc struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Reason      string     `json:"reason"`
-	Groups      []string   `json:"groups"`
-	Start       time.Time  `json:"start"`
-	End         time.Time  `json:"end"`
-	TimeZone    *string    `json:"time_zone"`
-	MinCapacity *int       `json:"min_capacity"`
-	Multiplier  *float64   `json:"multiplier"`
-	Ramp        string     `json:"ramp"`
-	Lead        string     `json:"lead"`
-	CapAtMax    bool       `json:"cap_at_max"`
-	CreatedBy   string     `json:"created_by"`
-	CancelledAt *time.Time `json:"cancelled_at"`
-	CancelledBy *string    `json:"cancelled_by"`
-	Version     int64      `json:"version"`
-	State       string     `json:"state"`
-}
-
-type overrideDoc struct {
-	ID          string     `json:"id"`
-	Group       string     `json:"group"`
-	Kind        string     `json:"kind"`
-	Capacity    *int       `json:"capacity"`
-	Min         *int       `json:"min"`
-	Max         *int       `json:"max"`
-	CapAtMax    bool       `json:"cap_at_max"`
-	Reason      string     `json:"reason"`
-	ExpiresAt   time.Time  `json:"expires_at"`
-	CreatedBy   string     `json:"created_by"`
-	CancelledAt *time.Time `json:"cancelled_at"`
-	CancelledBy *string    `json:"cancelled_by"`
-	Version     int64      `json:"version"`
-	State       string     `json:"state"`
-}
-
-type groupDetail struct {
-	Group     groupDoc                `json:"group"`
-	Decision  *controller.DecisionDoc `json:"decision"`
-	Boosts    []boostDoc              `json:"boosts"`
-	Overrides []overrideDoc           `json:"overrides"`
-}
+const (
+	// maxPage is the API's largest page.
+	maxPage = 1000
+	// maxPages stops a list that never ends (a server bug) from holding
+	// the page forever: a million items.
+	maxPages = 1000
+)
 
 func (c client) groups() ([]groupDoc, error) {
-	var out struct {
-		Groups []groupDoc `json:"groups"`
-	}
-	err := c.call(http.MethodGet, "/v1/groups", nil, "", &out)
-	return out.Groups, err
+	return listAll[groupDoc](c, "/v1/groups", "groups")
 }
 
 func (c client) boosts(all bool) ([]boostDoc, error) {
-	var out struct {
-		Boosts []boostDoc `json:"boosts"`
-	}
 	path := "/v1/boosts"
 	if all {
 		path += "?all=true"
 	}
-	err := c.call(http.MethodGet, path, nil, "", &out)
-	return out.Boosts, err
+	return listAll[boostDoc](c, path, "boosts")
 }
 
 func (c client) overrides() ([]overrideDoc, error) {
-	var out struct {
-		Overrides []overrideDoc `json:"overrides"`
-	}
-	err := c.call(http.MethodGet, "/v1/overrides", nil, "", &out)
-	return out.Overrides, err
+	return listAll[overrideDoc](c, "/v1/overrides", "overrides")
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/headroom-dev/headroom/internal/apiclient"
 )
 
 // boostForm is the boost form as the operator filled it in, kept as text
@@ -175,6 +177,7 @@ func buildTimeline(bs []boostDoc, now time.Time) timeline {
 
 type boostsData struct {
 	Boosts   []boostDoc
+	Pager    pager
 	Timeline timeline
 	Form     boostForm
 	Errors   map[string]string
@@ -217,6 +220,7 @@ func (d *Dashboard) showBoosts(w http.ResponseWriter, r *http.Request, status in
 			data.Boosts = append(data.Boosts, b)
 		}
 	}
+	data.Boosts, data.Pager = pageOf(data.Boosts, r, "/boosts")
 	if data.Form.IdemKey == "" || status >= 400 {
 		data.Form.IdemKey = randomID()
 	}
@@ -311,13 +315,7 @@ func (d *Dashboard) previewBoost(c client, body map[string]any) ([]previewRow, e
 			out = append(out, previewRow{Group: g, Error: "tag selector: preview each group by name"})
 			continue
 		}
-		var res struct {
-			Decision struct {
-				Current int    `json:"current"`
-				Desired int    `json:"desired"`
-				Reason  string `json:"reason"`
-			} `json:"decision"`
-		}
+		var res apiclient.PreviewResult
 		err := c.call(http.MethodPost, "/v1/groups/"+url.PathEscape(g)+"/preview", map[string]any{"boost": body}, "", &res)
 		if err != nil {
 			p := asProblem(err)
@@ -404,6 +402,7 @@ func (f overrideForm) body() (map[string]any, map[string]string) {
 
 type overridesData struct {
 	Overrides []overrideDoc
+	Pager     pager
 	Groups    []string
 	Form      overrideForm
 	Errors    map[string]string
@@ -428,7 +427,7 @@ func (d *Dashboard) showOverrides(w http.ResponseWriter, r *http.Request, status
 		d.fail(w, r, err)
 		return
 	}
-	data.Overrides = os
+	data.Overrides, data.Pager = pageOf(os, r, "/overrides")
 	for _, g := range gs {
 		data.Groups = append(data.Groups, g.Name)
 	}

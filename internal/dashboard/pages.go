@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/headroom-dev/headroom/internal/apiclient"
 	"github.com/headroom-dev/headroom/internal/controller"
 )
 
@@ -134,6 +135,36 @@ func (d *Dashboard) client(w http.ResponseWriter, r *http.Request) (client, bool
 // pageSize is how many groups the overview shows at once: it keeps the
 // page light (and its sparkline reads few) with thousands of groups.
 const pageSize = 100
+
+// listPageSize is how many boosts or overrides their pages list at once:
+// the table of thousands would weigh megabytes.
+const listPageSize = 50
+
+// pager is where a paged table stands, with links to its neighbours.
+type pager struct {
+	Page, Pages, Total int
+	Prev, Next         string
+}
+
+// pageOf cuts the page that r's page= asks for (1-based; garbage is the
+// first page, past the end the last) from items, listPageSize long.
+func pageOf[T any](items []T, r *http.Request, path string) ([]T, pager) {
+	p := pager{Total: len(items), Pages: max(1, (len(items)+listPageSize-1)/listPageSize)}
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 {
+		n = 1
+	}
+	p.Page = min(n, p.Pages)
+	link := func(n int) string { return path + "?" + url.Values{"page": {strconv.Itoa(n)}}.Encode() }
+	if p.Page > 1 {
+		p.Prev = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.Next = link(p.Page + 1)
+	}
+	lo, hi := (p.Page-1)*listPageSize, min(p.Page*listPageSize, len(items))
+	return items[lo:hi], p
+}
 
 type badge struct{ Class, Text string }
 
@@ -357,7 +388,7 @@ const (
 type groupData struct {
 	D         groupDetail
 	Chart     chart
-	Recent    []controller.DecisionDoc
+	Recent    []apiclient.Decision
 	Upcoming  []boostDoc
 	Return    string
 	IdemKey   string
@@ -377,9 +408,7 @@ func (d *Dashboard) groupPage(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, err)
 		return
 	}
-	var ds struct {
-		Decisions []controller.DecisionDoc `json:"decisions"`
-	}
+	var ds apiclient.DecisionList
 	if err := c.call(http.MethodGet, "/v1/groups/"+esc+"/decisions?limit="+strconv.Itoa(chartDecisions), nil, "", &ds); err != nil {
 		d.fail(w, r, err)
 		return
@@ -410,7 +439,7 @@ func boostFloor(b boostDoc) string {
 
 // decisionChart charts current, decided, min and max over the decisions
 // (given newest first).
-func decisionChart(ds []controller.DecisionDoc) chart {
+func decisionChart(ds []apiclient.Decision) chart {
 	if len(ds) == 0 {
 		return chart{Empty: true, W: 720, H: 220}
 	}

@@ -2,6 +2,7 @@ package dashboard
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -529,3 +530,53 @@ func TestReturnPath(t *testing.T) {
 }
 
 var _ = store.Boost{}
+
+// TestListPagesArePaged: with 120 boosts and 120 overrides, the boosts
+// and overrides pages list 50 at a time with previous and next links,
+// every item on exactly one page.
+func TestListPagesArePaged(t *testing.T) {
+	e := newEnv(t, testViews())
+	ctx := context.Background()
+	for i := range 120 {
+		if _, err := e.store.PutBoost(ctx, store.Boost{ID: fmt.Sprintf("b-%016x", i), Name: "n", Reason: "r", Groups: []string{"web"},
+			Start: t0.Add(time.Hour), End: t0.Add(2 * time.Hour), MinCapacity: 3, CreatedAt: t0, UpdatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.PutOverride(ctx, store.Override{ID: fmt.Sprintf("o-%016x", i), Group: "web", Kind: "pause",
+			Reason: "r", ExpiresAt: t0.Add(time.Hour), CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := e.login(viewerToken)
+	for _, tc := range []struct{ path, attr string }{{"/boosts", "data-boost"}, {"/overrides", "data-override"}} {
+		t.Run(tc.path, func(t *testing.T) {
+			row := regexp.MustCompile(`<tr ` + tc.attr + `="([^"]+)"`)
+			seen := map[string]bool{}
+			for n, want := range []int{50, 50, 20} {
+				path := fmt.Sprintf("%s?page=%d", tc.path, n+1)
+				r := b.get(path)
+				if r.status != http.StatusOK {
+					t.Fatalf("%s: status %d", path, r.status)
+				}
+				rows := row.FindAllStringSubmatch(r.body, -1)
+				if len(rows) != want {
+					t.Errorf("%s: %d rows, want %d", path, len(rows), want)
+				}
+				for _, m := range rows {
+					if seen[m[1]] {
+						t.Errorf("%s listed twice", m[1])
+					}
+					seen[m[1]] = true
+				}
+				hasNext := strings.Contains(r.body, `rel="next" href="`+tc.path+fmt.Sprintf("?page=%d", n+2))
+				hasPrev := strings.Contains(r.body, `rel="prev" href="`+tc.path+fmt.Sprintf("?page=%d", n))
+				if hasNext != (n < 2) || hasPrev != (n > 0) {
+					t.Errorf("%s: next link %v, previous link %v", path, hasNext, hasPrev)
+				}
+			}
+			if len(seen) != 120 {
+				t.Errorf("%d items over the pages, want 120", len(seen))
+			}
+		})
+	}
+}

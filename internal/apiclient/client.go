@@ -1,4 +1,4 @@
-package ctl
+package apiclient
 
 import (
 	"bytes"
@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -72,6 +73,11 @@ type Problem struct {
 	Instance string         `json:"instance"`
 	Field    string         `json:"field,omitempty"`
 	Errors   []FieldProblem `json:"errors,omitempty"`
+	// RequestID is the server's id of the request, in its log line.
+	RequestID string `json:"request_id,omitempty"`
+	// RetryAfter is how long the server asked the client to wait
+	// (Retry-After, as on a 429 or 503); 0 when it did not say.
+	RetryAfter time.Duration `json:"-"`
 }
 
 // FieldProblem is one invalid field of a request.
@@ -219,6 +225,9 @@ func problemOf(hresp *http.Response, data []byte) *Problem {
 		}
 	}
 	p.Status = hresp.StatusCode
+	if secs, err := strconv.Atoi(strings.TrimSpace(hresp.Header.Get("Retry-After"))); err == nil && secs > 0 {
+		p.RetryAfter = time.Duration(secs) * time.Second
+	}
 	if p.Title == "" && p.Detail == "" {
 		p.Title = http.StatusText(hresp.StatusCode)
 		if text := strings.TrimSpace(string(data)); text != "" && !strings.HasPrefix(text, "<") && len(text) <= 200 {
