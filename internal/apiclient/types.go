@@ -203,6 +203,7 @@ type OverrideInput struct {
 	Capacity  *int    `json:"capacity,omitempty"`
 	Min       *int    `json:"min,omitempty"`
 	Max       *int    `json:"max,omitempty"`
+	CapAtMax  bool    `json:"cap_at_max,omitempty"`
 	Reason    string  `json:"reason"`
 	ExpiresAt *string `json:"expires_at,omitempty"`
 	TTL       *string `json:"ttl,omitempty"`

@@ -58,7 +58,7 @@ func server(t *testing.T, mutate ...func(*api.Options)) string {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	rec := record()
-	f := fleet{controller.GroupView{Name: "web", ASG: "web-asg", Min: 2, Max: 40, ASGMin: 1, ASGMax: 50, Known: true, Lead: time.Minute, Last: &rec}}
+	f := fleet{controller.GroupView{Name: "web", ASG: "web-asg", Min: 2, Max: 40, ASGMin: 1, ASGMax: 50, Known: true, Lead: time.Minute, Queues: []string{"jobs"}, Last: &rec}}
 	o := api.Options{Store: st, Fleet: f, Clock: clock.NewFake(t0),
 		Tokens: []api.Token{{Name: "op", Role: api.RoleOperator, SHA256: sha256.Sum256([]byte(token))}}}
 	for _, m := range mutate {
