@@ -161,6 +161,10 @@ func (s *scanner) object(path string, depth int, top bool) {
 			return
 		}
 		field := joinField(path, key)
+		if key == "" {
+			// An empty key still needs a name in the problem.
+			field = joinField(path, `""`)
+		}
 		if seen[key] {
 			s.res.prob = malformed("duplicate key %q: each key may appear once", field)
 			s.res.prob.field = field
