@@ -185,19 +185,7 @@ func (s *scanner) object(path string, depth int, top bool) {
 		if s.stop() {
 			return
 		}
-		s.ws()
-		if s.pos >= len(s.data) {
-			s.res.syntax = true
-			return
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
-			return
-		default:
-			s.res.syntax = true
+		if !s.more('}') {
 			return
 		}
 	}
@@ -218,19 +206,7 @@ func (s *scanner) array(path string, depth int) {
 		if s.stop() {
 			return
 		}
-		s.ws()
-		if s.pos >= len(s.data) {
-			s.res.syntax = true
-			return
-		}
-		switch s.data[s.pos] {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			return
-		default:
-			s.res.syntax = true
+		if !s.more(']') {
 			return
 		}
 	}
@@ -240,6 +216,28 @@ func (s *scanner) array(path string, depth int) {
 // decoded; bad reports bytes that are not UTF-8. A lone surrogate escape is a
 // problem: RFC 8259 section 8.2 leaves its meaning to each parser, and
 // encoding/json turns it into U+FFFD without a word.
+// more reads what follows a member or element: a comma (true: another
+// follows) or close (false: the container ends). Anything else, or the
+// end of the data, is a syntax error (false).
+func (s *scanner) more(close byte) bool {
+	s.ws()
+	if s.pos >= len(s.data) {
+		s.res.syntax = true
+		return false
+	}
+	switch s.data[s.pos] {
+	case ',':
+		s.pos++
+		return true
+	case close:
+		s.pos++
+		return false
+	default:
+		s.res.syntax = true
+		return false
+	}
+}
+
 func (s *scanner) str(path string, keep bool) (string, bool) {
 	s.pos++ // '"'
 	bad := false
