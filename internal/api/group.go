@@ -48,18 +48,13 @@ type groupSummary struct {
 	Overrides []string   `json:"overrides"`
 }
 
-func summarize(v controller.GroupView, boosts []store.Boost, overrides []store.Override) groupSummary {
+func summarize(v controller.GroupView, boosts *boostIndex, overrides []store.Override) groupSummary {
 	g := groupSummary{Name: v.Name, ASG: v.ASG, Min: v.Min, Max: v.Max, ASGMin: v.ASGMin, ASGMax: v.ASGMax,
-		Known: v.Known, Lead: formatDuration(v.Lead), Boosts: []string{}, Overrides: []string{}}
+		Known: v.Known, Lead: formatDuration(v.Lead), Boosts: boosts.selecting(v.Name, v.Tags), Overrides: []string{}}
 	if d := v.Last; d != nil {
 		g.Desired, g.Decided, g.Serving, g.Pending, g.Warming = d.Current, d.Desired, d.Serving, d.Pending, d.Warming
 		g.Paused, g.Acted, g.Skipped, g.Reason, g.Error = d.Paused, d.Acted, d.Skipped, d.Reason, d.Error
 		g.At = utc(d.At)
-	}
-	for _, b := range boosts {
-		if (schedule.Boost{Groups: b.Groups}).Selects(v.Name, v.Tags) {
-			g.Boosts = append(g.Boosts, b.ID)
-		}
 	}
 	for _, o := range overrides {
 		if o.Group == v.Name {
@@ -67,6 +62,53 @@ func summarize(v controller.GroupView, boosts []store.Boost, overrides []store.O
 		}
 	}
 	return g
+}
+
+// boostIndex finds the boosts that select a group without testing every
+// boost against every group: a listing of thousands of groups under
+// thousands of boosts is one pass over the boosts plus one map lookup per
+// group name and tag, not their product. It selects exactly what
+// schedule.Boost.Selects selects (TestBoostIndexMatchesSelects).
+type boostIndex struct {
+	ids    []string
+	byName map[string][]int // group name -> boost positions
+	byTag  map[string][]int // "key=value" -> boost positions
+}
+
+func newBoostIndex(bs []store.Boost) *boostIndex {
+	x := &boostIndex{ids: make([]string, len(bs)), byName: map[string][]int{}, byTag: map[string][]int{}}
+	for i, b := range bs {
+		x.ids[i] = b.ID
+		for _, sel := range b.Groups {
+			if strings.Contains(sel, "=") {
+				x.byTag[sel] = append(x.byTag[sel], i)
+			}
+			// A selector is also tried as a plain name, as Selects does:
+			// a group may be named "a=b".
+			x.byName[sel] = append(x.byName[sel], i)
+		}
+	}
+	return x
+}
+
+// selecting returns the ids of the boosts that select the group, in the
+// order the boosts were listed, each once; never nil.
+func (x *boostIndex) selecting(name string, tags map[string]string) []string {
+	var at []int
+	at = append(at, x.byName[name]...)
+	for k, v := range tags {
+		if strings.Contains(k, "=") {
+			continue // Selects cuts a selector at its first "=": such a key never matches
+		}
+		at = append(at, x.byTag[k+"="+v]...)
+	}
+	slices.Sort(at)
+	at = slices.Compact(at)
+	out := make([]string, len(at))
+	for i, p := range at {
+		out[i] = x.ids[p]
+	}
+	return out
 }
 
 // planned reads the boosts and overrides that apply at now: neither
@@ -116,9 +158,10 @@ func (s *server) listGroups(w http.ResponseWriter, r *http.Request) {
 	for _, o := range os {
 		byGroup[o.Group] = append(byGroup[o.Group], o)
 	}
+	idx := newBoostIndex(bs)
 	out := make([]groupSummary, len(views))
 	for i, v := range views {
-		out[i] = summarize(v, bs, byGroup[v.Name])
+		out[i] = summarize(v, idx, byGroup[v.Name])
 	}
 	writePage(w, r, "groups", out, next)
 }
@@ -136,7 +179,7 @@ func (s *server) getGroup(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, p)
 		return
 	}
-	sum := summarize(v, bs, os)
+	sum := summarize(v, newBoostIndex(bs), os)
 	f := newFleet(s.fleet.Views())
 	boosts := []boostDoc{}
 	for _, b := range bs {
