@@ -36,7 +36,7 @@ status=0
 for i in "${!pids[@]}"; do
   wait "${pids[$i]}" || status=1
 done
-runs=0 cycles=0 faults=0 violations=0
+runs=0 cycles=0 faults=0 violations=0 starved=0
 for f in "$dir"/slice*.log; do
   grep -E -- '--- FAIL|seed [0-9]+ cycle' "$f" || true
   line=$(grep -E '^seeds [0-9]+-[0-9]+: runs' "$f" || true)
@@ -47,8 +47,8 @@ for f in "$dir"/slice*.log; do
     continue
   fi
   echo "$line"
-  read -r r c fa v < <(sed -E 's/.*runs ([0-9]+), cycles ([0-9]+), faults ([0-9]+), violations ([0-9]+).*/\1 \2 \3 \4/' <<<"$line")
-  runs=$((runs + r)) cycles=$((cycles + c)) faults=$((faults + fa)) violations=$((violations + v))
+  read -r r c fa v st < <(sed -E 's/.*runs ([0-9]+), cycles ([0-9]+), faults ([0-9]+), violations ([0-9]+), starved ([0-9]+).*/\1 \2 \3 \4 \5/' <<<"$line")
+  runs=$((runs + r)) cycles=$((cycles + c)) faults=$((faults + fa)) violations=$((violations + v)) starved=$((starved + st))
 done
-echo "total seeds $FROM-$((FROM + RUNS - 1)): runs $runs, cycles $cycles, faults $faults, violations $violations"
+echo "total seeds $FROM-$((FROM + RUNS - 1)): runs $runs, cycles $cycles, faults $faults, violations $violations, starved $starved"
 exit $status

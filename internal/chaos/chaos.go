@@ -120,7 +120,11 @@ func (v Violation) String() string {
 // Result sums one or more runs.
 type Result struct {
 	Runs, Cycles, FaultsInjected int
-	Violations                   []Violation
+	// Starved counts the cycles the machine starved (see starved): they
+	// restart the convergence clock like a fault, and are not faults the
+	// run injected.
+	Starved    int
+	Violations []Violation
 }
 
 // Add adds another result to r.
@@ -128,6 +132,7 @@ func (r *Result) Add(o Result) {
 	r.Runs += o.Runs
 	r.Cycles += o.Cycles
 	r.FaultsInjected += o.FaultsInjected
+	r.Starved += o.Starved
 	r.Violations = append(r.Violations, o.Violations...)
 }
 
@@ -171,8 +176,10 @@ type scenario struct {
 	groups   []*groupSpec
 	faults   []emulator.Fault
 	// quiet is when every fault has cleared for an interval plus the
-	// longest warmup.
+	// longest warmup; a starved cycle moves it later (see starved).
 	quiet time.Time
+	// settle is that interval plus the longest warmup.
+	settle time.Duration
 }
 
 func newScenario(seed int64, o Options) *scenario {
@@ -232,8 +239,9 @@ func newScenario(seed int64, o Options) *scenario {
 	for _, g := range sc.groups {
 		maxWarmup = max(maxWarmup, g.warmup)
 	}
+	sc.settle = Interval + maxWarmup
 	for _, f := range sc.faults {
-		if q := f.Until.Add(Interval + maxWarmup); q.After(sc.quiet) {
+		if q := f.Until.Add(sc.settle); q.After(sc.quiet) {
 			sc.quiet = q
 		}
 	}
@@ -502,7 +510,9 @@ func Run(seed int64, o Options) Result {
 		now := clk.Now()
 		before := ck.snapshot()
 		mark := em.Mark()
+		began := time.Now()
 		recs, err := ctrl.RunOnce(ctx, now)
+		took := time.Since(began)
 		if err != nil {
 			recs = nil
 		}
@@ -514,9 +524,14 @@ func Run(seed int64, o Options) Result {
 			return setup(fmt.Errorf("cycle %d: the emulator still had requests open %s after the cycle", cycle, settleTimeout))
 		}
 		calls := em.CallsSince(mark)
+		if starved(took, calls) {
+			res.Starved++
+			ck.starved(now)
+		}
 		ck.check(cycle, now, before, recs, calls)
 		res.Cycles++
 	}
+	ck.checkStarvation(res.Cycles, res.Starved)
 	for _, c := range em.Calls() {
 		if c.Fault != "" {
 			res.FaultsInjected++
@@ -525,6 +540,24 @@ func Run(seed int64, o Options) Result {
 	res.FaultsInjected += withheld
 	res.Violations = append(res.Violations, ck.violations...)
 	return res
+}
+
+// starved reports whether the machine, not the run, made a cycle's call
+// miss its deadline: the cycle took at least one call timeout of real time
+// and none of its calls met an injected hang or latency. The emulator
+// answers in microseconds, so only a starved CPU (a soak sharing its cores
+// with other work) makes a call without such a fault wait a second. Such
+// a cycle is an unplanned fault: the convergence clock restarts from it.
+func starved(took time.Duration, calls []emulator.Call) bool {
+	if took < callTimeout {
+		return false
+	}
+	for _, c := range calls {
+		if c.Fault == emulator.FaultHang || c.Fault == emulator.FaultLatency {
+			return false
+		}
+	}
+	return true
 }
 
 // serving counts a group's InService instances past warmup at now.

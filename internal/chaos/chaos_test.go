@@ -26,7 +26,7 @@ const chaosSeeds = 20
 func TestChaos(t *testing.T) {
 	for seed := int64(1); seed <= chaosSeeds; seed++ {
 		res := chaos.Run(seed, chaos.Options{})
-		t.Logf("seed %d: cycles %d, faults %d, violations %d", seed, res.Cycles, res.FaultsInjected, len(res.Violations))
+		t.Logf("seed %d: cycles %d, faults %d, violations %d, starved %d", seed, res.Cycles, res.FaultsInjected, len(res.Violations), res.Starved)
 		for _, v := range res.Violations {
 			t.Errorf("%s", v)
 		}
@@ -58,11 +58,22 @@ func (s twoLess) SetDesired(ctx context.Context, name string, capacity int) erro
 	return s.Scaler.SetDesired(ctx, name, capacity-2)
 }
 
+// slowPlan is a broken planner: every cycle it takes longer than an AWS
+// call's deadline, as a controller stuck on a lock would. The checker
+// excuses a cycle the machine starved; it must not excuse every cycle.
+type slowPlan struct{ next controller.Planner }
+
+func (p slowPlan) Plan(ctx context.Context, now time.Time) (controller.Plan, error) {
+	time.Sleep(1100 * time.Millisecond)
+	return p.next.Plan(ctx, now)
+}
+
 func TestCheckerCatchesABrokenController(t *testing.T) {
 	tests := []struct {
-		name string
-		opts chaos.Options
-		want []string
+		name  string
+		opts  chaos.Options
+		seeds int64 // brokenSeeds when 0
+		want  []string
 	}{
 		{
 			name: "pause ignored",
@@ -74,11 +85,22 @@ func TestCheckerCatchesABrokenController(t *testing.T) {
 			opts: chaos.Options{Scaler: func(s controller.Scaler) controller.Scaler { return twoLess{s} }},
 			want: []string{chaos.InvariantBounds, chaos.InvariantStale, chaos.InvariantPin, chaos.InvariantFloor, chaos.InvariantConverged},
 		},
+		{
+			name: "every cycle slower than a call's deadline",
+			opts: chaos.Options{NoFaults: true, Duration: time.Minute,
+				Planner: func(p controller.Planner) controller.Planner { return slowPlan{p} }},
+			seeds: 2,
+			want:  []string{chaos.InvariantConverged},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var total chaos.Result
-			for seed := int64(1); seed <= brokenSeeds; seed++ {
+			seeds := tc.seeds
+			if seeds == 0 {
+				seeds = brokenSeeds
+			}
+			for seed := int64(1); seed <= seeds; seed++ {
 				res := chaos.Run(seed, tc.opts)
 				total.Add(res)
 			}
@@ -114,7 +136,7 @@ func TestSoak(t *testing.T) {
 	for _, v := range total.Violations {
 		t.Errorf("%s", v)
 	}
-	fmt.Printf("seeds %d-%d: runs %d, cycles %d, faults %d, violations %d\n", *soakFrom, *soakFrom+int64(*soakRuns)-1, total.Runs, total.Cycles, total.FaultsInjected, len(total.Violations))
+	fmt.Printf("seeds %d-%d: runs %d, cycles %d, faults %d, violations %d, starved %d\n", *soakFrom, *soakFrom+int64(*soakRuns)-1, total.Runs, total.Cycles, total.FaultsInjected, len(total.Violations), total.Starved)
 }
 
 // TestChaosSeedsFromSoak reruns seeds a soak once reported. Seeds 65, 96

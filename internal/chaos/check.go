@@ -17,6 +17,33 @@ type checker struct {
 	sc         *scenario
 	em         *emulator.Server
 	violations []Violation
+	// starvedUntil is when the last starved cycle stops excusing
+	// convergence: that cycle plus the scenario's settle time.
+	starvedUntil time.Time
+}
+
+// quiet is when convergence is checked from: every injected fault and
+// every starved cycle cleared for the scenario's settle time.
+func (c *checker) quiet() time.Time {
+	if c.starvedUntil.After(c.sc.quiet) {
+		return c.starvedUntil
+	}
+	return c.sc.quiet
+}
+
+// starved records a cycle the machine starved (see starved in chaos.go).
+func (c *checker) starved(now time.Time) {
+	c.starvedUntil = now.Add(c.sc.settle)
+}
+
+// checkStarvation keeps the excuse for starved cycles from hiding a
+// controller that is itself too slow: a run in which more than half the
+// cycles were starved cannot show convergence, and says so.
+func (c *checker) checkStarvation(cycles, starved int) {
+	if cycles > 0 && 2*starved > cycles {
+		c.fail(cycles-1, c.sc.quiet, "*", InvariantConverged,
+			"%d of %d cycles took a call timeout (%s) without a hang or latency fault: the controller or the machine is too slow to judge", starved, cycles, callTimeout)
+	}
 }
 
 // snapshot is every group as the emulator holds it.
@@ -130,12 +157,12 @@ func (c *checker) check(cycle int, now time.Time, before map[string]emuasg.Group
 		}
 
 		// 6. Convergence once the faults have cleared.
-		if now.Before(c.sc.quiet) || paused {
+		if now.Before(c.quiet()) || paused {
 			continue
 		}
 		switch {
 		case rec == nil:
-			c.fail(cycle, now, g.name, InvariantConverged, "cycle failed %s after the last fault cleared", now.Sub(c.sc.quiet))
+			c.fail(cycle, now, g.name, InvariantConverged, "cycle failed %s after the last fault cleared", now.Sub(c.quiet()))
 		case rec.Error != "":
 			c.fail(cycle, now, g.name, InvariantConverged, "error %q after the faults cleared", rec.Error)
 		case missingInput(rec) != "":
