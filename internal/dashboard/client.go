@@ -8,51 +8,83 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"github.com/headroom-dev/headroom/internal/apiclient"
 )
 
-// client sends one session's requests to the admin API router in
-// process, with the session's token, exactly as a remote client would.
+// client sends one session's requests to the admin API with
+// apiclient.Client, the client ctl uses, over a transport that serves them
+// with the API router in process: the same headers, problems, retries and
+// documents as a remote client, without a socket.
 type client struct {
-	h     http.Handler
-	token string
-	ctx   context.Context
-	// requestID ties the API's log lines to the page's request.
+	api *apiclient.Client
+	ctx context.Context
+}
+
+// newClient returns the client for one dashboard request: h is the API
+// router, token the session's, requestID the page request's id, which
+// the API's log lines then carry.
+func newClient(ctx context.Context, h http.Handler, token, requestID string) client {
+	return client{ctx: ctx, api: &apiclient.Client{
+		BaseURL: inProcessURL,
+		Token:   token,
+		HTTP:    &http.Client{Transport: inProcess{h: h, requestID: requestID}},
+		// A page waits for its answer: short waits before the retries of
+		// a 503 (a contended PATCH) rather than ctl's seconds.
+		Backoff: func(n int) time.Duration { return 50 * time.Millisecond << (n - 1) },
+	}}
+}
+
+// inProcessURL is the base URL of in-process requests; nothing listens
+// on it.
+const inProcessURL = "http://api.in-process"
+
+// inProcess is an http.RoundTripper that serves each request with the API
+// router in this process.
+type inProcess struct {
+	h         http.Handler
 	requestID string
 }
 
+func (t inProcess) RoundTrip(req *http.Request) (*http.Response, error) {
+	// The dashboard's request went through the listener's router, whose
+	// routing state is in the context; the API router must start afresh.
+	ctx := context.WithValue(req.Context(), chi.RouteCtxKey, (*chi.Context)(nil))
+	in := req.Clone(ctx)
+	in.RemoteAddr = "127.0.0.1:0"
+	in.RequestURI = in.URL.RequestURI()
+	if t.requestID != "" {
+		in.Header.Set("X-Request-Id", t.requestID)
+	}
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	rec := &recorder{header: http.Header{}}
+	t.h.ServeHTTP(rec, in)
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", rec.status, http.StatusText(rec.status)), StatusCode: rec.status,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: rec.header, Body: io.NopCloser(&rec.body), ContentLength: int64(rec.body.Len()),
+		Request: req,
+	}, nil
+}
+
 // problem is an API error: an RFC 9457 problem detail.
-type problem struct {
-	Status int    `json:"status"`
-	Type   string `json:"type"`
-	Title  string `json:"title"`
-	Detail string `json:"detail"`
-	Field  string `json:"field"`
-	Errors []struct {
-		Field  string `json:"field"`
-		Detail string `json:"detail"`
-	} `json:"errors"`
-}
+type problem = apiclient.Problem
 
-func (p *problem) Error() string {
-	if p.Detail != "" {
-		return p.Detail
-	}
-	if p.Title != "" {
-		return p.Title
-	}
-	return http.StatusText(p.Status)
-}
-
-// fields returns each invalid field's first message, keyed by the form
-// field it belongs to: "groups[1]" is the groups field, and a preview's
-// "boost.end" is the end field.
-func (p *problem) fields() map[string]string {
+// problemFields returns each invalid field's first message, keyed by the
+// form field it belongs to: "groups[1]" is the groups field, and a
+// preview's "boost.end" is the end field.
+func problemFields(p *problem) map[string]string {
 	out := map[string]string{}
 	add := func(f, detail string) {
 		f = strings.TrimPrefix(f, "boost.")
@@ -92,52 +124,26 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 
-// call sends method path with body (JSON, when not nil) and decodes a 2xx
-// answer into out. Any other answer is a *problem.
+// call sends method path (which may carry a query) with body (JSON, when
+// not nil) and decodes a 2xx answer into out. Any other answer is a
+// *problem.
 func (c client) call(method, path string, body any, idemKey string, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
+	req := apiclient.Request{Method: method, Path: path, Body: body, IdempotencyKey: idemKey}
+	if p, q, ok := strings.Cut(path, "?"); ok {
+		v, err := url.ParseQuery(q)
 		if err != nil {
-			return fmt.Errorf("encode %s %s: %w", method, path, err)
+			return fmt.Errorf("%s %s: %w", method, path, err)
 		}
-		rd = bytes.NewReader(b)
+		req.Path, req.Query = p, v
 	}
-	// The dashboard's request went through the listener's router, whose
-	// routing state is in the context; the API router must start afresh.
-	ctx := context.WithValue(c.ctx, chi.RouteCtxKey, (*chi.Context)(nil))
-	req, err := http.NewRequestWithContext(ctx, method, path, rd)
+	resp, err := c.api.Do(c.ctx, req)
 	if err != nil {
-		return fmt.Errorf("build %s %s: %w", method, path, err)
-	}
-	req.RemoteAddr = "127.0.0.1:0"
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "application/json")
-	if c.requestID != "" {
-		req.Header.Set("X-Request-Id", c.requestID)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if idemKey != "" {
-		req.Header.Set("Idempotency-Key", idemKey)
-	}
-	rec := &recorder{header: http.Header{}}
-	c.h.ServeHTTP(rec, req)
-	if rec.status == 0 {
-		rec.status = http.StatusOK
-	}
-	if rec.status < 200 || rec.status > 299 {
-		p := &problem{}
-		if err := json.Unmarshal(rec.body.Bytes(), p); err != nil || p.Status == 0 {
-			p = &problem{Status: rec.status, Detail: strings.TrimSpace(rec.body.String())}
-		}
-		return p
+		return err
 	}
 	if out == nil {
 		return nil
 	}
-	if err := json.Unmarshal(rec.body.Bytes(), out); err != nil {
+	if err := json.Unmarshal(resp.Body, out); err != nil {
 		return fmt.Errorf("decode %s %s: %w", method, path, err)
 	}
 	return nil

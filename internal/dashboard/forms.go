@@ -296,7 +296,7 @@ func (d *Dashboard) formError(w http.ResponseWriter, r *http.Request, err error,
 		d.fail(w, r, err)
 		return
 	}
-	errs := p.fields()
+	errs := problemFields(p)
 	msg := ""
 	if len(errs) == 0 {
 		msg = p.Error()

@@ -129,7 +129,7 @@ func (d *Dashboard) client(w http.ResponseWriter, r *http.Request) (client, bool
 		return client{}, false
 	}
 	s := sessionFrom(r.Context())
-	return client{h: a.h, token: s.token, ctx: r.Context(), requestID: w.Header().Get("X-Request-Id")}, true
+	return newClient(r.Context(), a.h, s.token, w.Header().Get("X-Request-Id")), true
 }
 
 // pageSize is how many groups the overview shows at once: it keeps the
