@@ -237,18 +237,21 @@ func runOverrideBounds(c *invocation, name string, args []string) int {
 
 func (c *invocation) overrideCreate(name string, args []string, kind string) int {
 	usageArgs := map[string]string{
-		kindPin:    "GROUP --capacity N --reason R (--ttl D | --expires-at T)",
+		kindPin:    "GROUP --capacity N [--cap-at-max] --reason R (--ttl D | --expires-at T)",
 		kindPause:  "GROUP --reason R (--ttl D | --expires-at T)",
-		kindBounds: "GROUP [--min N] [--max N] --reason R (--ttl D | --expires-at T)",
+		kindBounds: "GROUP [--min N] [--max N] [--cap-at-max] --reason R (--ttl D | --expires-at T)",
 	}[kind]
 	fs := c.flags(name, usageArgs)
 	var capacity, minV, maxV *int
+	capAtMax := new(bool)
 	switch kind {
 	case kindPin:
 		capacity = fs.Int("capacity", 0, "hold the group at exactly N instances")
+		capAtMax = fs.Bool("cap-at-max", false, "accept a capacity above the group's max and cap it there")
 	case kindBounds:
 		minV = fs.Int("min", 0, "the group's min while the override lasts")
 		maxV = fs.Int("max", 0, "the group's max while the override lasts")
+		capAtMax = fs.Bool("cap-at-max", false, "accept a min or max above the group's max and cap it there")
 	}
 	reason := fs.String("reason", "", "why (shown in the audit trail)")
 	ttl := fs.String("ttl", "", "expire after this long (at most 168h)")
@@ -259,7 +262,7 @@ func (c *invocation) overrideCreate(name string, args []string, kind string) int
 		return code
 	}
 	set := setFlags(fs)
-	in := OverrideInput{Kind: kind, Reason: *reason}
+	in := OverrideInput{Kind: kind, Reason: *reason, CapAtMax: *capAtMax}
 	if *reason == "" {
 		return c.usagef(fs, "--reason is required")
 	}
