@@ -91,8 +91,14 @@ var (
 	}
 	decisionProps = obj{
 		"group": str(""), "asg": str(""), "at": dateTime(""), "current": integer(""), "desired": integer(""),
-		"min": integer("Effective minimum."), "max": integer("Effective maximum."), "serving": integer(""), "pending": integer(""),
-		"warming": integer(""), "asg_min": integer(""), "asg_max": integer(""),
+		"min": integer("Effective minimum."), "max": integer("Effective maximum."),
+		"serving": integer("Units InService past warmup (instances on a plain group)."), "pending": integer("Units on their way in."),
+		"warming": integer("Units InService inside warmup."), "terminating": integer("Units on their way out."),
+		"standby":       integer("Units in Standby: neither serving nor part of desired capacity."),
+		"capacity_type": str("DesiredCapacityType: units, vcpu or memory-mib."),
+		"weighted":      boolean("A unit is not an instance (weights or a vcpu/memory-mib capacity type)."),
+		"instances":     ref("InstanceCounts"),
+		"asg_min":       integer(""), "asg_max": integer(""),
 		"proposals":        arrayOf(ref("Proposal")),
 		"changes":          arrayOf(ref("Change")),
 		"inputs":           arrayOf(ref("Input")),
@@ -132,6 +138,10 @@ func schemas() obj {
 			"overrides": arrayOf(ref("Override")),
 		}),
 		"Decision": object(decisionProps, "group", "asg", "at", "current", "desired", "min", "max", "serving", "pending", "warming", "asg_min", "asg_max", "proposals", "changes", "inputs", "paused", "reason", "acted"),
+		"InstanceCounts": respObject(obj{
+			"in_service": integer(""), "serving": integer(""), "warming": integer(""), "pending": integer(""),
+			"terminating": integer(""), "standby": integer(""), "protected": integer("InService instances protected from scale-in."),
+		}),
 		"Proposal": respObject(obj{"policy": str(""), "kind": str(""), "capacity": integer(""), "ok": boolean(""), "reason": str("")}),
 		"Change":   respObject(obj{"rule": str(""), "from": integer(""), "to": integer(""), "reason": str("")}),
 		"QueueSizing": respObject(obj{

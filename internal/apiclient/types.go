@@ -55,6 +55,11 @@ type Decision struct {
 	Serving        int           `json:"serving"`
 	Pending        int           `json:"pending"`
 	Warming        int           `json:"warming"`
+	Terminating    int           `json:"terminating"`
+	Standby        int           `json:"standby"`
+	CapacityType   string        `json:"capacity_type"`
+	Weighted       bool          `json:"weighted"`
+	Instances      Instances     `json:"instances"`
 	ASGMin         int           `json:"asg_min"`
 	ASGMax         int           `json:"asg_max"`
 	Proposals      []Proposal    `json:"proposals"`
@@ -68,6 +73,18 @@ type Decision struct {
 	Acted          bool          `json:"acted"`
 	Skipped        string        `json:"skipped"`
 	Error          string        `json:"error"`
+}
+
+// Instances counts a group's instances by state; the decision's own
+// counts are in the group's units.
+type Instances struct {
+	InService   int `json:"in_service"`
+	Serving     int `json:"serving"`
+	Warming     int `json:"warming"`
+	Pending     int `json:"pending"`
+	Terminating int `json:"terminating"`
+	Standby     int `json:"standby"`
+	Protected   int `json:"protected"`
 }
 
 // Proposal is one policy's proposal in a decision.

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,13 +40,32 @@ type Group struct {
 	Name string
 	ARN  string
 	// Min, Max and Desired are the group's MinSize, MaxSize and
-	// DesiredCapacity.
+	// DesiredCapacity, in the group's units.
 	Min, Max, Desired int
-	// InService counts InService instances; Warming those of them still
-	// inside the warmup; Serving = InService - Warming. Pending counts
-	// Pending, Pending:Wait and Pending:Proceed; Terminating the
-	// Terminating states.
-	InService, Pending, Warming, Serving, Terminating int
+	// InService, Pending, Warming, Serving, Terminating and Standby are
+	// in the group's units, as Desired is: the sum of the instances'
+	// weights (see Counts, whose fields they are). Instances holds the
+	// same counts in instances.
+	InService, Pending, Warming, Serving, Terminating, Standby, Protected int
+	Instances                                                             Counts
+	// Weighted is true when the group's capacity is not a count of
+	// instances: a mixed instances policy whose launch template overrides
+	// carry WeightedCapacity, or a DesiredCapacityType of vcpu or
+	// memory-mib. CapacityType is DesiredCapacityType ("units" when AWS
+	// leaves it out).
+	Weighted     bool
+	CapacityType string
+	// MaxWeight is the largest weight among the overrides and the
+	// instances (1 for an unweighted group): AWS fills a desired capacity
+	// with whole instances, so it may overshoot desired by up to
+	// MaxWeight-1 units, and that is not drift.
+	MaxWeight int
+	// Unreadable says why the group's units cannot be counted (an
+	// instance of a weighted group without a readable WeightedCapacity);
+	// "" when they can. Nothing may act on a group whose units are not
+	// known: a count of instances read as units can order a scale-in by
+	// half.
+	Unreadable string
 	// Suspended lists the group's suspended process names.
 	Suspended []string
 	// LaunchOrTerminateSuspended is true when Launch or Terminate is
@@ -56,6 +77,24 @@ type Group struct {
 	// launchSamples), 0 while LaunchSamples is 0.
 	LaunchP90     time.Duration
 	LaunchSamples int
+}
+
+// Counts are a group's capacity by lifecycle state, in units or in
+// instances. InService counts InService instances; Warming those of them
+// still inside the warmup; Serving = InService - Warming. Pending counts
+// the states of an instance on its way in: Pending, Pending:Wait and
+// Pending:Proceed (a launch lifecycle hook's wait is part of the launch),
+// and the root volume replacement states (the instance comes back).
+// Terminating counts the states of an instance on its way out:
+// Terminating, Terminating:Wait, Terminating:Proceed, Detaching and
+// Quarantined. Protected counts the InService instances protected from
+// scale-in. Standby counts Standby and EnteringStandby: such an
+// instance neither serves nor counts toward desired capacity (AWS
+// replaces it, or lowered desired when it entered Standby). Warm pool
+// instances (Warmed:*) are not in a group's instances; if one appears
+// there it counts nowhere.
+type Counts struct {
+	InService, Pending, Warming, Serving, Terminating, Standby, Protected int
 }
 
 // launchSamples is how many launch times are kept per group.
@@ -170,12 +209,17 @@ func nameList(names []string) string {
 
 func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.Duration) Group {
 	out := Group{
-		Name:    aws.ToString(g.AutoScalingGroupName),
-		ARN:     aws.ToString(g.AutoScalingGroupARN),
-		Min:     int(aws.ToInt32(g.MinSize)),
-		Max:     int(aws.ToInt32(g.MaxSize)),
-		Desired: int(aws.ToInt32(g.DesiredCapacity)),
-		Tags:    make(map[string]string, len(g.Tags)),
+		Name:         aws.ToString(g.AutoScalingGroupName),
+		ARN:          aws.ToString(g.AutoScalingGroupARN),
+		Min:          int(aws.ToInt32(g.MinSize)),
+		Max:          int(aws.ToInt32(g.MaxSize)),
+		Desired:      int(aws.ToInt32(g.DesiredCapacity)),
+		Tags:         make(map[string]string, len(g.Tags)),
+		CapacityType: aws.ToString(g.DesiredCapacityType),
+		MaxWeight:    1,
+	}
+	if out.CapacityType == "" {
+		out.CapacityType = CapacityUnits
 	}
 	for _, t := range g.Tags {
 		out.Tags[aws.ToString(t.Key)] = aws.ToString(t.Value)
@@ -187,6 +231,7 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 			out.LaunchOrTerminateSuspended = true
 		}
 	}
+	out.Weighted, out.MaxWeight, out.Unreadable = overrideWeights(g, out.CapacityType)
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -197,9 +242,20 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 	var launching map[string]time.Time // most groups have nothing pending
 	for _, in := range g.Instances {
 		id := aws.ToString(in.InstanceId)
+		w, why := instanceWeight(in, out.Weighted)
+		if why != "" && out.Unreadable == "" {
+			out.Unreadable = why
+		}
+		out.MaxWeight = max(out.MaxWeight, w)
 		switch in.LifecycleState {
-		case types.LifecycleStatePending, types.LifecycleStatePendingWait, types.LifecycleStatePendingProceed:
-			out.Pending++
+		case types.LifecycleStatePending, types.LifecycleStatePendingWait, types.LifecycleStatePendingProceed,
+			types.LifecycleStateReplacingRootVolume, types.LifecycleStateReplacingRootVolumeWait,
+			types.LifecycleStateReplacingRootVolumeProceed, types.LifecycleStateRootVolumeReplaced:
+			out.Pending += w
+			out.Instances.Pending++
+			if !strings.HasPrefix(string(in.LifecycleState), "Pending") {
+				break // a replaced root volume is not a launch: no launch time
+			}
 			since, ok := prevLaunching[id]
 			if !ok && known {
 				since = lastSeen
@@ -208,10 +264,20 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 				launching = map[string]time.Time{}
 			}
 			launching[id] = since
-		case types.LifecycleStateTerminating, types.LifecycleStateTerminatingWait, types.LifecycleStateTerminatingProceed:
-			out.Terminating++
+		case types.LifecycleStateTerminating, types.LifecycleStateTerminatingWait, types.LifecycleStateTerminatingProceed,
+			types.LifecycleStateDetaching, types.LifecycleStateQuarantined:
+			out.Terminating += w
+			out.Instances.Terminating++
+		case types.LifecycleStateStandby, types.LifecycleStateEnteringStandby:
+			out.Standby += w
+			out.Instances.Standby++
 		case types.LifecycleStateInService:
-			out.InService++
+			out.InService += w
+			out.Instances.InService++
+			if aws.ToBool(in.ProtectedFromScaleIn) {
+				out.Protected += w
+				out.Instances.Protected++
+			}
 			first, ok := prev[id]
 			if !ok && known {
 				first = now
@@ -221,7 +287,8 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 			}
 			next[id] = first
 			if !first.IsZero() && now.Sub(first) < warmup {
-				out.Warming++
+				out.Warming += w
+				out.Instances.Warming++
 			}
 		}
 	}
@@ -229,9 +296,85 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 	a.launching[out.Name] = launching
 	a.described[out.Name] = now
 	out.Serving = out.InService - out.Warming
+	out.Instances.Serving = out.Instances.InService - out.Instances.Warming
 	out.LaunchSamples = len(a.launches[out.Name])
 	out.LaunchP90 = p90(a.launches[out.Name])
 	return out
+}
+
+// Capacity types, as DesiredCapacityType spells them
+// (API_CreateAutoScalingGroup: "units | vcpu | memory-mib"; "By default,
+// Amazon EC2 Auto Scaling specifies units, which translates into number
+// of instances").
+const (
+	CapacityUnits  = "units"
+	CapacityVCPU   = "vcpu"
+	CapacityMemory = "memory-mib"
+)
+
+// maxWeight is the largest WeightedCapacity AWS accepts
+// (API_LaunchTemplateOverrides: "Valid Range: Minimum value of 1. Maximum
+// value of 999", as a string).
+const maxWeight = 999
+
+// overrideWeights reads whether the group is weighted, and the largest
+// weight of its launch template overrides. A group is weighted when its
+// capacity type is vcpu or memory-mib (each instance then weighs its
+// vCPUs or MiB) or when any override carries a WeightedCapacity: AWS then
+// counts every instance by its type's weight ("If you specify a value for
+// WeightedCapacity for one instance type, you must specify a value for
+// all of them").
+func overrideWeights(g types.AutoScalingGroup, capacityType string) (weighted bool, largest int, unreadable string) {
+	largest = 1
+	switch capacityType {
+	case CapacityUnits:
+	case CapacityVCPU, CapacityMemory:
+		weighted = true
+	default:
+		return true, largest, fmt.Sprintf("DesiredCapacityType %q is not one Headroom can count (units, vcpu, memory-mib)", capacityType)
+	}
+	mip := g.MixedInstancesPolicy
+	if mip == nil || mip.LaunchTemplate == nil {
+		return weighted, largest, ""
+	}
+	for _, o := range mip.LaunchTemplate.Overrides {
+		if o.WeightedCapacity == nil {
+			continue
+		}
+		weighted = true
+		w, err := parseWeight(*o.WeightedCapacity)
+		if err != nil {
+			return true, largest, fmt.Sprintf("launch template override %s: WeightedCapacity %s", aws.ToString(o.InstanceType), err)
+		}
+		largest = max(largest, w)
+	}
+	return weighted, largest, ""
+}
+
+// instanceWeight is the units one instance counts for: its
+// WeightedCapacity when AWS gives one, else 1 on an unweighted group. On a
+// weighted group an instance without a readable weight makes the group's
+// units unknown: why says so, naming the instance.
+func instanceWeight(in types.Instance, weighted bool) (w int, why string) {
+	if in.WeightedCapacity == nil {
+		if weighted {
+			return 1, fmt.Sprintf("instance %s (%s) of a weighted group has no WeightedCapacity", aws.ToString(in.InstanceId), aws.ToString(in.InstanceType))
+		}
+		return 1, ""
+	}
+	w, err := parseWeight(*in.WeightedCapacity)
+	if err != nil {
+		return 1, fmt.Sprintf("instance %s (%s): WeightedCapacity %s", aws.ToString(in.InstanceId), aws.ToString(in.InstanceType), err)
+	}
+	return w, ""
+}
+
+func parseWeight(s string) (int, error) {
+	w, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || w < 1 || w > maxWeight {
+		return 0, fmt.Errorf("%q is not a whole number from 1 to %d", s, maxWeight)
+	}
+	return w, nil
 }
 
 // recordLaunch keeps one measured launch time. The measurement runs from

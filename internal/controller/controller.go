@@ -156,10 +156,54 @@ type Record struct {
 	Skipped string
 	// Error says why the group could not be decided or the write failed.
 	Error string
-	// Serving, Pending and Warming count the group's instances this cycle;
-	// ASGMin and ASGMax are the Auto Scaling group's own MinSize and MaxSize
-	// (the decision's Min and Max are the effective bounds).
-	Serving, Pending, Warming, ASGMin, ASGMax int
+	// Serving, Pending, Warming, Terminating and Standby are the group's
+	// capacity this cycle in its units (instances for a plain group);
+	// Instances counts the same in instances. ASGMin and ASGMax are the
+	// Auto Scaling group's own MinSize and MaxSize (the decision's Min and
+	// Max are the effective bounds).
+	Serving, Pending, Warming, Terminating, Standby, ASGMin, ASGMax int
+	Instances                                                       asg.Counts
+	// CapacityType is the group's DesiredCapacityType (units, vcpu,
+	// memory-mib); Weighted is true when a unit is not an instance.
+	CapacityType string
+	Weighted     bool
+}
+
+// setCapacity copies the group's capacity, in units and in instances,
+// into the record.
+func (r *Record) setCapacity(g asg.Group) {
+	r.Serving, r.Pending, r.Warming, r.Terminating, r.Standby = g.Serving, g.Pending, g.Warming, g.Terminating, g.Standby
+	r.ASGMin, r.ASGMax = g.Min, g.Max
+	r.Instances, r.CapacityType, r.Weighted = g.Instances, g.CapacityType, g.Weighted
+}
+
+// groupNotes are what the decision should say about the group itself:
+// what AWS will do differently from what the number suggests.
+func groupNotes(g asg.Group, d policy.Decision) []string {
+	var notes []string
+	if g.Weighted && g.InService+g.Pending > g.Desired && g.InService+g.Pending-g.Desired < g.MaxWeight {
+		notes = append(notes, fmt.Sprintf("AWS filled desired capacity %d with whole instances: %d units launched or in service (weights up to %d); the excess is not drift",
+			g.Desired, g.InService+g.Pending, g.MaxWeight))
+	}
+	if g.Standby > 0 {
+		notes = append(notes, fmt.Sprintf("%d units (%d instances) in Standby: neither serving nor part of desired capacity", g.Standby, g.Instances.Standby))
+	}
+	// A scale-in must remove the units above the decision; AWS removes
+	// only unprotected ones, lowers desired capacity all the same, and
+	// keeps the protected instances serving.
+	if excess, free := g.InService+g.Pending-d.Desired, g.InService-g.Protected+g.Pending; d.Desired < g.Desired && g.Protected > 0 && excess > free {
+		notes = append(notes, fmt.Sprintf("scale-in from %d to %d is blocked in part: %d units (%d instances) are protected from scale-in, so AWS lowers desired capacity but keeps %d units running",
+			g.Desired, d.Desired, g.Protected, g.Instances.Protected, excess-free))
+	}
+	for _, p := range g.Suspended {
+		switch p {
+		case "ScheduledActions":
+			notes = append(notes, "process ScheduledActions is suspended: the scheduled actions that keep boost floors if Headroom stops will not run")
+		case "AlarmNotification":
+			notes = append(notes, "process AlarmNotification is suspended: the group's own alarm-driven policies do not run")
+		}
+	}
+	return notes
 }
 
 // Options change how the controller acts.
@@ -381,13 +425,23 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 			c.countError(gr.cfg.Name, "group_not_found")
 			continue
 		}
+		if g.Unreadable != "" {
+			// Never guess a group's units: instances read as units can
+			// order a scale-in by half.
+			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now, Current: g.Desired}, ASG: gr.cfg.ASG,
+				Error: "cannot count the group's capacity in units, so Headroom does not act on it: " + g.Unreadable}
+			records[i].setCapacity(g)
+			c.countError(gr.cfg.Name, "units_unknown")
+			continue
+		}
 		in := c.input(gr, g, now, series, queues)
 		in.Floors = c.floors(gr, g, now, selected[gr.cfg.Name])
 		in.Overrides = plan.Overrides[gr.cfg.Name]
 		d, st := policy.Decide(gr.spec, in, gr.state)
 		gr.state = st
-		records[i] = Record{Decision: d, ASG: gr.cfg.ASG, Serving: g.Serving, Pending: g.Pending,
-			Warming: g.Warming, ASGMin: g.Min, ASGMax: g.Max}
+		d.Notes = append(d.Notes, groupNotes(g, d)...)
+		records[i] = Record{Decision: d, ASG: gr.cfg.ASG}
+		records[i].setCapacity(g)
 		if d.Desired == g.Desired {
 			continue
 		}

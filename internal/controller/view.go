@@ -26,6 +26,11 @@ type DecisionDoc struct {
 	Serving        int           `json:"serving"`
 	Pending        int           `json:"pending"`
 	Warming        int           `json:"warming"`
+	Terminating    int           `json:"terminating"`
+	Standby        int           `json:"standby"`
+	CapacityType   string        `json:"capacity_type"`
+	Weighted       bool          `json:"weighted"`
+	Instances      InstancesDoc  `json:"instances"`
 	ASGMin         int           `json:"asg_min"`
 	ASGMax         int           `json:"asg_max"`
 	Proposals      []ProposalDoc `json:"proposals"`
@@ -39,6 +44,18 @@ type DecisionDoc struct {
 	Acted          bool          `json:"acted"`
 	Skipped        string        `json:"skipped,omitempty"`
 	Error          string        `json:"error,omitempty"`
+}
+
+// InstancesDoc counts a group's instances by state, beside the decision's
+// units: on a weighted group they differ, and both matter.
+type InstancesDoc struct {
+	InService   int `json:"in_service"`
+	Serving     int `json:"serving"`
+	Warming     int `json:"warming"`
+	Pending     int `json:"pending"`
+	Terminating int `json:"terminating"`
+	Standby     int `json:"standby"`
+	Protected   int `json:"protected"`
 }
 
 // ProposalDoc is one policy's proposal.
@@ -104,6 +121,9 @@ func Doc(r Record) DecisionDoc {
 	d := DecisionDoc{
 		Group: r.Group, ASG: r.ASG, At: r.At, Current: r.Current, Desired: r.Desired,
 		Min: r.Min, Max: r.Max, Serving: r.Serving, Pending: r.Pending, Warming: r.Warming,
+		Terminating: r.Terminating, Standby: r.Standby, CapacityType: r.CapacityType, Weighted: r.Weighted,
+		Instances: InstancesDoc{InService: r.Instances.InService, Serving: r.Instances.Serving, Warming: r.Instances.Warming,
+			Pending: r.Instances.Pending, Terminating: r.Instances.Terminating, Standby: r.Instances.Standby, Protected: r.Instances.Protected},
 		ASGMin: r.ASGMin, ASGMax: r.ASGMax, ScaleInBlocked: r.ScaleInBlocked, Paused: r.Paused,
 		Notes: r.Notes, Reason: r.Reason, Acted: r.Acted, Skipped: r.Skipped, Error: r.Error,
 		Proposals: make([]ProposalDoc, 0, len(r.Proposals)),
