@@ -42,7 +42,8 @@ const testToken = "s3cret"
 // them.
 const (
 	decisionJSON = `{"group":"web","asg":"web-prod","at":"2026-12-01T09:00:00Z","current":11,"desired":20,
- "min":2,"max":40,"serving":8,"pending":2,"warming":1,"asg_min":0,"asg_max":100,
+ "min":2,"max":40,"serving":8,"pending":2,"warming":1,"terminating":0,"standby":2,"capacity_type":"units","weighted":true,
+ "instances":{"in_service":5,"serving":4,"warming":1,"pending":1,"terminating":0,"standby":1,"protected":0},"asg_min":0,"asg_max":100,
  "proposals":[{"policy":"queue","kind":"backlog","capacity":24,"ok":true,"reason":"rate 180.0/s, backlog 5400 over 2 queues"},
               {"policy":"cpu","kind":"target_tracking","capacity":0,"ok":false,"reason":"stale: newest datapoint is 6m0s old (max_age 3m0s)"}],
  "changes":[{"rule":"rate.scale_out","from":24,"to":20,"reason":"at most +9 per cycle"}],

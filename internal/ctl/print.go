@@ -216,6 +216,14 @@ func printDecision(w io.Writer, d Decision) {
 	fmt.Fprintf(tw, "  desired\t%d -> %d\n", d.Current, d.Desired)
 	fmt.Fprintf(tw, "  reason\t%s\n", dash(d.Reason))
 	fmt.Fprintf(tw, "  capacity\tserving %d, pending %d, warming %d\n", d.Serving, d.Pending, d.Warming)
+	if d.Standby > 0 || d.Terminating > 0 {
+		fmt.Fprintf(tw, "  \tterminating %d, standby %d\n", d.Terminating, d.Standby)
+	}
+	if d.Weighted {
+		in := d.Instances
+		fmt.Fprintf(tw, "  instances\tserving %d, pending %d, warming %d, terminating %d, standby %d (the counts above are in %s, weighted)\n",
+			in.Serving, in.Pending, in.Warming, in.Terminating, in.Standby, d.CapacityType)
+	}
 	fmt.Fprintf(tw, "  bounds\t%d-%d this cycle (MinSize-MaxSize %d-%d)\n", d.Min, d.Max, d.ASGMin, d.ASGMax)
 	acted := yesNo(d.Acted)
 	if d.Skipped != "" {
