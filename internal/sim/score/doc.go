@@ -17,6 +17,8 @@
 //	  the first scale-out call.
 //	- serving_reaction_seconds = from the first demand step to the first
 //	  moment serving capacity covers demand.
+//	- warm_instance_hours = warm pool instance time, apart from
+//	  instance_hours.
 //	- Every figure is reported per seed and as the mean.
 //
 // The world records one Sample per step (normally 1 s), so the run length T
@@ -25,6 +27,9 @@
 //
 //   - instance_hours = sum(Billed * Step) / 1 h. Billed counts what EC2
 //     charges for (see Sample.Billed).
+//   - warm_instance_hours = sum(Warm * Step) / 1 h: the warm pool's
+//     instances in any state, reported apart because a stopped warm
+//     instance costs its volumes only (see Sample.Warm).
 //   - oracle_cost_ratio = instance_hours / the oracle's instance_hours, set
 //     by SetOracle once every policy has run; null until then.
 //   - under_provisioning_accuracy = mean over samples of max(Demand-Supply, 0)

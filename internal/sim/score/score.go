@@ -22,6 +22,14 @@ type Sample struct {
 	// is still an EC2 instance in the running state, which is billed until
 	// it reaches shutting-down (Amazon EC2 instance state changes).
 	Billed int
+	// Warm is the instances in the group's warm pool (any Warmed:*
+	// state). They are counted apart from Billed: a stopped or
+	// hibernated warm instance is billed for its volumes (and, while
+	// hibernated, its RAM on disk), not as a running instance, and a
+	// running one is billed as an instance, so the cost of a warm pool
+	// depends on its state and is reported on its own line rather than
+	// priced here.
+	Warm int
 	// Desired is the group's desired capacity.
 	Desired int
 	// BacklogAge is the age of the oldest waiting message.
@@ -66,6 +74,7 @@ type Result struct {
 	ScalingActions             int      `json:"scaling_actions"`
 	ReactionSeconds            *float64 `json:"reaction_seconds"`         // null without a demand step or a scale-out for it; negative ahead of it
 	ServingReactionSeconds     *float64 `json:"serving_reaction_seconds"` // null without a demand step or serving capacity that covers it
+	WarmInstanceHours          float64  `json:"warm_instance_hours"`      // warm pool instance time, apart from instance_hours
 }
 
 // Compute scores one run. Figures that are per unit of time (instance hours,
@@ -80,10 +89,11 @@ func Compute(in Input) Result {
 	}
 	step := max(in.Step, 0)
 
-	var billed, under, over, underN, overN, supplyChanges, demandChanges, violations int64
+	var billed, warm, under, over, underN, overN, supplyChanges, demandChanges, violations int64
 	var maxAge time.Duration
 	for i, s := range in.Samples {
 		billed += int64(s.Billed)
+		warm += int64(s.Warm)
 		switch {
 		case s.Supply < s.Demand:
 			under += int64(s.Demand - s.Supply)
@@ -109,6 +119,7 @@ func Compute(in Input) Result {
 
 	fn := float64(n)
 	r.InstanceHours = float64(billed) * step.Hours()
+	r.WarmInstanceHours = float64(warm) * step.Hours()
 	r.UnderProvisioningAccuracy = float64(under) / fn
 	r.OverProvisioningAccuracy = float64(over) / fn
 	r.UnderProvisioningTimeshare = float64(underN) / fn
@@ -229,6 +240,7 @@ func Mean(runs [][]Result) []Result {
 			}
 			a.n++
 			a.sum.InstanceHours += r.InstanceHours
+			a.sum.WarmInstanceHours += r.WarmInstanceHours
 			a.sum.UnderProvisioningAccuracy += r.UnderProvisioningAccuracy
 			a.sum.OverProvisioningAccuracy += r.OverProvisioningAccuracy
 			a.sum.UnderProvisioningTimeshare += r.UnderProvisioningTimeshare
@@ -265,6 +277,7 @@ func Mean(runs [][]Result) []Result {
 		out = append(out, Result{
 			Policy:                     p,
 			InstanceHours:              a.sum.InstanceHours / n,
+			WarmInstanceHours:          a.sum.WarmInstanceHours / n,
 			OracleCostRatio:            mean(a.ratio, a.ratioN),
 			UnderProvisioningAccuracy:  a.sum.UnderProvisioningAccuracy / n,
 			OverProvisioningAccuracy:   a.sum.OverProvisioningAccuracy / n,

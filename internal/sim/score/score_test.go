@@ -27,8 +27,8 @@ func handRun() Input {
 		Step:   10 * time.Second,
 		SLO:    30 * time.Second,
 		Samples: []Sample{
-			{Demand: 2, Supply: 2, Billed: 2, Desired: 2},
-			{Demand: 2, Supply: 2, Billed: 3, Desired: 3, BacklogAge: 10 * time.Second},
+			{Demand: 2, Supply: 2, Billed: 2, Warm: 3, Desired: 2},
+			{Demand: 2, Supply: 2, Billed: 3, Warm: 3, Desired: 3, BacklogAge: 10 * time.Second},
 			{Demand: 4, Supply: 2, Billed: 3, Desired: 3, BacklogAge: 40 * time.Second},
 			{Demand: 4, Supply: 3, Billed: 4, Desired: 4, BacklogAge: 50 * time.Second},
 			{Demand: 4, Supply: 5, Billed: 5, Desired: 5, BacklogAge: 30 * time.Second},
@@ -57,6 +57,8 @@ func TestCompute(t *testing.T) {
 				Policy: "headroom",
 				// billed 2+3+3+4+5+5 = 22 samples of 10 s = 220 s.
 				InstanceHours: 220.0 / 3600,
+				// warm 3+3 = 6 samples of 10 s, apart from billed.
+				WarmInstanceHours: 60.0 / 3600,
 				// under: 2 at i2, 1 at i3 -> 3/6; in 2 of 6 samples.
 				UnderProvisioningAccuracy:  0.5,
 				UnderProvisioningTimeshare: 2.0 / 6,
@@ -448,7 +450,7 @@ func TestResultJSONNames(t *testing.T) {
 		"under_provisioning_accuracy", "over_provisioning_accuracy",
 		"under_provisioning_timeshare", "over_provisioning_timeshare",
 		"jitter", "slo_violation_minutes", "max_backlog_age_seconds",
-		"scaling_actions", "reaction_seconds", "serving_reaction_seconds",
+		"scaling_actions", "reaction_seconds", "serving_reaction_seconds", "warm_instance_hours",
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -488,7 +490,7 @@ func TestResultJSONOrder(t *testing.T) {
 		`"under_provisioning_accuracy":0,"over_provisioning_accuracy":0,` +
 		`"under_provisioning_timeshare":0,"over_provisioning_timeshare":0,` +
 		`"jitter":0,"slo_violation_minutes":0,"max_backlog_age_seconds":0,` +
-		`"scaling_actions":0,"reaction_seconds":null,"serving_reaction_seconds":null}`
+		`"scaling_actions":0,"reaction_seconds":null,"serving_reaction_seconds":null,"warm_instance_hours":0}`
 	if string(data) != want {
 		t.Fatalf("json =\n%s\nwant\n%s", data, want)
 	}
