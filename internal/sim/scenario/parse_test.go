@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -253,6 +254,22 @@ slo: 2m
 workers: {per_instance_rate: 10, min: 30, max: 20}
 load: [{constant: {rate: 1}}]
 `, []string{"workers.min: line 3: must not be above max (20), got 30"}},
+		{"instance types", `duration: 1h
+slo: 2m
+workers: {per_instance_rate: 10, max: 20, instance_types: [{type: c5.large, weight: 0}, {type: c5.large, weight: 2}, {weight: 1000, size: big}]}
+load: [{constant: {rate: 1}}]
+`, []string{"workers.instance_types[0].weight: line 3: must be greater than 0",
+			`workers.instance_types[1].type: line 3: type "c5.large" is listed twice`,
+			"workers.instance_types[2].type: line 3: required",
+			"workers.instance_types[2].weight: line 3: must be at most 999",
+			"workers.instance_types[2].size: line 3: unknown key"}},
+		{"warm pool", `duration: 1h
+slo: 2m
+workers: {per_instance_rate: 10, max: 20, warm_pool: {min_size: 9, max_group_prepared_capacity: 5, pool_state: Frozen, size: 3}}
+load: [{constant: {rate: 1}}]
+`, []string{"workers.warm_pool.pool_state: line 3: must be Stopped, Running or Hibernated",
+			"workers.warm_pool.min_size: line 3: must not be above max_group_prepared_capacity (5), got 9",
+			"workers.warm_pool.size: line 3: unknown key"}},
 		{"initial above max", `duration: 1h
 slo: 2m
 workers: {per_instance_rate: 10, max: 20, initial: 21}
@@ -607,5 +624,32 @@ func TestDocsExampleParses(t *testing.T) {
 	s := mustParse(t, example)
 	if s.Name != "lunch-rush" || s.Campaigns[0].Capacity != 40 || s.Baselines.TargetTracking.ScaleOutPeriods != 3 {
 		t.Errorf("example parsed as %+v", s)
+	}
+}
+
+func TestParseWeightsAndWarmPool(t *testing.T) {
+	s, err := Parse([]byte(`duration: 1h
+slo: 2m
+workers:
+  per_instance_rate: 10
+  max: 40
+  instance_types: [{type: c5.large, weight: 1}, {type: c5.xlarge, weight: 2}, {type: c5.2xlarge, weight: 4}]
+  warm_pool: {min_size: 2}
+  warm_resume: 15s
+load: [{constant: {rate: 1}}]
+`), "test", "testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.Workers
+	want := []InstanceType{{"c5.large", 1}, {"c5.xlarge", 2}, {"c5.2xlarge", 4}}
+	if !slices.Equal(w.InstanceTypes, want) {
+		t.Errorf("instance types %v, want %v", w.InstanceTypes, want)
+	}
+	if w.WarmPool == nil || *w.WarmPool != (WarmPool{MinSize: 2, PoolState: "Stopped"}) {
+		t.Errorf("warm pool %+v, want min 2, Stopped, prepared capacity left to the group's max", w.WarmPool)
+	}
+	if !w.WarmResumeSet || w.WarmResume.String() != "fixed(15s)" {
+		t.Errorf("warm resume %v (set %v), want fixed(15s)", w.WarmResume, w.WarmResumeSet)
 	}
 }

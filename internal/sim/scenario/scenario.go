@@ -69,6 +69,37 @@ type Workers struct {
 	// DetailedMonitoring is true (the default) when EC2 publishes instance
 	// metrics per minute, false for basic monitoring's five minutes.
 	DetailedMonitoring bool
+	// InstanceTypes, when set, makes the group weighted: a mixed
+	// instances policy whose launch template overrides carry these
+	// weights. Min, Max, Initial and PerInstanceRate are then per unit
+	// (an instance of weight 4 serves 4 * PerInstanceRate).
+	InstanceTypes []InstanceType
+	// WarmPool, when set, gives the group a warm pool.
+	WarmPool *WarmPool
+	// WarmResume, when WarmResumeSet, is the time a warm pool instance
+	// takes from leaving the pool to InService, whatever its pool state;
+	// otherwise the emulator's defaults per pool state apply (see
+	// docs/emulator.md: a stopped instance starts in tens of seconds, as
+	// the image and the application were set up when it was warmed).
+	WarmResume    Dist
+	WarmResumeSet bool
+}
+
+// InstanceType is one launch template override of a weighted group.
+type InstanceType struct {
+	Type   string
+	Weight int
+}
+
+// WarmPool is a group's warm pool, as PutWarmPool configures it.
+type WarmPool struct {
+	// MinSize is the fewest instances the pool keeps.
+	MinSize int
+	// MaxGroupPreparedCapacity bounds the group's desired capacity plus
+	// the pool; 0 means the group's max (AWS's default).
+	MaxGroupPreparedCapacity int
+	// PoolState is Stopped, Running or Hibernated.
+	PoolState string
 }
 
 // Concurrency is how many messages one instance works on at once:

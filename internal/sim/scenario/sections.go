@@ -67,6 +67,87 @@ func (p *parser) workers(root *object) {
 	if v, ok := o.boolean("detailed_monitoring"); ok {
 		w.DetailedMonitoring = v
 	}
+	p.instanceTypes(o)
+	p.warmPool(o)
+	if o.has("warm_resume") {
+		w.WarmResume = p.dist(o, "warm_resume", Dist{})
+		w.WarmResumeSet = true
+	} else {
+		o.allow("warm_resume")
+	}
+}
+
+// maxWeight is the largest WeightedCapacity AWS accepts
+// (API_LaunchTemplateOverrides: 1 to 999).
+const maxWeight = 999
+
+// instanceTypes reads workers.instance_types: [{type, weight}], at most
+// 40 types (the most overrides a mixed instances policy takes), each type
+// once.
+func (p *parser) instanceTypes(o *object) {
+	items := o.list("instance_types")
+	if o.has("instance_types") && len(items) == 0 && o.vals["instance_types"].Kind == yaml.SequenceNode {
+		p.r.add(o.sub("instance_types"), o.vals["instance_types"].Line, "needs at least one type, or leave it out")
+	}
+	if len(items) > 40 {
+		p.r.add(o.sub("instance_types"), o.vals["instance_types"].Line, "at most 40 types (AWS's limit on overrides), got %d", len(items))
+		return
+	}
+	seen := map[string]int{}
+	for i, n := range items {
+		path := fmt.Sprintf("%s[%d]", o.sub("instance_types"), i)
+		m := p.r.mapping(n, path)
+		if m == nil {
+			continue
+		}
+		m.require("type", "weight")
+		t, tok := m.str("type")
+		w, wok := m.integer("weight", positive, atMost(maxWeight, "the largest weight AWS accepts"))
+		m.finish()
+		if tok {
+			if line, dup := seen[t]; dup {
+				p.r.add(path+".type", n.Line, "type %q is listed twice (first on line %d)", t, line)
+			}
+			seen[t] = n.Line
+		}
+		if tok && wok {
+			p.s.Workers.InstanceTypes = append(p.s.Workers.InstanceTypes, InstanceType{Type: t, Weight: w})
+		}
+	}
+}
+
+// warmPool reads workers.warm_pool: {min_size, max_group_prepared_capacity,
+// pool_state}, with PutWarmPool's defaults (min_size 0, the group's max,
+// Stopped).
+func (p *parser) warmPool(o *object) {
+	n := o.node("warm_pool")
+	if n == nil {
+		return
+	}
+	m := p.r.mapping(n, o.sub("warm_pool"))
+	if m == nil {
+		return
+	}
+	defer m.finish()
+	wp := &WarmPool{PoolState: "Stopped"}
+	if v, ok := m.integer("min_size", nonNegative, atMost(maxInstances, "instances the simulator models")); ok {
+		wp.MinSize = v
+	}
+	if v, ok := m.integer("max_group_prepared_capacity", nonNegative, atMost(maxInstances, "instances the simulator models")); ok {
+		wp.MaxGroupPreparedCapacity = v
+	}
+	if v, ok := m.str("pool_state"); ok {
+		switch v {
+		case "Stopped", "Running", "Hibernated":
+			wp.PoolState = v
+		default:
+			p.r.add(m.sub("pool_state"), m.vals["pool_state"].Line, "must be Stopped, Running or Hibernated, got %q", v)
+		}
+	}
+	if wp.MaxGroupPreparedCapacity > 0 && wp.MinSize > wp.MaxGroupPreparedCapacity {
+		p.r.add(m.sub("min_size"), m.vals["min_size"].Line, "must not be above max_group_prepared_capacity (%d), got %d", wp.MaxGroupPreparedCapacity, wp.MinSize)
+	}
+	p.s.Workers.WarmPool = wp
 }
 
 var componentKinds = []string{"constant", "step", "ramp", "spike", "sinusoid", "noise", "burst", "trace"}
