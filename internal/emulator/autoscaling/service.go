@@ -71,6 +71,7 @@ type Service struct {
 	launchTimeFunc func(group string) time.Duration
 	warmStart      map[string]time.Duration // by pool state
 	warmStartFunc  func(group, poolState string) time.Duration
+	warmHookWait   time.Duration
 	terminateTime  time.Duration
 	groupLimit     int
 	pageSize       int

@@ -15,7 +15,9 @@ import (
 // A warm pool sits beside its group: its instances are never in the
 // group's Instances list and do not count toward desired capacity. The
 // pool is kept at its size (warmSize): new instances enter it in
-// Warmed:Pending for the launch time, then rest in the pool state. A
+// Warmed:Pending for the launch time (then Warmed:Pending:Wait and
+// Warmed:Pending:Proceed when SetWarmLaunchHookWait stands in for a launch
+// hook), then rest in the pool state. A
 // scale-out takes instances from the pool before it launches any cold one
 // (a "warm start"); the instance is Pending in the group for the pool
 // state's warm start time and then InService. The pool then refills. With
@@ -25,6 +27,8 @@ import (
 // Lifecycle states of warm pool instances (types.LifecycleState).
 const (
 	StateWarmedPending     = "Warmed:Pending"
+	StateWarmedWait        = "Warmed:Pending:Wait"
+	StateWarmedProceed     = "Warmed:Pending:Proceed"
 	StateWarmedStopped     = "Warmed:Stopped"
 	StateWarmedRunning     = "Warmed:Running"
 	StateWarmedHibernated  = "Warmed:Hibernated"
@@ -88,10 +92,65 @@ type warmInstance struct {
 	id, az     string
 	state      string
 	launchedAt time.Time
-	readyAt    time.Time // when Warmed:Pending ends
-	goneAt     time.Time // when Warmed:Terminating ends
-	launch     *activity
-	terminate  *activity
+	// hooked instances enter the pool through Warmed:Pending until
+	// pendingEnd, Warmed:Pending:Wait until waitEnd and
+	// Warmed:Pending:Proceed until readyAt; the others are Warmed:Pending
+	// until readyAt.
+	hooked              bool
+	pendingEnd, waitEnd time.Time
+	readyAt             time.Time // when the instance rests in the pool state
+	goneAt              time.Time // when Warmed:Terminating ends
+	launch              *activity
+	terminate           *activity
+}
+
+// entering reports an instance still on its way into the pool state.
+func (in *warmInstance) entering() bool {
+	return in.state == StateWarmedPending || in.state == StateWarmedWait || in.state == StateWarmedProceed
+}
+
+// resting reports an instance in the pool state, ready for a warm start.
+func (in *warmInstance) resting() bool {
+	return !in.entering() && in.state != StateWarmedTerminating
+}
+
+// initialised is when an entering instance has finished its launch and
+// its launch hook: taken into the group then, it needs no start.
+func (in *warmInstance) initialised() time.Time {
+	if in.hooked {
+		return in.waitEnd
+	}
+	return in.readyAt
+}
+
+// nextChange is when an entering instance next changes state.
+func (in *warmInstance) nextChange() time.Time {
+	switch {
+	case !in.hooked:
+		return in.readyAt
+	case in.state == StateWarmedPending:
+		return in.pendingEnd
+	case in.state == StateWarmedWait:
+		return in.waitEnd
+	default:
+		return in.readyAt
+	}
+}
+
+// enter schedules an instance's way into the pool state: from "from",
+// through a launch hook's wait when one is set, then the move into the
+// pool state, which takes move.
+func (s *Service) enter(in *warmInstance, from time.Time, move time.Duration) {
+	in.state = StateWarmedPending
+	in.pendingEnd = from
+	in.hooked = s.warmHookWait > 0
+	if !in.hooked {
+		in.waitEnd = from
+		in.readyAt = from.Add(move)
+		return
+	}
+	in.waitEnd = from.Add(s.warmHookWait)
+	in.readyAt = in.waitEnd.Add(move)
 }
 
 // WarmPoolSpec configures a warm pool through the Go API, as PutWarmPool
@@ -126,9 +185,11 @@ type WarmPoolView struct {
 // WarmInstanceView is one instance of a warm pool.
 type WarmInstanceView struct {
 	ID string
-	// State is one of the StateWarmed* states. A Warmed:Pending or
-	// Warmed:Running instance runs (and is billed as running); a
-	// Warmed:Stopped or Warmed:Hibernated one costs only its volumes.
+	// State is one of the StateWarmed* states. An instance entering the
+	// pool (Warmed:Pending, Warmed:Pending:Wait, Warmed:Pending:Proceed),
+	// a Warmed:Running one and a Warmed:Terminating one run and are billed
+	// as running; a Warmed:Stopped or Warmed:Hibernated one costs only its
+	// volumes.
 	State      string
 	LaunchedAt time.Time
 }
@@ -220,10 +281,16 @@ func (s *Service) launchWarm(g *group, t time.Time) {
 	in := &warmInstance{
 		id:         fmt.Sprintf("i-%017x", n),
 		az:         availabilityZones[int(n%uint64(len(availabilityZones)))],
-		state:      StateWarmedPending,
 		launchedAt: t,
-		readyAt:    t.Add(s.launchTimeFor(g.name)),
 	}
+	// Without a hook the launch time covers the move into the pool state
+	// ("Warmed:Pending" then the pool state, Warm pools for Amazon EC2 Auto
+	// Scaling); behind a hook, the move follows the hook's wait.
+	move := time.Duration(0)
+	if s.warmHookWait > 0 {
+		move = s.warmStartTimeFor(g.name, g.warm.poolState)
+	}
+	s.enter(in, t.Add(s.launchTimeFor(g.name)), move)
 	a := &activity{
 		// The description AWS writes for a launch into the pool, as its
 		// published walkthroughs show it.
@@ -236,8 +303,21 @@ func (s *Service) launchWarm(g *group, t time.Time) {
 	s.addActivity(g, a)
 	in.launch = a
 	g.warm.instances = append(g.warm.instances, in)
-	if !in.readyAt.After(t) {
-		warmed(g, in)
+	stepEntering(g, in, t)
+}
+
+// stepEntering moves an entering instance through the states whose end
+// has come by t.
+func stepEntering(g *group, in *warmInstance, t time.Time) {
+	for in.entering() && !in.nextChange().After(t) {
+		switch {
+		case in.hooked && in.state == StateWarmedPending:
+			in.state = StateWarmedWait
+		case in.hooked && in.state == StateWarmedWait:
+			in.state = StateWarmedProceed
+		default:
+			warmed(g, in)
+		}
 	}
 }
 
@@ -255,7 +335,7 @@ func (s *Service) removeWarm(g *group, t time.Time, k int) {
 	for _, pending := range []bool{true, false} {
 		for i := len(g.warm.instances) - 1; i >= 0 && len(victims) < k; i-- {
 			in := g.warm.instances[i]
-			if in.state != StateWarmedTerminating && (in.state == StateWarmedPending) == pending {
+			if in.state != StateWarmedTerminating && in.entering() == pending {
 				victims = append(victims, in)
 			}
 		}
@@ -267,7 +347,7 @@ func (s *Service) removeWarm(g *group, t time.Time, k int) {
 }
 
 func (s *Service) terminateWarm(g *group, in *warmInstance, t time.Time) {
-	if in.state == StateWarmedPending {
+	if in.entering() {
 		finish(g, in.launch, activityCancelled, t)
 	}
 	a := &activity{
@@ -318,14 +398,14 @@ func (s *Service) takeWarm(g *group, t time.Time, cause string, active int) bool
 	}
 	pick := -1
 	for i, in := range w.instances {
-		if in.state != StateWarmedPending && in.state != StateWarmedTerminating {
+		if in.resting() {
 			pick = i
 			break
 		}
 	}
 	if pick < 0 {
 		for i, in := range w.instances {
-			if in.state == StateWarmedPending && (pick < 0 || in.readyAt.Before(w.instances[pick].readyAt)) {
+			if in.entering() && (pick < 0 || in.initialised().Before(w.instances[pick].initialised())) {
 				pick = i
 			}
 		}
@@ -336,8 +416,13 @@ func (s *Service) takeWarm(g *group, t time.Time, cause string, active int) bool
 	wi := w.instances[pick]
 	w.instances = slices.Delete(w.instances, pick, pick+1)
 
-	readyAt := wi.readyAt
-	if wi.state == StateWarmedPending {
+	var readyAt time.Time
+	if wi.entering() {
+		// Still running: InService once its launch and hook are done.
+		readyAt = wi.initialised()
+		if readyAt.Before(t) {
+			readyAt = t
+		}
 		finish(g, wi.launch, activitySuccessful, t)
 	} else {
 		readyAt = t.Add(s.warmStartTimeFor(g.name, w.poolState))
@@ -373,11 +458,8 @@ func (s *Service) returnToWarm(g *group, in *instance, t time.Time, cause string
 	if w == nil || w.deleting || !w.reuse {
 		return false
 	}
-	wi := &warmInstance{
-		id: in.id, az: in.az, state: StateWarmedPending,
-		launchedAt: in.launchedAt,
-		readyAt:    t.Add(s.warmStartTimeFor(g.name, w.poolState)),
-	}
+	wi := &warmInstance{id: in.id, az: in.az, launchedAt: in.launchedAt}
+	s.enter(wi, t, s.warmStartTimeFor(g.name, w.poolState))
 	a := &activity{
 		description: "Moving EC2 instance to warm pool: " + in.id,
 		cause: joinCause(cause, fmt.Sprintf("At %s an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from %d to %d.",
@@ -389,9 +471,7 @@ func (s *Service) returnToWarm(g *group, in *instance, t time.Time, cause string
 	s.addActivity(g, a)
 	wi.launch = a
 	w.instances = append(w.instances, wi)
-	if !wi.readyAt.After(t) {
-		warmed(g, wi)
-	}
+	stepEntering(g, wi, t)
 	return true
 }
 
@@ -401,10 +481,10 @@ func (g *group) warmNextEvent(consider func(time.Time)) {
 		return
 	}
 	for _, in := range g.warm.instances {
-		switch in.state {
-		case StateWarmedPending:
-			consider(in.readyAt)
-		case StateWarmedTerminating:
+		switch {
+		case in.entering():
+			consider(in.nextChange())
+		case in.state == StateWarmedTerminating:
 			consider(in.goneAt)
 		}
 	}
@@ -416,9 +496,7 @@ func (s *Service) stepWarm(g *group, t time.Time) {
 		return
 	}
 	for _, in := range g.warm.instances {
-		if in.state == StateWarmedPending && !in.readyAt.After(t) {
-			warmed(g, in)
-		}
+		stepEntering(g, in, t)
 	}
 	s.dropGoneWarm(g, t)
 }
@@ -457,7 +535,7 @@ func (s *Service) putWarmPool(g *group, spec WarmPoolSpec, reuseSet bool, t time
 		// document the transition, so it takes no time here.
 		w.poolState = state
 		for _, in := range w.instances {
-			if in.state != StateWarmedPending && in.state != StateWarmedTerminating {
+			if in.resting() {
 				in.state = warmStateFor(state)
 			}
 		}
@@ -581,7 +659,7 @@ func (s *Service) deleteWarm(g *group, force bool, t time.Time) *apiError {
 	}
 	if !force && len(w.instances) > 0 {
 		for _, in := range w.instances {
-			if in.state == StateWarmedPending || in.state == StateWarmedTerminating {
+			if !in.resting() {
 				return &apiError{status: http.StatusBadRequest, code: "ScalingActivityInProgress", message: "You cannot delete a warm pool while there are scaling activities in progress for it."}
 			}
 		}
@@ -693,11 +771,27 @@ func (s *Service) createWarm(g *group, spec WarmPoolSpec, warmedNow bool, t time
 	}
 	if warmedNow {
 		for _, in := range g.warm.instances {
-			if in.state == StateWarmedPending {
+			if in.entering() {
 				in.readyAt = t
 				warmed(g, in)
 			}
 		}
 	}
 	return nil
+}
+
+// SetWarmLaunchHookWait stands in for a launch lifecycle hook
+// (autoscaling:EC2_INSTANCE_LAUNCHING) on every group with a warm pool: an
+// instance entering a pool waits d in Warmed:Pending:Wait after its launch
+// (the hook's action completing after d), then is Warmed:Pending:Proceed
+// while it is brought to the pool state, which the emulator takes to last
+// as long as a warm start from that state ("Use lifecycle hooks with a
+// warm pool", EC2 Auto Scaling User Guide). Zero, the default, is no
+// hook: instances go from Warmed:Pending straight to the pool state.
+// Instances already entering keep their times.
+func (s *Service) SetWarmLaunchHookWait(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	s.warmHookWait = max(d, 0)
 }

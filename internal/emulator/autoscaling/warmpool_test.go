@@ -586,3 +586,55 @@ func TestCreateGroupWithWarmPool(t *testing.T) {
 		t.Error("PutWarmPool on an unknown group succeeded")
 	}
 }
+
+func TestWarmLaunchHookStates(t *testing.T) {
+	f := newFixture(t)
+	f.svc.SetWarmLaunchHookWait(2 * time.Minute)
+	f.create(t, "web", 0, 3, 1)
+	f.putWarm(t, &autoscaling.PutWarmPoolInput{AutoScalingGroupName: aws.String("web"), PoolState: types.WarmPoolStateStopped})
+	steps := []struct {
+		after time.Duration
+		want  types.LifecycleState
+	}{
+		{0, types.LifecycleStateWarmedPending},
+		{DefaultLaunchTime, types.LifecycleStateWarmedPendingWait},
+		{2 * time.Minute, types.LifecycleStateWarmedPendingProceed},
+		// The move into Stopped takes as long as a start from it.
+		{DefaultWarmStartStopped, types.LifecycleStateWarmedStopped},
+	}
+	for _, st := range steps {
+		f.clk.Advance(st.after - time.Second)
+		if st.after > 0 {
+			if _, ins := f.describeWarm(t, "web"); warmStates(ins)[st.want] != 0 {
+				t.Errorf("a second before %s: %v", st.want, warmStates(ins))
+			}
+		}
+		f.clk.Advance(time.Second)
+		if _, ins := f.describeWarm(t, "web"); warmStates(ins)[st.want] != 2 {
+			t.Errorf("pool = %v, want 2 %s", warmStates(ins), st.want)
+		}
+	}
+
+	// A scale-out while the refill waits on its hook takes the waiting
+	// instance, which is InService when the wait ends: it is running and
+	// needs no start.
+	setDesired(t, f, "web", 3)
+	f.clk.Advance(DefaultWarmStartStopped)
+	if g := f.group(t, "web"); g.InService() != 3 {
+		t.Fatalf("%d InService after the warm starts, want 3", g.InService())
+	}
+	setDesired(t, f, "web", 2)
+	f.clk.Advance(DefaultLaunchTime)
+	if _, ins := f.describeWarm(t, "web"); warmStates(ins)[types.LifecycleStateWarmedPendingWait] != 1 {
+		t.Fatalf("refill = %v, want 1 Warmed:Pending:Wait", warmStates(ins))
+	}
+	setDesired(t, f, "web", 3)
+	f.clk.Advance(2*time.Minute - time.Second)
+	if g := f.group(t, "web"); g.Pending() != 1 {
+		t.Errorf("before the hook's wait ends: %d Pending, want 1", g.Pending())
+	}
+	f.clk.Advance(time.Second)
+	if g := f.group(t, "web"); g.InService() != 3 {
+		t.Errorf("when the hook's wait ends: %d InService, want 3", g.InService())
+	}
+}
