@@ -205,6 +205,21 @@ func (w WarmPoolView) Count(state string) int {
 	return n
 }
 
+// Running returns how many of the pool's instances are running, and so
+// billed as running instances: those entering the pool, Warmed:Running and
+// Warmed:Terminating ones.
+func (w WarmPoolView) Running() int {
+	return len(w.Instances) - w.Parked()
+}
+
+// Parked returns how many of the pool's instances are Warmed:Stopped or
+// Warmed:Hibernated: "With stopped instances, you pay only for the volumes
+// that you use and the Elastic IP addresses attached to the instances"
+// (Warm pools for Amazon EC2 Auto Scaling, "Warm pool instance state").
+func (w WarmPoolView) Parked() int {
+	return w.Count(StateWarmedStopped) + w.Count(StateWarmedHibernated)
+}
+
 // warmStateFor maps a pool state to the lifecycle state of the instances
 // resting in it.
 func warmStateFor(poolState string) string {

@@ -559,7 +559,7 @@ func TestCreateGroupWithWarmPool(t *testing.T) {
 	if w.PoolState != PoolStateHibernated || w.MinSize != 2 || w.MaxGroupPreparedCapacity != 6 || w.Size != 4 {
 		t.Errorf("pool = %+v", w)
 	}
-	if w.Count(StateWarmedHibernated) != 4 {
+	if w.Count(StateWarmedHibernated) != 4 || w.Parked() != 4 || w.Running() != 0 {
 		t.Errorf("pool instances = %+v, want 4 Warmed:Hibernated at once", w.Instances)
 	}
 	cfg, _ := f.describeWarm(t, "web")
@@ -579,7 +579,7 @@ func TestCreateGroupWithWarmPool(t *testing.T) {
 	}
 	// The resting instances move to the new state; MaxGroupPreparedCapacity
 	// is unset again, so the pool grows to MaxSize - desired = 8.
-	if w := f.group(t, "web").WarmPool; w.Count(StateWarmedRunning) != 4 || w.Count(StateWarmedPending) != 4 {
+	if w := f.group(t, "web").WarmPool; w.Count(StateWarmedRunning) != 4 || w.Count(StateWarmedPending) != 4 || w.Running() != 8 || w.Parked() != 0 {
 		t.Errorf("after PutWarmPool Running: %+v", w.Instances)
 	}
 	if err := f.svc.PutWarmPool("ghost", WarmPoolSpec{}); err == nil {
