@@ -619,7 +619,8 @@ func (s *Service) describeWarmPool(p params, now time.Time) (any, *apiError) {
 	res := xmlWarmPoolResult{Instances: []xmlInstance{}}
 	if g.warm == nil {
 		// A group without a warm pool answers with no configuration and
-		// no instances.
+		// no instances; Terraform's AWS provider reads a missing
+		// WarmPoolConfiguration as "no warm pool".
 		return res, nil
 	}
 	res.WarmPoolConfiguration = warmConfig(g.warm)

@@ -2,6 +2,8 @@ package autoscaling
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -636,5 +638,101 @@ func TestWarmLaunchHookStates(t *testing.T) {
 	f.clk.Advance(time.Second)
 	if g := f.group(t, "web"); g.InService() != 3 {
 		t.Errorf("when the hook's wait ends: %d InService, want 3", g.InService())
+	}
+}
+
+// TestWarmPoolInvariants drives groups with warm pools through random
+// scale-outs, scale-ins, pool changes, suspensions and time, and checks
+// after every step that the pool holds its size (unless a process that
+// would resize it is suspended), that no instance is both in the group and
+// in the pool, and that the group's active instances match its desired
+// capacity.
+func TestWarmPoolInvariants(t *testing.T) {
+	for seed := range uint64(16) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 15))
+			f := newFixture(t)
+			ctx := context.Background()
+			f.svc.SetTerminateTime(time.Duration(rng.IntN(3)) * 20 * time.Second)
+			f.svc.SetWarmLaunchHookWait(time.Duration(rng.IntN(2)) * 45 * time.Second)
+			f.create(t, "web", 0, 12, 3)
+			states := []types.WarmPoolState{types.WarmPoolStateStopped, types.WarmPoolStateRunning, types.WarmPoolStateHibernated}
+			suspended := false
+			for step := range 40 {
+				switch rng.IntN(6) {
+				case 0, 1:
+					setDesired(t, f, "web", rng.IntN(13))
+				case 2:
+					in := &autoscaling.PutWarmPoolInput{
+						AutoScalingGroupName: aws.String("web"),
+						MinSize:              aws.Int32(int32(rng.IntN(4))),
+						PoolState:            states[rng.IntN(len(states))],
+						InstanceReusePolicy:  &types.InstanceReusePolicy{ReuseOnScaleIn: aws.Bool(rng.IntN(2) == 0)},
+					}
+					if rng.IntN(2) == 0 {
+						in.MaxGroupPreparedCapacity = aws.Int32(int32(rng.IntN(14) - 1))
+					}
+					if _, err := f.client.PutWarmPool(ctx, in); err != nil && apiCode(err) != "ResourceInUse" {
+						t.Fatalf("step %d: put warm pool: %v", step, err)
+					}
+				case 3:
+					if rng.IntN(4) == 0 {
+						if _, err := f.client.DeleteWarmPool(ctx, &autoscaling.DeleteWarmPoolInput{AutoScalingGroupName: aws.String("web"), ForceDelete: aws.Bool(true)}); err != nil && apiCode(err) != "ValidationError" {
+							t.Fatalf("step %d: delete warm pool: %v", step, err)
+						}
+					} else {
+						f.clk.Advance(time.Duration(rng.IntN(120)) * time.Second)
+					}
+				case 4:
+					var err error
+					if suspended {
+						_, err = f.client.ResumeProcesses(ctx, &autoscaling.ResumeProcessesInput{AutoScalingGroupName: aws.String("web")})
+					} else {
+						_, err = f.client.SuspendProcesses(ctx, &autoscaling.SuspendProcessesInput{AutoScalingGroupName: aws.String("web"), ScalingProcesses: []string{ProcessLaunch}})
+					}
+					if err != nil {
+						t.Fatalf("step %d: suspend or resume: %v", step, err)
+					}
+					suspended = !suspended
+				default:
+					f.clk.Advance(time.Duration(rng.IntN(40)) * time.Second)
+				}
+
+				g := f.group(t, "web")
+				inGroup := map[string]bool{}
+				active := 0
+				for _, in := range g.Instances {
+					inGroup[in.ID] = true
+					if in.State != StateTerminating {
+						active++
+					}
+				}
+				if !suspended && active != g.Desired {
+					t.Fatalf("step %d: %d active instances, desired %d", step, active, g.Desired)
+				}
+				if g.WarmPool == nil {
+					continue
+				}
+				notTerminating := 0
+				for _, in := range g.WarmPool.Instances {
+					if inGroup[in.ID] {
+						t.Fatalf("step %d: %s is in the group and in the pool", step, in.ID)
+					}
+					if in.State != StateWarmedTerminating {
+						notTerminating++
+					}
+				}
+				if !suspended && !g.WarmPool.PendingDelete && notTerminating != g.WarmPool.Size {
+					t.Fatalf("step %d: pool holds %d, size %d", step, notTerminating, g.WarmPool.Size)
+				}
+				if suspended && notTerminating > g.WarmPool.Size {
+					t.Fatalf("step %d: pool holds %d above its size %d while Launch is suspended", step, notTerminating, g.WarmPool.Size)
+				}
+				_, ins := f.describeWarm(t, "web")
+				if len(ins) != len(g.WarmPool.Instances) {
+					t.Fatalf("step %d: DescribeWarmPool lists %d, the view %d", step, len(ins), len(g.WarmPool.Instances))
+				}
+			}
+		})
 	}
 }
