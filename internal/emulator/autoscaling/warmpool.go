@@ -17,12 +17,11 @@ import (
 // pool is kept at its size (warmSize): new instances enter it in
 // Warmed:Pending for the launch time (then Warmed:Pending:Wait and
 // Warmed:Pending:Proceed when SetWarmLaunchHookWait stands in for a launch
-// hook), then rest in the pool state. A
-// scale-out takes instances from the pool before it launches any cold one
-// (a "warm start"); the instance is Pending in the group for the pool
-// state's warm start time and then InService. The pool then refills. With
-// ReuseOnScaleIn, a scale-in returns instances to the pool instead of
-// terminating them.
+// hook), then rest in the pool state. A scale-out takes instances from the
+// pool before it launches any cold one (a "warm start"); the instance is
+// Pending in the group for the pool state's warm start time and then
+// InService. The pool then refills. With ReuseOnScaleIn, a scale-in
+// returns instances to the pool instead of terminating them.
 
 // Lifecycle states of warm pool instances (types.LifecycleState).
 const (
@@ -50,12 +49,12 @@ const warmPoolPendingDelete = "PendingDelete"
 // stays Pending before it is InService.
 const (
 	// DefaultWarmStartStopped: starting a stopped EBS-backed instance boots
-	// its operating system again but skips the first-boot initialisation
-	// the warm pool exists to avoid. AWS's published walkthroughs measured
-	// warm starts of 19 s and 36 s from a stopped pool ("Launching a new
-	// EC2 instance from warm pool: ... Duration: 36s",
-	// aws-samples/amazon-ec2-auto-scaling-group-examples) against about
-	// four minutes cold; 30 s sits between them.
+	// its operating system again, which takes tens of seconds, but skips
+	// the first-boot initialisation the warm pool exists to avoid. AWS's
+	// EC2 Auto Scaling workshop measured a warm start of 36 s from a
+	// stopped pool ("Launching a new EC2 instance from warm pool: ...
+	// Duration: 36s", awslabs/ec2-spot-workshops, "Launch From Warm
+	// Pool"); the emulator takes a round 30 s.
 	DefaultWarmStartStopped = 30 * time.Second
 	// DefaultWarmStartHibernated: resuming from hibernation starts the
 	// instance as from Stopped but restores memory from the root volume
