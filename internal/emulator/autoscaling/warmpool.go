@@ -79,8 +79,8 @@ type warmPool struct {
 	maxPrepared int
 	poolState   string
 	reuse       bool
-	// reuseSet records that InstanceReusePolicy was given, so that it is
-	// described back only then.
+	// reuseSet records that an InstanceReusePolicy was given, so that it
+	// is described back only then.
 	reuseSet bool
 	deleting bool
 	// instances are in the order they entered the pool.
@@ -515,42 +515,71 @@ func (s *Service) stepWarm(g *group, t time.Time) {
 	s.dropGoneWarm(g, t)
 }
 
-// putWarmPool sets the warm pool of g, creating it or changing it, and
-// brings it to its size.
-func (s *Service) putWarmPool(g *group, spec WarmPoolSpec, reuseSet bool, t time.Time) *apiError {
+// warmUpdate is what a PutWarmPool changes: nil members keep the pool's
+// current value, or the default for a new pool (MinSize 0,
+// MaxGroupPreparedCapacity unset, PoolState Stopped, no reuse). AWS keeps
+// a member the request leaves out: Terraform's AWS provider, which sends
+// no MinSize of 0, leaves the pool's earlier MinSize in place
+// (hashicorp/terraform-provider-aws#44732).
+type warmUpdate struct {
+	minSize, maxPrepared *int
+	poolState            *string
+	reuse                *bool
+}
+
+// fullUpdate turns a Go API spec into an update of every member.
+func fullUpdate(spec WarmPoolSpec) warmUpdate {
+	prepared := -1
+	if spec.MaxGroupPreparedCapacity != nil {
+		prepared = *spec.MaxGroupPreparedCapacity
+	}
+	return warmUpdate{
+		minSize: &spec.MinSize, maxPrepared: &prepared,
+		poolState: new(cmp.Or(spec.PoolState, PoolStateStopped)),
+		reuse:     &spec.ReuseOnScaleIn,
+	}
+}
+
+// putWarmPool creates or changes the warm pool of g and brings it to its
+// size.
+func (s *Service) putWarmPool(g *group, u warmUpdate, t time.Time) *apiError {
 	if g.warm != nil && g.warm.deleting {
 		// AWS does not document this case; a pool being deleted is not
 		// revived half-way.
 		return &apiError{status: http.StatusBadRequest, code: "ResourceInUse", message: fmt.Sprintf("The warm pool of AutoScalingGroup %s is being deleted.", g.name)}
 	}
-	state := cmp.Or(spec.PoolState, PoolStateStopped)
-	if state != PoolStateStopped && state != PoolStateRunning && state != PoolStateHibernated {
-		return validationf("1 validation error detected: Value '%s' at 'poolState' failed to satisfy constraint: Member must satisfy enum value set: [Stopped, Running, Hibernated]", spec.PoolState)
+	if u.poolState != nil {
+		if st := *u.poolState; st != PoolStateStopped && st != PoolStateRunning && st != PoolStateHibernated {
+			return validationf("1 validation error detected: Value '%s' at 'poolState' failed to satisfy constraint: Member must satisfy enum value set: [Stopped, Running, Hibernated]", st)
+		}
 	}
-	if spec.MinSize < 0 || spec.MinSize > maxCapacity {
+	if u.minSize != nil && (*u.minSize < 0 || *u.minSize > maxCapacity) {
 		return validationf("MinSize must be between 0 and %d", maxCapacity)
 	}
-	prepared := -1
-	if spec.MaxGroupPreparedCapacity != nil {
-		prepared = *spec.MaxGroupPreparedCapacity
-		if prepared < -1 || prepared > maxCapacity {
-			return validationf("MaxGroupPreparedCapacity must be between -1 and %d", maxCapacity)
-		}
+	if u.maxPrepared != nil && (*u.maxPrepared < -1 || *u.maxPrepared > maxCapacity) {
+		return validationf("MaxGroupPreparedCapacity must be between -1 and %d", maxCapacity)
 	}
 	w := g.warm
 	if w == nil {
-		w = &warmPool{}
+		w = &warmPool{maxPrepared: -1, poolState: PoolStateStopped}
 		g.warm = w
 	}
-	w.minSize, w.maxPrepared, w.reuse = spec.MinSize, prepared, spec.ReuseOnScaleIn
-	w.reuseSet = w.reuseSet || reuseSet
-	if w.poolState != state {
+	if u.minSize != nil {
+		w.minSize = *u.minSize
+	}
+	if u.maxPrepared != nil {
+		w.maxPrepared = *u.maxPrepared
+	}
+	if u.reuse != nil {
+		w.reuse, w.reuseSet = *u.reuse, true
+	}
+	if u.poolState != nil && *u.poolState != w.poolState {
 		// Instances already resting move to the new state; AWS does not
 		// document the transition, so it takes no time here.
-		w.poolState = state
+		w.poolState = *u.poolState
 		for _, in := range w.instances {
 			if in.resting() {
-				in.state = warmStateFor(state)
+				in.state = warmStateFor(w.poolState)
 			}
 		}
 	}
@@ -563,13 +592,9 @@ func (s *Service) putWarmPoolAPI(p params, now time.Time) (any, *apiError) {
 	if err != nil {
 		return nil, err
 	}
-	var spec WarmPoolSpec
-	minP, err := p.int("MinSize", maxCapacity)
-	if err != nil {
+	var u warmUpdate
+	if u.minSize, err = p.int("MinSize", maxCapacity); err != nil {
 		return nil, err
-	}
-	if minP != nil {
-		spec.MinSize = *minP
 	}
 	if v, ok := p.str("MaxGroupPreparedCapacity"); ok {
 		// The only member of the API that takes -1 ("To remove a value
@@ -577,24 +602,22 @@ func (s *Service) putWarmPoolAPI(p params, now time.Time) (any, *apiError) {
 		// for the value", API_PutWarmPool).
 		switch v = strings.TrimSpace(v); {
 		case v == "-1":
-			spec.MaxGroupPreparedCapacity = new(-1)
+			u.maxPrepared = new(-1)
 		case strings.HasPrefix(v, "-"):
 			return nil, validationf("1 validation error detected: Value '%s' at 'maxGroupPreparedCapacity' failed to satisfy constraint: Member must have value greater than or equal to -1", v)
 		default:
-			if spec.MaxGroupPreparedCapacity, err = p.int("MaxGroupPreparedCapacity", maxCapacity); err != nil {
+			if u.maxPrepared, err = p.int("MaxGroupPreparedCapacity", maxCapacity); err != nil {
 				return nil, err
 			}
 		}
 	}
-	spec.PoolState, _ = p.str("PoolState")
-	reuse, err := p.bool("InstanceReusePolicy.ReuseOnScaleIn")
-	if err != nil {
+	if v, ok := p.str("PoolState"); ok {
+		u.poolState = &v
+	}
+	if u.reuse, err = p.bool("InstanceReusePolicy.ReuseOnScaleIn"); err != nil {
 		return nil, err
 	}
-	if reuse != nil {
-		spec.ReuseOnScaleIn = *reuse
-	}
-	return nil, s.putWarmPool(g, spec, reuse != nil, now)
+	return nil, s.putWarmPool(g, u, now)
 }
 
 func (s *Service) describeWarmPool(p params, now time.Time) (any, *apiError) {
@@ -741,7 +764,8 @@ func warmView(g *group) *WarmPoolView {
 }
 
 // PutWarmPool creates or changes the named group's warm pool as
-// PutWarmPool does. The error carries AWS's code and message.
+// PutWarmPool does with every member given: spec replaces the pool's
+// whole configuration. The error carries AWS's code and message.
 func (s *Service) PutWarmPool(name string, spec WarmPoolSpec) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -751,7 +775,7 @@ func (s *Service) PutWarmPool(name string, spec WarmPoolSpec) error {
 	if !ok {
 		return fmt.Errorf("put warm pool of group %q: %w", name, notFound(name))
 	}
-	if err := s.putWarmPool(g, spec, spec.ReuseOnScaleIn, now); err != nil {
+	if err := s.putWarmPool(g, fullUpdate(spec), now); err != nil {
 		return fmt.Errorf("put warm pool of group %q: %w", name, err)
 	}
 	return nil
@@ -781,7 +805,7 @@ func (s *Service) SetWarmStartTimeFunc(f func(group, poolState string) time.Dura
 // createWarm gives a group created through the Go API its warm pool;
 // warmed puts the first pool instances in the pool state at once.
 func (s *Service) createWarm(g *group, spec WarmPoolSpec, warmedNow bool, t time.Time) *apiError {
-	if err := s.putWarmPool(g, spec, spec.ReuseOnScaleIn, t); err != nil {
+	if err := s.putWarmPool(g, fullUpdate(spec), t); err != nil {
 		return err
 	}
 	if warmedNow {

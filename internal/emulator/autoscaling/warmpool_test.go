@@ -736,3 +736,30 @@ func TestWarmPoolInvariants(t *testing.T) {
 		})
 	}
 }
+
+// A PutWarmPool changes only the members it gives; the others keep their
+// values.
+func TestPutWarmPoolKeepsMembersLeftOut(t *testing.T) {
+	f := newFixture(t)
+	f.create(t, "web", 0, 10, 2)
+	f.putWarm(t, &autoscaling.PutWarmPoolInput{
+		AutoScalingGroupName:     aws.String("web"),
+		MinSize:                  aws.Int32(3),
+		MaxGroupPreparedCapacity: aws.Int32(6),
+		PoolState:                types.WarmPoolStateRunning,
+		InstanceReusePolicy:      &types.InstanceReusePolicy{ReuseOnScaleIn: aws.Bool(true)},
+	})
+	f.putWarm(t, &autoscaling.PutWarmPoolInput{AutoScalingGroupName: aws.String("web"), MaxGroupPreparedCapacity: aws.Int32(8)})
+	cfg, ins := f.describeWarm(t, "web")
+	if aws.ToInt32(cfg.MinSize) != 3 || cfg.PoolState != types.WarmPoolStateRunning || aws.ToInt32(cfg.MaxGroupPreparedCapacity) != 8 ||
+		cfg.InstanceReusePolicy == nil || !aws.ToBool(cfg.InstanceReusePolicy.ReuseOnScaleIn) {
+		t.Errorf("configuration = %+v", cfg)
+	}
+	if len(ins) != 6 {
+		t.Errorf("pool holds %d, want 8 - 2 = 6", len(ins))
+	}
+	f.putWarm(t, &autoscaling.PutWarmPoolInput{AutoScalingGroupName: aws.String("web"), MinSize: aws.Int32(0), MaxGroupPreparedCapacity: aws.Int32(0)})
+	if cfg, ins := f.describeWarm(t, "web"); aws.ToInt32(cfg.MinSize) != 0 || len(ins) != 0 || cfg.PoolState != types.WarmPoolStateRunning {
+		t.Errorf("after MinSize 0 and MaxGroupPreparedCapacity 0: %+v, %d instances", cfg, len(ins))
+	}
+}
