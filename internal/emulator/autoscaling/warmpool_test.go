@@ -763,3 +763,16 @@ func TestPutWarmPoolKeepsMembersLeftOut(t *testing.T) {
 		t.Errorf("after MinSize 0 and MaxGroupPreparedCapacity 0: %+v, %d instances", cfg, len(ins))
 	}
 }
+
+func TestForceDeleteGroupWithWarmPool(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, "web", 0, 5, 1)
+	f.putWarm(t, &autoscaling.PutWarmPoolInput{AutoScalingGroupName: aws.String("web")})
+	if _, err := f.client.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String("web"), ForceDelete: aws.Bool(true)}); err != nil {
+		t.Fatalf("force delete: %v", err)
+	}
+	if _, err := f.client.DescribeWarmPool(ctx, &autoscaling.DescribeWarmPoolInput{AutoScalingGroupName: aws.String("web")}); apiCode(err) != "ValidationError" {
+		t.Errorf("DescribeWarmPool of a deleted group: %v, want ValidationError", err)
+	}
+}
