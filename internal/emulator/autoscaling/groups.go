@@ -339,7 +339,7 @@ func (s *Service) deleteAutoScalingGroup(p params, now time.Time) (any, *apiErro
 	if err != nil {
 		return nil, err
 	}
-	if (force == nil || !*force) && len(g.instances) > 0 {
+	if (force == nil || !*force) && (len(g.instances) > 0 || g.warm != nil && len(g.warm.instances) > 0) {
 		if g.inProgress() != nil {
 			return nil, &apiError{status: http.StatusBadRequest, code: "ScalingActivityInProgress", message: "You cannot delete an AutoScalingGroup while there are scaling activities in progress for that group."}
 		}
@@ -487,6 +487,7 @@ func describeGroup(g *group, includeInstances bool) xmlGroup {
 			})
 		}
 	}
+	describeWarm(g, &x)
 	for _, name := range sortedKeys(g.suspended) {
 		x.SuspendedProcesses = append(x.SuspendedProcesses, xmlSuspendedProcess{ProcessName: name, SuspensionReason: g.suspended[name]})
 	}

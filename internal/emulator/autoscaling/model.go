@@ -73,6 +73,7 @@ type group struct {
 	activities             []*activity       // oldest first
 	actions                map[string]*scheduledAction
 	refreshes              []*refresh // oldest first
+	warm                   *warmPool  // nil without a warm pool
 	lastActivityEnd        time.Time
 	// cause says why desired last changed; the next launches and
 	// terminations quote it in their activities, as AWS does.
@@ -96,6 +97,7 @@ type instance struct {
 	goneAt      time.Time // when Terminating ends
 	launch      *activity
 	terminate   *activity
+	warm        bool // it came from the warm pool
 }
 
 type activity struct {
@@ -177,18 +179,22 @@ func (s *Service) launchTimeFor(name string) time.Duration {
 
 // reconcile launches or removes instances at time t until the group's
 // active count equals its desired capacity, unless Launch or Terminate is
-// suspended.
+// suspended, taking instances from the warm pool before launching cold
+// ones, and then brings the warm pool to its size.
 func (s *Service) reconcile(g *group, t time.Time) {
 	cause := g.cause
 	g.cause = ""
 	active := g.active()
 	for active < g.desired && !g.isSuspended(ProcessLaunch) {
-		s.launch(g, t, cause, active)
+		if !s.takeWarm(g, t, cause, active) {
+			s.launch(g, t, cause, active)
+		}
 		active++
 	}
 	if active > g.desired && !g.isSuspended(ProcessTerminate) {
 		s.remove(g, t, cause, active, active-g.desired)
 	}
+	s.fillWarm(g, t)
 }
 
 func (s *Service) launch(g *group, t time.Time, cause string, active int) {
@@ -238,6 +244,11 @@ func (s *Service) remove(g *group, t time.Time, cause string, active, k int) {
 	for _, in := range victims {
 		if in.state == StatePending {
 			finish(g, in.launch, activityCancelled, t)
+		}
+		if s.returnToWarm(g, in, t, cause, active) {
+			active--
+			gone[in] = true
+			continue
 		}
 		a := &activity{
 			description: "Terminating EC2 instance: " + in.id,
@@ -320,6 +331,7 @@ func (g *group) nextEvent() (time.Time, bool) {
 			consider(a.next)
 		}
 	}
+	g.warmNextEvent(consider)
 	return next, found
 }
 
@@ -337,6 +349,7 @@ func (s *Service) step(g *group, t time.Time) {
 	}
 	clear(g.instances[len(kept):])
 	g.instances = kept
+	s.stepWarm(g, t)
 
 	var due []*scheduledAction
 	for _, a := range g.actions {

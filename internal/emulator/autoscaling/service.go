@@ -5,10 +5,12 @@
 //
 // Groups have instances with a lifecycle on the emulator's clock: new
 // instances are Pending for a launch time and then InService; scale-in
-// removes Pending instances first, then the newest. Scheduled actions fire
-// on the same clock. Nothing runs in the background: every request and
-// every Go accessor first brings the world up to clk.Now(), processing the
-// events in between in time order, so a fake clock drives it exactly.
+// removes Pending instances first, then the newest. A group may have a
+// warm pool (warmpool.go) whose instances a scale-out takes first.
+// Scheduled actions fire on the same clock. Nothing runs in the
+// background: every request and every Go accessor first brings the world
+// up to clk.Now(), processing the events in between in time order, so a
+// fake clock drives it exactly.
 //
 // The Go API (CreateGroup, Group, Activities, SetLaunchTime, ...) serves
 // tests and the simulator without HTTP.
@@ -67,6 +69,9 @@ type Service struct {
 	groups         map[string]*group
 	launchTime     time.Duration
 	launchTimeFunc func(group string) time.Duration
+	warmStart      map[string]time.Duration // by pool state
+	warmStartFunc  func(group, poolState string) time.Duration
+	warmHookWait   time.Duration
 	terminateTime  time.Duration
 	groupLimit     int
 	pageSize       int
@@ -75,13 +80,19 @@ type Service struct {
 
 var _ http.Handler = (*Service)(nil)
 
-// New returns an empty service on clk, with DefaultLaunchTime, instances
-// removed at once on scale-in, and DefaultGroupLimit.
+// New returns an empty service on clk, with DefaultLaunchTime, the
+// DefaultWarmStart* times, instances removed at once on scale-in, and
+// DefaultGroupLimit.
 func New(clk clock.Clock) *Service {
 	return &Service{
 		clk:        clk,
 		groups:     map[string]*group{},
 		launchTime: DefaultLaunchTime,
+		warmStart: map[string]time.Duration{
+			PoolStateStopped:    DefaultWarmStartStopped,
+			PoolStateRunning:    DefaultWarmStartRunning,
+			PoolStateHibernated: DefaultWarmStartHibernated,
+		},
 		groupLimit: DefaultGroupLimit,
 	}
 }
@@ -115,6 +126,9 @@ var handlers = map[string]handler{
 	"StartInstanceRefresh":          (*Service).startInstanceRefresh,
 	"DescribeInstanceRefreshes":     (*Service).describeInstanceRefreshes,
 	"CancelInstanceRefresh":         (*Service).cancelInstanceRefresh,
+	"PutWarmPool":                   (*Service).putWarmPoolAPI,
+	"DescribeWarmPool":              (*Service).describeWarmPool,
+	"DeleteWarmPool":                (*Service).deleteWarmPool,
 }
 
 // ServeHTTP answers one awsQuery request.

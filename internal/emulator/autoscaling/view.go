@@ -12,8 +12,11 @@ type GroupSpec struct {
 	Desired  int
 	Tags     map[string]string
 	// StartInService puts the first instances InService at once instead
-	// of Pending, for a world that is already running.
+	// of Pending, and the first warm pool instances in the pool state,
+	// for a world that is already running.
 	StartInService bool
+	// WarmPool, when set, gives the group a warm pool at creation.
+	WarmPool *WarmPoolSpec
 }
 
 // GroupView is a snapshot of one group.
@@ -27,6 +30,9 @@ type GroupView struct {
 	Tags      map[string]string
 	// RefreshInProgress reports an unfinished instance refresh.
 	RefreshInProgress bool
+	// WarmPool is the group's warm pool, nil without one. Its instances
+	// are never in Instances.
+	WarmPool *WarmPoolView
 }
 
 // InstanceView is one instance of a group.
@@ -37,6 +43,9 @@ type InstanceView struct {
 	LaunchedAt time.Time
 	// InServiceAt is when the instance became InService; zero while Pending.
 	InServiceAt time.Time
+	// Warm reports an instance taken from the warm pool (a warm start)
+	// rather than launched cold.
+	Warm bool
 }
 
 // Count returns how many instances are in state.
@@ -79,6 +88,12 @@ func (s *Service) CreateGroup(spec GroupSpec) error {
 	if err := s.create(in, now); err != nil {
 		return fmt.Errorf("create group %q: %w", spec.Name, err)
 	}
+	if spec.WarmPool != nil {
+		if err := s.createWarm(s.groups[spec.Name], *spec.WarmPool, spec.StartInService, now); err != nil {
+			delete(s.groups, spec.Name)
+			return fmt.Errorf("create group %q: warm pool: %w", spec.Name, err)
+		}
+	}
 	return nil
 }
 
@@ -97,9 +112,10 @@ func (s *Service) Group(name string) (GroupView, bool) {
 		Suspended:         sortedKeys(g.suspended),
 		Tags:              map[string]string{},
 		RefreshInProgress: g.activeRefresh() != nil,
+		WarmPool:          warmView(g),
 	}
 	for _, in := range g.instances {
-		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt})
+		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt, Warm: in.warm})
 	}
 	for k, t := range g.tags {
 		v.Tags[k] = t.value

@@ -25,10 +25,12 @@ type xmlGroup struct {
 	MinSize                          int
 	NewInstancesProtectedFromScaleIn bool
 	ServiceLinkedRoleARN             string
-	SuspendedProcesses               []xmlSuspendedProcess `xml:"SuspendedProcesses>member"`
-	Tags                             []xmlTag              `xml:"Tags>member"`
-	TerminationPolicies              []string              `xml:"TerminationPolicies>member"`
-	VPCZoneIdentifier                string                `xml:",omitempty"`
+	SuspendedProcesses               []xmlSuspendedProcess     `xml:"SuspendedProcesses>member"`
+	Tags                             []xmlTag                  `xml:"Tags>member"`
+	TerminationPolicies              []string                  `xml:"TerminationPolicies>member"`
+	VPCZoneIdentifier                string                    `xml:",omitempty"`
+	WarmPoolConfiguration            *xmlWarmPoolConfiguration `xml:",omitempty"`
+	WarmPoolSize                     *int                      `xml:",omitempty"`
 }
 
 type xmlInstance struct {
@@ -116,4 +118,22 @@ type xmlRefresh struct {
 	StartTime            string
 	Status               string
 	StatusReason         string `xml:",omitempty"`
+}
+
+type xmlWarmPoolConfiguration struct {
+	InstanceReusePolicy      *xmlInstanceReusePolicy `xml:",omitempty"`
+	MaxGroupPreparedCapacity *int                    `xml:",omitempty"`
+	MinSize                  int
+	PoolState                string
+	Status                   string `xml:",omitempty"`
+}
+
+type xmlInstanceReusePolicy struct {
+	ReuseOnScaleIn bool
+}
+
+type xmlWarmPoolResult struct {
+	Instances             []xmlInstance             `xml:"Instances>member"`
+	NextToken             string                    `xml:",omitempty"`
+	WarmPoolConfiguration *xmlWarmPoolConfiguration `xml:",omitempty"`
 }
