@@ -334,6 +334,7 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 			Demand:     demand[i],
 			Supply:     st.Serving,
 			Billed:     st.InService + st.Pending,
+			Warm:       st.Warm,
 			Desired:    st.Desired,
 			BacklogAge: st.OldestAge,
 		}

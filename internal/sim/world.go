@@ -56,8 +56,8 @@ type State struct {
 	// MaxSize.
 	Desired, Min, Max int
 	// InService, Serving (InService past the warmup) and Pending count
-	// instances.
-	InService, Serving, Pending int
+	// instances. Warm counts the warm pool's instances, in any state.
+	InService, Serving, Pending, Warm int
 	// Visible and InFlight count queued messages; OldestAge is the age of
 	// the oldest visible message.
 	Visible, InFlight int
@@ -125,9 +125,20 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 	}
 	w.service, w.concurrency = work(sc)
 	w.finishing = make([]int, w.service+1)
-	if err := em.AutoScaling.CreateGroup(autoscaling.GroupSpec{
+	spec := autoscaling.GroupSpec{
 		Name: GroupName, Min: sc.Workers.Min, Max: sc.Workers.Max, Desired: initial, StartInService: true,
-	}); err != nil {
+	}
+	if wp := sc.Workers.WarmPool; wp != nil {
+		spec.WarmPool = &autoscaling.WarmPoolSpec{MinSize: wp.MinSize, PoolState: wp.PoolState}
+		if wp.MaxGroupPreparedCapacity > 0 {
+			spec.WarmPool.MaxGroupPreparedCapacity = &wp.MaxGroupPreparedCapacity
+		}
+		if sc.Workers.WarmResumeSet {
+			starts := warmStream(seed)
+			em.AutoScaling.SetWarmStartTimeFunc(func(string, string) time.Duration { return sc.Workers.WarmResume.Sample(starts) })
+		}
+	}
+	if err := em.AutoScaling.CreateGroup(spec); err != nil {
 		return nil, err
 	}
 	// Messages live as long as the run: SQS allows up to 14 days.
@@ -177,6 +188,10 @@ func work(sc *scenario.Scenario) (service int, concurrency float64) {
 // launchStream is the random stream the k-th launch of a run draws its
 // launch time from, the same for every policy of the run.
 func launchStream(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 1)) }
+
+// warmStream is the warm start times' own stream, so that a warm pool
+// leaves the cold launches' draws as they were.
+func warmStream(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 2)) }
 
 // emulatorService maps a scenario's service name to the emulator's.
 func emulatorService(s string) string {
@@ -240,11 +255,17 @@ func (w *World) Step(i int) (State, error) {
 			st.Pending++
 		case autoscaling.StateInService:
 			st.InService++
-			// Instances the group started with were warm before the run.
-			if !now.Before(in.InServiceAt.Add(warmup)) || in.InServiceAt.Equal(w.start) {
+			// Instances the group started with were warm before the run,
+			// and an instance from the warm pool did its warmup while it
+			// was warmed (its launch hook ran the application's start):
+			// both serve once InService.
+			if !now.Before(in.InServiceAt.Add(warmup)) || in.InServiceAt.Equal(w.start) || in.Warm {
 				st.Serving++
 			}
 		}
+	}
+	if g.WarmPool != nil {
+		st.Warm = len(g.WarmPool.Instances)
 	}
 
 	// Serving instances take work up to their concurrency; a message taken

@@ -14,7 +14,7 @@ import (
 func TestBuiltinNames(t *testing.T) {
 	want := []string{
 		"azure-functions-day", "azure-llm-code-hour", "bulk-dispatch", "diurnal", "flash-spike",
-		"metric-outage", "onboarding-wave", "year-end-campaign",
+		"flash-spike-warm-pool", "metric-outage", "onboarding-wave", "year-end-campaign",
 	}
 	if got := BuiltinNames(); !reflect.DeepEqual(got, want) {
 		t.Errorf("BuiltinNames() = %v, want %v", got, want)
@@ -47,6 +47,8 @@ func TestBuiltinsLoad(t *testing.T) {
 		{name: "diurnal", duration: 48 * time.Hour, slo: 5 * time.Minute, peakMin: 180, peakMax: 280,
 			at: map[time.Duration]float64{2 * time.Hour: 20, 14 * time.Hour: 200, 38 * time.Hour: 200}},
 		{name: "flash-spike", duration: 3 * time.Hour, slo: 2 * time.Minute, peakMin: 450, peakMax: 600,
+			at: map[time.Duration]float64{30 * time.Minute: 50, time.Hour + 5*time.Minute: 500, 2 * time.Hour: 50}},
+		{name: "flash-spike-warm-pool", duration: 3 * time.Hour, slo: 2 * time.Minute, peakMin: 450, peakMax: 600,
 			at: map[time.Duration]float64{30 * time.Minute: 50, time.Hour + 5*time.Minute: 500, 2 * time.Hour: 50}},
 		{name: "metric-outage", duration: 3 * time.Hour, slo: 3 * time.Minute, peakMin: 360, peakMax: 480,
 			at:     map[time.Duration]float64{30 * time.Minute: 50, time.Hour + 20*time.Minute: 400, 2 * time.Hour: 50},
