@@ -39,6 +39,8 @@ func FuzzServeHTTP(f *testing.F) {
 		"Action=StartInstanceRefresh&Version=2011-01-01&AutoScalingGroupName=web",
 		"Action=DescribeInstanceRefreshes&Version=2011-01-01&AutoScalingGroupName=web",
 		"Action=CancelInstanceRefresh&Version=2011-01-01&AutoScalingGroupName=web",
+		"Action=CreateAutoScalingGroup&Version=2011-01-01&AutoScalingGroupName=mixed&MinSize=0&MaxSize=20&DesiredCapacity=7&DesiredCapacityType=units&MixedInstancesPolicy.LaunchTemplate.Overrides.member.1.InstanceType=c5.large&MixedInstancesPolicy.LaunchTemplate.Overrides.member.1.WeightedCapacity=1&MixedInstancesPolicy.LaunchTemplate.Overrides.member.2.InstanceType=c5.2xlarge&MixedInstancesPolicy.LaunchTemplate.Overrides.member.2.WeightedCapacity=4&MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity=1",
+		"Action=UpdateAutoScalingGroup&Version=2011-01-01&AutoScalingGroupName=web&DesiredCapacityType=vcpu&MixedInstancesPolicy.LaunchTemplate.Overrides.member.1.InstanceType=m5.large",
 		"Action=Nope&Version=2011-01-01",
 		"Action=DescribeAutoScalingGroups&%zz",
 		"",

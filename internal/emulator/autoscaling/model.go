@@ -74,6 +74,14 @@ type group struct {
 	actions                map[string]*scheduledAction
 	refreshes              []*refresh // oldest first
 	lastActivityEnd        time.Time
+	// mixed is the MixedInstancesPolicy, nil without one; capacityType
+	// the DesiredCapacityType as given ("" when never set). See weights.go.
+	mixed        *mixedPolicy
+	capacityType string
+	// launchOrder, when set through the Go API, is the cycle of instance
+	// types launches follow; launches counts launches to walk it.
+	launchOrder []string
+	launches    int
 	// cause says why desired last changed; the next launches and
 	// terminations quote it in their activities, as AWS does.
 	cause string
@@ -87,15 +95,17 @@ type tag struct {
 }
 
 type instance struct {
-	id          string
-	az          string
-	state       string
-	launchedAt  time.Time
-	readyAt     time.Time // when Pending ends
-	inServiceAt time.Time
-	goneAt      time.Time // when Terminating ends
-	launch      *activity
-	terminate   *activity
+	id           string
+	az           string
+	state        string
+	instanceType string
+	weight       int // units the instance counts toward desired capacity
+	launchedAt   time.Time
+	readyAt      time.Time // when Pending ends
+	inServiceAt  time.Time
+	goneAt       time.Time // when Terminating ends
+	launch       *activity
+	terminate    *activity
 }
 
 type activity struct {
@@ -110,13 +120,14 @@ func (g *group) isSuspended(process string) bool {
 	return ok
 }
 
-// active counts instances that count toward capacity: Pending and
-// InService, not Terminating.
+// active sums the units of the instances that count toward capacity:
+// Pending and InService, not Terminating. Each instance is one unit in a
+// group without weights.
 func (g *group) active() int {
 	n := 0
 	for _, in := range g.instances {
 		if in.state != StateTerminating {
-			n++
+			n += in.weight
 		}
 	}
 	return n
@@ -176,22 +187,28 @@ func (s *Service) launchTimeFor(name string) time.Duration {
 }
 
 // reconcile launches or removes instances at time t until the group's
-// active count equals its desired capacity, unless Launch or Terminate is
-// suspended.
+// active units reach its desired capacity, unless Launch or Terminate is
+// suspended. With weights the launches may overshoot desired by less than
+// the last instance's weight, and a scale-in stops before what remains
+// would fall below desired (weights.go).
 func (s *Service) reconcile(g *group, t time.Time) {
 	cause := g.cause
 	g.cause = ""
 	active := g.active()
-	for active < g.desired && !g.isSuspended(ProcessLaunch) {
-		s.launch(g, t, cause, active)
-		active++
+	if active < g.desired {
+		// The overshoot of the last launch stays: AWS fills desired
+		// "even if this results in an overage" and does not trim it.
+		for active < g.desired && !g.isSuspended(ProcessLaunch) {
+			active += s.launch(g, t, cause, active).weight
+		}
+		return
 	}
 	if active > g.desired && !g.isSuspended(ProcessTerminate) {
-		s.remove(g, t, cause, active, active-g.desired)
+		s.remove(g, t, cause, active)
 	}
 }
 
-func (s *Service) launch(g *group, t time.Time, cause string, active int) {
+func (s *Service) launch(g *group, t time.Time, cause string, active int) *instance {
 	n := s.nextID()
 	in := &instance{
 		id:         fmt.Sprintf("i-%017x", n),
@@ -200,10 +217,12 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) {
 		launchedAt: t,
 		readyAt:    t.Add(s.launchTimeFor(g.name)),
 	}
+	in.instanceType = g.nextInstanceType()
+	in.weight = g.weightOf(in.instanceType)
 	a := &activity{
 		description: "Launching a new EC2 instance: " + in.id,
 		cause: joinCause(cause, fmt.Sprintf("At %s an instance was started in response to a difference between desired and actual capacity, increasing the capacity from %d to %d.",
-			causeTime(t), active, active+1)),
+			causeTime(t), active, active+in.weight)),
 		details: fmt.Sprintf(`{"Availability Zone":"%s"}`, in.az),
 		status:  activityInProgress,
 		start:   t,
@@ -214,6 +233,7 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) {
 	if !in.readyAt.After(t) {
 		becomeInService(g, in)
 	}
+	return in
 }
 
 func becomeInService(g *group, in *instance) {
@@ -222,15 +242,18 @@ func becomeInService(g *group, in *instance) {
 	finish(g, in.launch, activitySuccessful, in.readyAt)
 }
 
-// remove takes k instances out of service: the newest Pending ones
-// first, then the newest InService ones. One pass over the instances keeps
-// a large scale-in linear.
-func (s *Service) remove(g *group, t time.Time, cause string, active, k int) {
+// remove takes instances out of service until the active units come down
+// to desired: the newest Pending ones first, then the newest InService
+// ones, skipping any whose weight would take the group below desired. One
+// pass over the instances keeps a large scale-in linear.
+func (s *Service) remove(g *group, t time.Time, cause string, active int) {
 	var victims []*instance
+	left := active
 	for _, want := range []string{StatePending, StateInService} {
-		for i := len(g.instances) - 1; i >= 0 && len(victims) < k; i-- {
-			if g.instances[i].state == want {
-				victims = append(victims, g.instances[i])
+		for i := len(g.instances) - 1; i >= 0 && left > g.desired; i-- {
+			if in := g.instances[i]; in.state == want && left-in.weight >= g.desired {
+				victims = append(victims, in)
+				left -= in.weight
 			}
 		}
 	}
@@ -242,12 +265,12 @@ func (s *Service) remove(g *group, t time.Time, cause string, active, k int) {
 		a := &activity{
 			description: "Terminating EC2 instance: " + in.id,
 			cause: joinCause(cause, fmt.Sprintf("At %s an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from %d to %d.",
-				causeTime(t), active, active-1)),
+				causeTime(t), active, active-in.weight)),
 			details: fmt.Sprintf(`{"Availability Zone":"%s"}`, in.az),
 			status:  activityInProgress,
 			start:   t,
 		}
-		active--
+		active -= in.weight
 		s.addActivity(g, a)
 		in.terminate = a
 		in.state = StateTerminating

@@ -2,6 +2,9 @@ package autoscaling
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -14,6 +17,24 @@ type GroupSpec struct {
 	// StartInService puts the first instances InService at once instead
 	// of Pending, for a world that is already running.
 	StartInService bool
+	// InstanceTypes, when set, give the group a mixed instances policy
+	// with these types as launch template overrides, each with its
+	// WeightedCapacity (Weight 0 on every type: no weights, one unit an
+	// instance). Min, Max and Desired are then in units.
+	InstanceTypes []WeightedType
+	// CapacityType is the DesiredCapacityType (CapacityUnits,
+	// CapacityVCPU, CapacityMemoryMiB); "" leaves it unset.
+	CapacityType string
+	// LaunchOrder is the cycle of instance types launches follow; empty:
+	// the InstanceTypes in turn.
+	LaunchOrder []string
+}
+
+// WeightedType is one instance type of a mixed instances policy and the
+// units one instance of it counts toward desired capacity.
+type WeightedType struct {
+	Type   string
+	Weight int
 }
 
 // GroupView is a snapshot of one group.
@@ -27,6 +48,11 @@ type GroupView struct {
 	Tags      map[string]string
 	// RefreshInProgress reports an unfinished instance refresh.
 	RefreshInProgress bool
+	// CapacityType is the DesiredCapacityType, "" when never set.
+	CapacityType string
+	// InstanceTypes are the overrides of the mixed instances policy with
+	// the weight an instance of each type has now.
+	InstanceTypes []WeightedType
 }
 
 // InstanceView is one instance of a group.
@@ -37,6 +63,11 @@ type InstanceView struct {
 	LaunchedAt time.Time
 	// InServiceAt is when the instance became InService; zero while Pending.
 	InServiceAt time.Time
+	// InstanceType is the EC2 instance type; Weight the units the
+	// instance counts toward desired capacity (1 in a group without
+	// weights).
+	InstanceType string
+	Weight       int
 }
 
 // Count returns how many instances are in state.
@@ -45,6 +76,17 @@ func (g GroupView) Count(state string) int {
 	for _, in := range g.Instances {
 		if in.State == state {
 			n++
+		}
+	}
+	return n
+}
+
+// Units returns the units of the instances in state.
+func (g GroupView) Units(state string) int {
+	n := 0
+	for _, in := range g.Instances {
+		if in.State == state {
+			n += in.Weight
 		}
 	}
 	return n
@@ -72,9 +114,34 @@ func (s *Service) CreateGroup(spec GroupSpec) error {
 	defer s.mu.Unlock()
 	now := s.clk.Now()
 	s.advanceAll(now)
-	in := createInput{name: spec.Name, min: spec.Min, max: spec.Max, desired: &spec.Desired, inService: spec.StartInService}
+	in := createInput{name: spec.Name, min: spec.Min, max: spec.Max, desired: &spec.Desired, inService: spec.StartInService,
+		capacityType: spec.CapacityType, launchOrder: spec.LaunchOrder}
 	for _, k := range sortedKeys(spec.Tags) {
 		in.tags = append(in.tags, tag{key: k, value: spec.Tags[k]})
+	}
+	if len(spec.InstanceTypes) > 0 {
+		// Built as the SDK would send it, so that the same rules apply.
+		v := url.Values{
+			"MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName": {spec.Name},
+			"MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version":            {"$Default"},
+		}
+		for i, t := range spec.InstanceTypes {
+			pre := fmt.Sprintf("MixedInstancesPolicy.LaunchTemplate.Overrides.member.%d.", i+1)
+			v.Set(pre+"InstanceType", t.Type)
+			if t.Weight != 0 {
+				v.Set(pre+"WeightedCapacity", strconv.Itoa(t.Weight))
+			}
+		}
+		mixed, err := readMixedPolicy(params{v})
+		if err != nil {
+			return fmt.Errorf("create group %q: %w", spec.Name, err)
+		}
+		in.mixed = mixed
+	}
+	for _, typ := range spec.LaunchOrder {
+		if in.mixed == nil || !slices.ContainsFunc(in.mixed.overrides, func(o override) bool { return o.instanceType == typ }) {
+			return fmt.Errorf("create group %q: launch order names %q, which is not one of its instance types", spec.Name, typ)
+		}
 	}
 	if err := s.create(in, now); err != nil {
 		return fmt.Errorf("create group %q: %w", spec.Name, err)
@@ -97,9 +164,16 @@ func (s *Service) Group(name string) (GroupView, bool) {
 		Suspended:         sortedKeys(g.suspended),
 		Tags:              map[string]string{},
 		RefreshInProgress: g.activeRefresh() != nil,
+		CapacityType:      g.capacityType,
+	}
+	if g.mixed != nil {
+		for _, o := range g.mixed.overrides {
+			v.InstanceTypes = append(v.InstanceTypes, WeightedType{Type: o.instanceType, Weight: g.weightOf(o.instanceType)})
+		}
 	}
 	for _, in := range g.instances {
-		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt})
+		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt,
+			InstanceType: in.instanceType, Weight: in.weight})
 	}
 	for k, t := range g.tags {
 		v.Tags[k] = t.value
