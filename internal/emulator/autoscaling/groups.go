@@ -37,6 +37,8 @@ type createInput struct {
 	mixed                  *mixedPolicy
 	capacityType           string
 	launchOrder            []string
+	hooks                  map[string]*lifecycleHook
+	hookDelay              time.Duration
 }
 
 func notFound(name string) *apiError {
@@ -240,6 +242,11 @@ func (s *Service) create(in createInput, now time.Time) *apiError {
 		mixed:                  in.mixed,
 		capacityType:           in.capacityType,
 		launchOrder:            in.launchOrder,
+		hooks:                  in.hooks,
+		hookDelay:              in.hookDelay,
+	}
+	if g.hooks == nil {
+		g.hooks = map[string]*lifecycleHook{}
 	}
 	applySettings(g, in)
 	for _, t := range in.tags {

@@ -82,6 +82,11 @@ type group struct {
 	// types launches follow; launches counts launches to walk it.
 	launchOrder []string
 	launches    int
+	// hooks are the lifecycle hooks by name; hookDelay, when positive,
+	// completes every hook action with CONTINUE that long after it
+	// starts (hooks.go).
+	hooks     map[string]*lifecycleHook
+	hookDelay time.Duration
 	// cause says why desired last changed; the next launches and
 	// terminations quote it in their activities, as AWS does.
 	cause string
@@ -106,6 +111,10 @@ type instance struct {
 	goneAt       time.Time // when Terminating ends
 	launch       *activity
 	terminate    *activity
+	// actions are the lifecycle hook actions of a wait state; proceedAt
+	// is when Pending:Proceed ends (hooks.go).
+	actions   []*lifecycleAction
+	proceedAt time.Time
 }
 
 type activity struct {
@@ -121,12 +130,12 @@ func (g *group) isSuspended(process string) bool {
 }
 
 // active sums the units of the instances that count toward capacity:
-// Pending and InService, not Terminating. Each instance is one unit in a
-// group without weights.
+// launching (Pending and its hook states) and InService, not leaving.
+// Each instance is one unit in a group without weights.
 func (g *group) active() int {
 	n := 0
 	for _, in := range g.instances {
-		if in.state != StateTerminating {
+		if !leaving(in.state) {
 			n += in.weight
 		}
 	}
@@ -136,7 +145,7 @@ func (g *group) active() int {
 // inProgress returns an activity still in progress, if any.
 func (g *group) inProgress() *activity {
 	for i := len(g.activities) - 1; i >= 0; i-- {
-		if g.activities[i].status == activityInProgress {
+		if activityOpen(g.activities[i].status) {
 			return g.activities[i]
 		}
 	}
@@ -166,7 +175,7 @@ func (s *Service) addActivity(g *group, a *activity) {
 }
 
 func finish(g *group, a *activity, status string, t time.Time) {
-	if a == nil || a.status != activityInProgress {
+	if a == nil || !activityOpen(a.status) {
 		return
 	}
 	a.status, a.progress, a.end = status, 100, t
@@ -236,6 +245,8 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) *insta
 	return in
 }
 
+func isInService(state string) bool { return state == StateInService }
+
 func becomeInService(g *group, in *instance) {
 	in.state = StateInService
 	in.inServiceAt = in.readyAt
@@ -249,9 +260,9 @@ func becomeInService(g *group, in *instance) {
 func (s *Service) remove(g *group, t time.Time, cause string, active int) {
 	var victims []*instance
 	left := active
-	for _, want := range []string{StatePending, StateInService} {
+	for _, want := range []func(string) bool{launching, isInService} {
 		for i := len(g.instances) - 1; i >= 0 && left > g.desired; i-- {
-			if in := g.instances[i]; in.state == want && left-in.weight >= g.desired {
+			if in := g.instances[i]; want(in.state) && left-in.weight >= g.desired {
 				victims = append(victims, in)
 				left -= in.weight
 			}
@@ -259,8 +270,9 @@ func (s *Service) remove(g *group, t time.Time, cause string, active int) {
 	}
 	gone := map[*instance]bool{}
 	for _, in := range victims {
-		if in.state == StatePending {
+		if launching(in.state) {
 			finish(g, in.launch, activityCancelled, t)
+			in.actions = nil
 		}
 		a := &activity{
 			description: "Terminating EC2 instance: " + in.id,
@@ -275,6 +287,9 @@ func (s *Service) remove(g *group, t time.Time, cause string, active int) {
 		in.terminate = a
 		in.state = StateTerminating
 		in.goneAt = t.Add(s.terminateTime)
+		if s.startWait(g, in, TransitionTerminating, t) {
+			continue
+		}
 		if !in.goneAt.After(t) {
 			finish(g, a, activitySuccessful, t)
 			gone[in] = true
@@ -331,11 +346,8 @@ func (g *group) nextEvent() (time.Time, bool) {
 		}
 	}
 	for _, in := range g.instances {
-		switch in.state {
-		case StatePending:
-			consider(in.readyAt)
-		case StateTerminating:
-			consider(in.goneAt)
+		if at, ok := in.instanceEvent(); ok {
+			consider(at)
 		}
 	}
 	for _, a := range g.actions {
@@ -348,18 +360,19 @@ func (g *group) nextEvent() (time.Time, bool) {
 
 func (s *Service) step(g *group, t time.Time) {
 	kept := g.instances[:0]
+	replace := false
 	for _, in := range g.instances {
-		switch {
-		case in.state == StatePending && !in.readyAt.After(t):
-			becomeInService(g, in)
-		case in.state == StateTerminating && !in.goneAt.After(t):
-			finish(g, in.terminate, activitySuccessful, in.goneAt)
-			continue
+		keep, lost := s.stepInstance(g, in, t)
+		replace = replace || lost
+		if keep {
+			kept = append(kept, in)
 		}
-		kept = append(kept, in)
 	}
 	clear(g.instances[len(kept):])
 	g.instances = kept
+	if replace {
+		s.reconcile(g, t)
+	}
 
 	var due []*scheduledAction
 	for _, a := range g.actions {

@@ -68,6 +68,7 @@ type Service struct {
 	launchTime     time.Duration
 	launchTimeFunc func(group string) time.Duration
 	terminateTime  time.Duration
+	proceedTime    time.Duration
 	groupLimit     int
 	pageSize       int
 	seq            uint64

@@ -28,6 +28,26 @@ type GroupSpec struct {
 	// LaunchOrder is the cycle of instance types launches follow; empty:
 	// the InstanceTypes in turn.
 	LaunchOrder []string
+	// LifecycleHooks are put on the group before its first launch.
+	LifecycleHooks []HookSpec
+	// HookCompleteAfter, when positive, completes every lifecycle action
+	// with CONTINUE that long after the instance enters the wait state,
+	// as a bootstrap (or drain) script calling CompleteLifecycleAction
+	// would; a launch then takes the launch time plus this delay. Zero
+	// leaves actions to CompleteLifecycleAction and the hooks' timeouts.
+	HookCompleteAfter time.Duration
+}
+
+// HookSpec is a lifecycle hook given through the Go API.
+type HookSpec struct {
+	Name string
+	// Transition is TransitionLaunching or TransitionTerminating.
+	Transition string
+	// HeartbeatTimeout is 30 s to 2 h; zero means AWS's default, 1 h.
+	HeartbeatTimeout time.Duration
+	// DefaultResult is ResultContinue or ResultAbandon; "" means AWS's
+	// default, ABANDON.
+	DefaultResult string
 }
 
 // WeightedType is one instance type of a mixed instances policy and the
@@ -143,6 +163,11 @@ func (s *Service) CreateGroup(spec GroupSpec) error {
 			return fmt.Errorf("create group %q: launch order names %q, which is not one of its instance types", spec.Name, typ)
 		}
 	}
+	hooks, err := hookSpecs(spec.LifecycleHooks)
+	if err != nil {
+		return fmt.Errorf("create group %q: %w", spec.Name, err)
+	}
+	in.hooks, in.hookDelay = hooks, spec.HookCompleteAfter
 	if err := s.create(in, now); err != nil {
 		return fmt.Errorf("create group %q: %w", spec.Name, err)
 	}
@@ -231,6 +256,18 @@ func (s *Service) SetTerminateTime(d time.Duration) {
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.terminateTime = d
+}
+
+// SetProceedTime sets how long a launching instance stays Pending:Proceed
+// once its lifecycle actions are complete. AWS documents no duration for
+// this state (it covers the launch's remaining steps, such as load
+// balancer registration), so the default is zero: InService at once.
+// A terminating instance stays Terminating:Proceed for the terminate time.
+func (s *Service) SetProceedTime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	s.proceedTime = d
 }
 
 // SetGroupLimit sets the quota of groups beyond which creating one fails
