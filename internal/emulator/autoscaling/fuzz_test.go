@@ -47,6 +47,8 @@ func FuzzServeHTTP(f *testing.F) {
 		"Action=DeleteLifecycleHook&Version=2011-01-01&AutoScalingGroupName=web&LifecycleHookName=boot",
 		"Action=CompleteLifecycleAction&Version=2011-01-01&AutoScalingGroupName=web&LifecycleHookName=boot&InstanceId=i-00000000000000002&LifecycleActionResult=ABANDON",
 		"Action=RecordLifecycleActionHeartbeat&Version=2011-01-01&AutoScalingGroupName=web&LifecycleHookName=boot&InstanceId=i-00000000000000002",
+		"Action=EnterStandby&Version=2011-01-01&AutoScalingGroupName=web&InstanceIds.member.1=i-00000000000000002&ShouldDecrementDesiredCapacity=false",
+		"Action=ExitStandby&Version=2011-01-01&AutoScalingGroupName=web&InstanceIds.member.1=i-00000000000000002",
 		"Action=Nope&Version=2011-01-01",
 		"Action=DescribeAutoScalingGroups&%zz",
 		"",

@@ -180,6 +180,8 @@ func (in *instance) instanceEvent() (time.Time, bool) {
 		return in.proceedAt, true
 	case StateTerminating, StateTerminatingProceed:
 		return in.goneAt, true
+	case StateEnteringStandby:
+		return in.standbyAt, true
 	}
 	return time.Time{}, false
 }
@@ -193,10 +195,16 @@ func (s *Service) stepInstance(g *group, in *instance, t time.Time) (keep, repla
 		if in.readyAt.After(t) {
 			return true, false
 		}
-		if s.startWait(g, in, TransitionLaunching, in.readyAt) {
+		if !in.fromStandby && s.startWait(g, in, TransitionLaunching, in.readyAt) {
 			return true, false
 		}
+		in.fromStandby = false
 		becomeInService(g, in)
+	case StateEnteringStandby:
+		if !in.standbyAt.After(t) {
+			in.state = StateStandby
+			finish(g, in.standby, activitySuccessful, in.standbyAt)
+		}
 	case StatePendingWait, StateTerminatingWait:
 		for _, a := range in.actions {
 			if a.result != "" || a.due().After(t) {

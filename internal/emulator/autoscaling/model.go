@@ -115,6 +115,12 @@ type instance struct {
 	// is when Pending:Proceed ends (hooks.go).
 	actions   []*lifecycleAction
 	proceedAt time.Time
+	// standby is the activity of entering Standby, done at standbyAt;
+	// fromStandby marks a Pending instance on its way out of Standby,
+	// which runs no launching hook (standby.go).
+	standby     *activity
+	standbyAt   time.Time
+	fromStandby bool
 }
 
 type activity struct {
@@ -130,12 +136,13 @@ func (g *group) isSuspended(process string) bool {
 }
 
 // active sums the units of the instances that count toward capacity:
-// launching (Pending and its hook states) and InService, not leaving.
+// launching (Pending and its hook states) and InService, not leaving and
+// not on standby.
 // Each instance is one unit in a group without weights.
 func (g *group) active() int {
 	n := 0
 	for _, in := range g.instances {
-		if !leaving(in.state) {
+		if counted(in.state) {
 			n += in.weight
 		}
 	}

@@ -69,6 +69,7 @@ type Service struct {
 	launchTimeFunc func(group string) time.Duration
 	terminateTime  time.Duration
 	proceedTime    time.Duration
+	standbyTime    time.Duration
 	groupLimit     int
 	pageSize       int
 	seq            uint64

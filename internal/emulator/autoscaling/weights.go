@@ -275,7 +275,7 @@ func (m *mixedPolicy) launchTemplate() *xmlLaunchTemplate {
 func (g *group) activeInstances() int {
 	n := 0
 	for _, in := range g.instances {
-		if in.state != StateTerminating {
+		if counted(in.state) {
 			n++
 		}
 	}
