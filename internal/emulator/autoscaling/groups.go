@@ -34,6 +34,11 @@ type createInput struct {
 	protectNew             bool
 	tags                   []tag
 	inService              bool
+	mixed                  *mixedPolicy
+	capacityType           string
+	launchOrder            []string
+	hooks                  map[string]*lifecycleHook
+	hookDelay              time.Duration
 }
 
 func notFound(name string) *apiError {
@@ -149,6 +154,18 @@ func readSettings(p params, in *createInput) *apiError {
 	if protect != nil {
 		in.protectNew = *protect
 	}
+	if in.mixed, err = readMixedPolicy(p); err != nil {
+		return err
+	}
+	if hasLT && in.mixed != nil {
+		return validationf("Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.")
+	}
+	if v, ok := p.str("DesiredCapacityType"); ok {
+		if v == "" {
+			return validationf("1 validation error detected: Value '' at 'desiredCapacityType' failed to satisfy constraint: Member must have length greater than or equal to 1")
+		}
+		in.capacityType = v
+	}
 	return nil
 }
 
@@ -200,6 +217,9 @@ func (s *Service) create(in createInput, now time.Time) *apiError {
 	if desired < in.min || desired > in.max {
 		return validationf("Desired capacity:%d must be between the specified min size:%d and max size:%d", desired, in.min, in.max)
 	}
+	if err := checkCapacityType(in.capacityType, in.mixed); err != nil {
+		return err
+	}
 	g := &group{
 		name:                   in.name,
 		arn:                    fmt.Sprintf("arn:aws:autoscaling:%s:%s:autoScalingGroup:%s:autoScalingGroupName/%s", region, account, uuidFrom(s.nextID()), in.name),
@@ -219,6 +239,14 @@ func (s *Service) create(in createInput, now time.Time) *apiError {
 		vpcZoneIdentifier:      in.vpcZoneIdentifier,
 		protectNew:             in.protectNew,
 		healthCheckGracePeriod: 0,
+		mixed:                  in.mixed,
+		capacityType:           in.capacityType,
+		launchOrder:            in.launchOrder,
+		hooks:                  in.hooks,
+		hookDelay:              in.hookDelay,
+	}
+	if g.hooks == nil {
+		g.hooks = map[string]*lifecycleHook{}
 	}
 	applySettings(g, in)
 	for _, t := range in.tags {
@@ -318,6 +346,28 @@ func (s *Service) updateAutoScalingGroup(p params, now time.Time) (any, *apiErro
 	if err != nil {
 		return nil, err
 	}
+	mixed, capacityType := g.mixed, g.capacityType
+	if in.mixed != nil {
+		mixed = mergeMixedPolicy(g.mixed, in.mixed)
+	}
+	if in.capacityType != "" {
+		capacityType = in.capacityType
+	}
+	if err := checkCapacityType(capacityType, mixed); err != nil {
+		return nil, err
+	}
+	if in.mixed != nil || in.launchTemplate != nil {
+		// A group uses either a launch template or a mixed instances
+		// policy; setting one replaces the other.
+		g.launchTemplate = nil
+	}
+	if in.launchTemplate != nil {
+		mixed = nil
+	}
+	g.mixed, g.capacityType = mixed, capacityType
+	// New or changed weights apply to running instances at once, and AWS
+	// launches or terminates to meet desired in the new units.
+	g.reweigh()
 	applySettings(g, in)
 	g.min, g.max = lo, hi
 	old := g.desired
@@ -474,16 +524,23 @@ func describeGroup(g *group, includeInstances bool) xmlGroup {
 	if g.launchTemplate != nil {
 		x.LaunchTemplate = &xmlLaunchTemplate{LaunchTemplateId: g.launchTemplate.id, LaunchTemplateName: g.launchTemplate.name, Version: g.launchTemplate.version}
 	}
+	instanceLT := x.LaunchTemplate
+	if g.mixed != nil {
+		x.MixedInstancesPolicy = g.mixed.raw
+		instanceLT = g.mixed.launchTemplate()
+	}
+	x.DesiredCapacityType = g.capacityType
 	if includeInstances {
 		for _, in := range g.instances {
 			x.Instances = append(x.Instances, xmlInstance{
 				AvailabilityZone:     in.az,
 				HealthStatus:         "Healthy",
 				InstanceId:           in.id,
-				InstanceType:         "m5.large",
-				LaunchTemplate:       x.LaunchTemplate,
+				InstanceType:         in.instanceType,
+				LaunchTemplate:       instanceLT,
 				LifecycleState:       in.state,
 				ProtectedFromScaleIn: g.protectNew,
+				WeightedCapacity:     g.weightText(in),
 			})
 		}
 	}

@@ -75,6 +75,19 @@ type group struct {
 	refreshes              []*refresh // oldest first
 	warm                   *warmPool  // nil without a warm pool
 	lastActivityEnd        time.Time
+	// mixed is the MixedInstancesPolicy, nil without one; capacityType
+	// the DesiredCapacityType as given ("" when never set). See weights.go.
+	mixed        *mixedPolicy
+	capacityType string
+	// launchOrder, when set through the Go API, is the cycle of instance
+	// types launches follow; launches counts launches to walk it.
+	launchOrder []string
+	launches    int
+	// hooks are the lifecycle hooks by name; hookDelay, when positive,
+	// completes every hook action with CONTINUE that long after it
+	// starts (hooks.go).
+	hooks     map[string]*lifecycleHook
+	hookDelay time.Duration
 	// cause says why desired last changed; the next launches and
 	// terminations quote it in their activities, as AWS does.
 	cause string
@@ -88,15 +101,27 @@ type tag struct {
 }
 
 type instance struct {
-	id          string
-	az          string
-	state       string
-	launchedAt  time.Time
-	readyAt     time.Time // when Pending ends
-	inServiceAt time.Time
-	goneAt      time.Time // when Terminating ends
-	launch      *activity
-	terminate   *activity
+	id           string
+	az           string
+	state        string
+	instanceType string
+	weight       int // units the instance counts toward desired capacity
+	launchedAt   time.Time
+	readyAt      time.Time // when Pending ends
+	inServiceAt  time.Time
+	goneAt       time.Time // when Terminating ends
+	launch       *activity
+	terminate    *activity
+	// actions are the lifecycle hook actions of a wait state; proceedAt
+	// is when Pending:Proceed ends (hooks.go).
+	actions   []*lifecycleAction
+	proceedAt time.Time
+	// standby is the activity of entering Standby, done at standbyAt;
+	// fromStandby marks a Pending instance on its way out of Standby,
+	// which runs no launching hook (standby.go).
+	standby     *activity
+	standbyAt   time.Time
+	fromStandby bool
 	warm        bool // it came from the warm pool
 }
 
@@ -112,13 +137,15 @@ func (g *group) isSuspended(process string) bool {
 	return ok
 }
 
-// active counts instances that count toward capacity: Pending and
-// InService, not Terminating.
+// active sums the units of the instances that count toward capacity:
+// launching (Pending and its hook states) and InService, not leaving and
+// not on standby.
+// Each instance is one unit in a group without weights.
 func (g *group) active() int {
 	n := 0
 	for _, in := range g.instances {
-		if in.state != StateTerminating {
-			n++
+		if counted(in.state) {
+			n += in.weight
 		}
 	}
 	return n
@@ -127,7 +154,7 @@ func (g *group) active() int {
 // inProgress returns an activity still in progress, if any.
 func (g *group) inProgress() *activity {
 	for i := len(g.activities) - 1; i >= 0; i-- {
-		if g.activities[i].status == activityInProgress {
+		if activityOpen(g.activities[i].status) {
 			return g.activities[i]
 		}
 	}
@@ -157,7 +184,7 @@ func (s *Service) addActivity(g *group, a *activity) {
 }
 
 func finish(g *group, a *activity, status string, t time.Time) {
-	if a == nil || a.status != activityInProgress {
+	if a == nil || !activityOpen(a.status) {
 		return
 	}
 	a.status, a.progress, a.end = status, 100, t
@@ -178,26 +205,36 @@ func (s *Service) launchTimeFor(name string) time.Duration {
 }
 
 // reconcile launches or removes instances at time t until the group's
-// active count equals its desired capacity, unless Launch or Terminate is
+// active units reach its desired capacity, unless Launch or Terminate is
 // suspended, taking instances from the warm pool before launching cold
-// ones, and then brings the warm pool to its size.
+// ones, and then brings the warm pool to its size. With weights the
+// launches may overshoot desired by less than the last instance's weight,
+// and a scale-in stops before what remains would fall below desired
+// (weights.go).
 func (s *Service) reconcile(g *group, t time.Time) {
 	cause := g.cause
 	g.cause = ""
 	active := g.active()
-	for active < g.desired && !g.isSuspended(ProcessLaunch) {
-		if !s.takeWarm(g, t, cause, active) {
-			s.launch(g, t, cause, active)
+	if active < g.desired {
+		// The overshoot of the last launch stays: AWS fills desired
+		// "even if this results in an overage" and does not trim it.
+		for active < g.desired && !g.isSuspended(ProcessLaunch) {
+			if in := s.takeWarm(g, t, cause, active); in != nil {
+				active += in.weight
+				continue
+			}
+			active += s.launch(g, t, cause, active).weight
 		}
-		active++
+		s.fillWarm(g, t)
+		return
 	}
 	if active > g.desired && !g.isSuspended(ProcessTerminate) {
-		s.remove(g, t, cause, active, active-g.desired)
+		s.remove(g, t, cause, active)
 	}
 	s.fillWarm(g, t)
 }
 
-func (s *Service) launch(g *group, t time.Time, cause string, active int) {
+func (s *Service) launch(g *group, t time.Time, cause string, active int) *instance {
 	n := s.nextID()
 	in := &instance{
 		id:         fmt.Sprintf("i-%017x", n),
@@ -206,10 +243,12 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) {
 		launchedAt: t,
 		readyAt:    t.Add(s.launchTimeFor(g.name)),
 	}
+	in.instanceType = g.nextInstanceType()
+	in.weight = g.weightOf(in.instanceType)
 	a := &activity{
 		description: "Launching a new EC2 instance: " + in.id,
 		cause: joinCause(cause, fmt.Sprintf("At %s an instance was started in response to a difference between desired and actual capacity, increasing the capacity from %d to %d.",
-			causeTime(t), active, active+1)),
+			causeTime(t), active, active+in.weight)),
 		details: fmt.Sprintf(`{"Availability Zone":"%s"}`, in.az),
 		status:  activityInProgress,
 		start:   t,
@@ -220,7 +259,10 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) {
 	if !in.readyAt.After(t) {
 		becomeInService(g, in)
 	}
+	return in
 }
+
+func isInService(state string) bool { return state == StateInService }
 
 func becomeInService(g *group, in *instance) {
 	in.state = StateInService
@@ -228,22 +270,26 @@ func becomeInService(g *group, in *instance) {
 	finish(g, in.launch, activitySuccessful, in.readyAt)
 }
 
-// remove takes k instances out of service: the newest Pending ones
-// first, then the newest InService ones. One pass over the instances keeps
-// a large scale-in linear.
-func (s *Service) remove(g *group, t time.Time, cause string, active, k int) {
+// remove takes instances out of service until the active units come down
+// to desired: the newest Pending ones first, then the newest InService
+// ones, skipping any whose weight would take the group below desired. One
+// pass over the instances keeps a large scale-in linear.
+func (s *Service) remove(g *group, t time.Time, cause string, active int) {
 	var victims []*instance
-	for _, want := range []string{StatePending, StateInService} {
-		for i := len(g.instances) - 1; i >= 0 && len(victims) < k; i-- {
-			if g.instances[i].state == want {
-				victims = append(victims, g.instances[i])
+	left := active
+	for _, want := range []func(string) bool{launching, isInService} {
+		for i := len(g.instances) - 1; i >= 0 && left > g.desired; i-- {
+			if in := g.instances[i]; want(in.state) && left-in.weight >= g.desired {
+				victims = append(victims, in)
+				left -= in.weight
 			}
 		}
 	}
 	gone := map[*instance]bool{}
 	for _, in := range victims {
-		if in.state == StatePending {
+		if launching(in.state) {
 			finish(g, in.launch, activityCancelled, t)
+			in.actions = nil
 		}
 		if s.returnToWarm(g, in, t, cause, active) {
 			active--
@@ -253,16 +299,19 @@ func (s *Service) remove(g *group, t time.Time, cause string, active, k int) {
 		a := &activity{
 			description: "Terminating EC2 instance: " + in.id,
 			cause: joinCause(cause, fmt.Sprintf("At %s an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from %d to %d.",
-				causeTime(t), active, active-1)),
+				causeTime(t), active, active-in.weight)),
 			details: fmt.Sprintf(`{"Availability Zone":"%s"}`, in.az),
 			status:  activityInProgress,
 			start:   t,
 		}
-		active--
+		active -= in.weight
 		s.addActivity(g, a)
 		in.terminate = a
 		in.state = StateTerminating
 		in.goneAt = t.Add(s.terminateTime)
+		if s.startWait(g, in, TransitionTerminating, t) {
+			continue
+		}
 		if !in.goneAt.After(t) {
 			finish(g, a, activitySuccessful, t)
 			gone[in] = true
@@ -319,11 +368,8 @@ func (g *group) nextEvent() (time.Time, bool) {
 		}
 	}
 	for _, in := range g.instances {
-		switch in.state {
-		case StatePending:
-			consider(in.readyAt)
-		case StateTerminating:
-			consider(in.goneAt)
+		if at, ok := in.instanceEvent(); ok {
+			consider(at)
 		}
 	}
 	for _, a := range g.actions {
@@ -337,19 +383,20 @@ func (g *group) nextEvent() (time.Time, bool) {
 
 func (s *Service) step(g *group, t time.Time) {
 	kept := g.instances[:0]
+	replace := false
 	for _, in := range g.instances {
-		switch {
-		case in.state == StatePending && !in.readyAt.After(t):
-			becomeInService(g, in)
-		case in.state == StateTerminating && !in.goneAt.After(t):
-			finish(g, in.terminate, activitySuccessful, in.goneAt)
-			continue
+		keep, lost := s.stepInstance(g, in, t)
+		replace = replace || lost
+		if keep {
+			kept = append(kept, in)
 		}
-		kept = append(kept, in)
 	}
 	clear(g.instances[len(kept):])
 	g.instances = kept
 	s.stepWarm(g, t)
+	if replace {
+		s.reconcile(g, t)
+	}
 
 	var due []*scheduledAction
 	for _, a := range g.actions {

@@ -41,7 +41,7 @@ func (s *Service) startInstanceRefresh(p params, now time.Time) (any, *apiError)
 	if g.activeRefresh() != nil {
 		return nil, &apiError{status: http.StatusBadRequest, code: "InstanceRefreshInProgress", message: "An Instance Refresh is already in progress and blocks the execution of this Instance Refresh."}
 	}
-	r := &refresh{id: uuidFrom(s.nextID()), status: refreshInProgress, start: now, toUpdate: g.active()}
+	r := &refresh{id: uuidFrom(s.nextID()), status: refreshInProgress, start: now, toUpdate: g.activeInstances()}
 	g.refreshes = append(g.refreshes, r)
 	if n := len(g.refreshes) - maxRefreshes; n > 0 {
 		g.refreshes = append([]*refresh(nil), g.refreshes[n:]...)

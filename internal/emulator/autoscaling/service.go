@@ -73,6 +73,8 @@ type Service struct {
 	warmStartFunc  func(group, poolState string) time.Duration
 	warmHookWait   time.Duration
 	terminateTime  time.Duration
+	proceedTime    time.Duration
+	standbyTime    time.Duration
 	groupLimit     int
 	pageSize       int
 	seq            uint64

@@ -2,6 +2,9 @@ package autoscaling
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -17,6 +20,44 @@ type GroupSpec struct {
 	StartInService bool
 	// WarmPool, when set, gives the group a warm pool at creation.
 	WarmPool *WarmPoolSpec
+	// InstanceTypes, when set, give the group a mixed instances policy
+	// with these types as launch template overrides, each with its
+	// WeightedCapacity (Weight 0 on every type: no weights, one unit an
+	// instance). Min, Max and Desired are then in units.
+	InstanceTypes []WeightedType
+	// CapacityType is the DesiredCapacityType (CapacityUnits,
+	// CapacityVCPU, CapacityMemoryMiB); "" leaves it unset.
+	CapacityType string
+	// LaunchOrder is the cycle of instance types launches follow; empty:
+	// the InstanceTypes in turn.
+	LaunchOrder []string
+	// LifecycleHooks are put on the group before its first launch.
+	LifecycleHooks []HookSpec
+	// HookCompleteAfter, when positive, completes every lifecycle action
+	// with CONTINUE that long after the instance enters the wait state,
+	// as a bootstrap (or drain) script calling CompleteLifecycleAction
+	// would; a launch then takes the launch time plus this delay. Zero
+	// leaves actions to CompleteLifecycleAction and the hooks' timeouts.
+	HookCompleteAfter time.Duration
+}
+
+// HookSpec is a lifecycle hook given through the Go API.
+type HookSpec struct {
+	Name string
+	// Transition is TransitionLaunching or TransitionTerminating.
+	Transition string
+	// HeartbeatTimeout is 30 s to 2 h; zero means AWS's default, 1 h.
+	HeartbeatTimeout time.Duration
+	// DefaultResult is ResultContinue or ResultAbandon; "" means AWS's
+	// default, ABANDON.
+	DefaultResult string
+}
+
+// WeightedType is one instance type of a mixed instances policy and the
+// units one instance of it counts toward desired capacity.
+type WeightedType struct {
+	Type   string
+	Weight int
 }
 
 // GroupView is a snapshot of one group.
@@ -33,6 +74,11 @@ type GroupView struct {
 	// WarmPool is the group's warm pool, nil without one. Its instances
 	// are never in Instances.
 	WarmPool *WarmPoolView
+	// CapacityType is the DesiredCapacityType, "" when never set.
+	CapacityType string
+	// InstanceTypes are the overrides of the mixed instances policy with
+	// the weight an instance of each type has now.
+	InstanceTypes []WeightedType
 }
 
 // InstanceView is one instance of a group.
@@ -46,6 +92,11 @@ type InstanceView struct {
 	// Warm reports an instance taken from the warm pool (a warm start)
 	// rather than launched cold.
 	Warm bool
+	// InstanceType is the EC2 instance type; Weight the units the
+	// instance counts toward desired capacity (1 in a group without
+	// weights).
+	InstanceType string
+	Weight       int
 }
 
 // Count returns how many instances are in state.
@@ -54,6 +105,17 @@ func (g GroupView) Count(state string) int {
 	for _, in := range g.Instances {
 		if in.State == state {
 			n++
+		}
+	}
+	return n
+}
+
+// Units returns the units of the instances in state.
+func (g GroupView) Units(state string) int {
+	n := 0
+	for _, in := range g.Instances {
+		if in.State == state {
+			n += in.Weight
 		}
 	}
 	return n
@@ -81,10 +143,40 @@ func (s *Service) CreateGroup(spec GroupSpec) error {
 	defer s.mu.Unlock()
 	now := s.clk.Now()
 	s.advanceAll(now)
-	in := createInput{name: spec.Name, min: spec.Min, max: spec.Max, desired: &spec.Desired, inService: spec.StartInService}
+	in := createInput{name: spec.Name, min: spec.Min, max: spec.Max, desired: &spec.Desired, inService: spec.StartInService,
+		capacityType: spec.CapacityType, launchOrder: spec.LaunchOrder}
 	for _, k := range sortedKeys(spec.Tags) {
 		in.tags = append(in.tags, tag{key: k, value: spec.Tags[k]})
 	}
+	if len(spec.InstanceTypes) > 0 {
+		// Built as the SDK would send it, so that the same rules apply.
+		v := url.Values{
+			"MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.LaunchTemplateName": {spec.Name},
+			"MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version":            {"$Default"},
+		}
+		for i, t := range spec.InstanceTypes {
+			pre := fmt.Sprintf("MixedInstancesPolicy.LaunchTemplate.Overrides.member.%d.", i+1)
+			v.Set(pre+"InstanceType", t.Type)
+			if t.Weight != 0 {
+				v.Set(pre+"WeightedCapacity", strconv.Itoa(t.Weight))
+			}
+		}
+		mixed, err := readMixedPolicy(params{v})
+		if err != nil {
+			return fmt.Errorf("create group %q: %w", spec.Name, err)
+		}
+		in.mixed = mixed
+	}
+	for _, typ := range spec.LaunchOrder {
+		if in.mixed == nil || !slices.ContainsFunc(in.mixed.overrides, func(o override) bool { return o.instanceType == typ }) {
+			return fmt.Errorf("create group %q: launch order names %q, which is not one of its instance types", spec.Name, typ)
+		}
+	}
+	hooks, err := hookSpecs(spec.LifecycleHooks)
+	if err != nil {
+		return fmt.Errorf("create group %q: %w", spec.Name, err)
+	}
+	in.hooks, in.hookDelay = hooks, spec.HookCompleteAfter
 	if err := s.create(in, now); err != nil {
 		return fmt.Errorf("create group %q: %w", spec.Name, err)
 	}
@@ -113,9 +205,16 @@ func (s *Service) Group(name string) (GroupView, bool) {
 		Tags:              map[string]string{},
 		RefreshInProgress: g.activeRefresh() != nil,
 		WarmPool:          warmView(g),
+		CapacityType:      g.capacityType,
+	}
+	if g.mixed != nil {
+		for _, o := range g.mixed.overrides {
+			v.InstanceTypes = append(v.InstanceTypes, WeightedType{Type: o.instanceType, Weight: g.weightOf(o.instanceType)})
+		}
 	}
 	for _, in := range g.instances {
-		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt, Warm: in.warm})
+		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt,
+			Warm: in.warm, InstanceType: in.instanceType, Weight: in.weight})
 	}
 	for k, t := range g.tags {
 		v.Tags[k] = t.value
@@ -173,6 +272,18 @@ func (s *Service) SetTerminateTime(d time.Duration) {
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.terminateTime = d
+}
+
+// SetProceedTime sets how long a launching instance stays Pending:Proceed
+// once its lifecycle actions are complete. AWS documents no duration for
+// this state (it covers the launch's remaining steps, such as load
+// balancer registration), so the default is zero: InService at once.
+// A terminating instance stays Terminating:Proceed for the terminate time.
+func (s *Service) SetProceedTime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.advanceAll(s.clk.Now())
+	s.proceedTime = d
 }
 
 // SetGroupLimit sets the quota of groups beyond which creating one fails

@@ -397,7 +397,7 @@ func (s *Service) dropGoneWarm(g *group, t time.Time) {
 }
 
 // takeWarm moves one instance from the pool into the group for a
-// scale-out, and reports whether there was one. It takes the instance
+// scale-out, and returns it, or nil when the pool had none. It takes the instance
 // that entered the pool first among those resting in the pool state and,
 // when none is, the Warmed:Pending instance that finishes its launch
 // first, which then becomes InService when its launch ends: AWS documents
@@ -405,10 +405,10 @@ func (s *Service) dropGoneWarm(g *group, t time.Time) {
 // when there is a scale-out event, instances will launch directly into
 // the Auto Scaling group", Warm pools for Amazon EC2 Auto Scaling,
 // Limitations).
-func (s *Service) takeWarm(g *group, t time.Time, cause string, active int) bool {
+func (s *Service) takeWarm(g *group, t time.Time, cause string, active int) *instance {
 	w := g.warm
 	if w == nil || w.deleting {
-		return false
+		return nil
 	}
 	pick := -1
 	for i, in := range w.instances {
@@ -425,7 +425,7 @@ func (s *Service) takeWarm(g *group, t time.Time, cause string, active int) bool
 		}
 	}
 	if pick < 0 {
-		return false
+		return nil
 	}
 	wi := w.instances[pick]
 	w.instances = slices.Delete(w.instances, pick, pick+1)
@@ -441,13 +441,18 @@ func (s *Service) takeWarm(g *group, t time.Time, cause string, active int) bool
 	} else {
 		readyAt = t.Add(s.warmStartTimeFor(g.name, w.poolState))
 	}
+	// AWS refuses a warm pool on a group with a mixed instances policy
+	// (Warm pools for Amazon EC2 Auto Scaling, Limitations), so a warm
+	// instance is of the launch template's type and weighs one unit.
 	in := &instance{id: wi.id, az: wi.az, state: StatePending, launchedAt: t, readyAt: readyAt, warm: true}
+	in.instanceType = g.nextInstanceType()
+	in.weight = g.weightOf(in.instanceType)
 	a := &activity{
 		// AWS's description of a warm start, as its published
 		// walkthroughs show it.
 		description: "Launching a new EC2 instance from warm pool: " + in.id,
 		cause: joinCause(cause, fmt.Sprintf("At %s an instance was started in response to a difference between desired and actual capacity, increasing the capacity from %d to %d.",
-			causeTime(t), active, active+1)),
+			causeTime(t), active, active+in.weight)),
 		details: fmt.Sprintf(`{"Availability Zone":"%s"}`, in.az),
 		status:  activityInProgress,
 		start:   t,
@@ -458,7 +463,7 @@ func (s *Service) takeWarm(g *group, t time.Time, cause string, active int) bool
 	if !in.readyAt.After(t) {
 		becomeInService(g, in)
 	}
-	return true
+	return in
 }
 
 // returnToWarm puts an instance a scale-in removes back into the pool

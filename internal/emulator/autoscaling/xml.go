@@ -16,6 +16,7 @@ type xmlGroup struct {
 	DefaultCooldown                  int
 	DefaultInstanceWarmup            *int `xml:",omitempty"`
 	DesiredCapacity                  int
+	DesiredCapacityType              string `xml:",omitempty"`
 	HealthCheckGracePeriod           int
 	HealthCheckType                  string
 	Instances                        []xmlInstance      `xml:"Instances>member"`
@@ -23,6 +24,7 @@ type xmlGroup struct {
 	LaunchTemplate                   *xmlLaunchTemplate `xml:",omitempty"`
 	MaxSize                          int
 	MinSize                          int
+	MixedInstancesPolicy             *tree `xml:",omitempty"`
 	NewInstancesProtectedFromScaleIn bool
 	ServiceLinkedRoleARN             string
 	SuspendedProcesses               []xmlSuspendedProcess     `xml:"SuspendedProcesses>member"`
@@ -41,6 +43,7 @@ type xmlInstance struct {
 	LaunchTemplate       *xmlLaunchTemplate `xml:",omitempty"`
 	LifecycleState       string
 	ProtectedFromScaleIn bool
+	WeightedCapacity     string `xml:",omitempty"`
 }
 
 type xmlLaunchTemplate struct {
