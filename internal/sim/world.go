@@ -56,7 +56,8 @@ type State struct {
 	// MaxSize.
 	Desired, Min, Max int
 	// InService, Serving (InService past the warmup) and Pending count
-	// instances. Warm counts the warm pool's instances, in any state.
+	// capacity in the group's units (instances on an unweighted group).
+	// Warm counts the warm pool's instances, in any state.
 	InService, Serving, Pending, Warm int
 	// Visible and InFlight count queued messages; OldestAge is the age of
 	// the oldest visible message.
@@ -127,6 +128,9 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 	w.finishing = make([]int, w.service+1)
 	spec := autoscaling.GroupSpec{
 		Name: GroupName, Min: sc.Workers.Min, Max: sc.Workers.Max, Desired: initial, StartInService: true,
+	}
+	for _, t := range sc.Workers.InstanceTypes {
+		spec.InstanceTypes = append(spec.InstanceTypes, autoscaling.WeightedType{Type: t.Type, Weight: t.Weight})
 	}
 	if wp := sc.Workers.WarmPool; wp != nil {
 		spec.WarmPool = &autoscaling.WarmPoolSpec{MinSize: wp.MinSize, PoolState: wp.PoolState}
@@ -249,18 +253,22 @@ func (w *World) Step(i int) (State, error) {
 	}
 	st.Desired, st.Min, st.Max = g.Desired, g.Min, g.Max
 	warmup := w.sc.Workers.Warmup
+	// Counts are in the group's units: an instance of weight 4 is 4 units
+	// of capacity, serves 4 units' work and costs about 4 units (EC2
+	// prices a family's sizes in proportion to their vCPUs).
 	for _, in := range g.Instances {
+		u := max(in.Weight, 1)
 		switch in.State {
 		case autoscaling.StatePending:
-			st.Pending++
+			st.Pending += u
 		case autoscaling.StateInService:
-			st.InService++
+			st.InService += u
 			// Instances the group started with were warm before the run,
 			// and an instance from the warm pool did its warmup while it
 			// was warmed (its launch hook ran the application's start):
 			// both serve once InService.
 			if !now.Before(in.InServiceAt.Add(warmup)) || in.InServiceAt.Equal(w.start) || in.Warm {
-				st.Serving++
+				st.Serving += u
 			}
 		}
 	}
@@ -296,7 +304,15 @@ func (w *World) Step(i int) (State, error) {
 		a := map[string]string{"AutoScalingGroupName": GroupName}
 		w.schedule(nsSQS, "ApproximateNumberOfMessagesVisible", q, baseline.MetricSQSVisible, periodStart, float64(visible), w.sc.Monitoring.SQSDelay)
 		w.schedule(nsSQS, "ApproximateAgeOfOldestMessage", q, baseline.MetricSQSAge, periodStart, oldest.Seconds(), w.sc.Monitoring.SQSDelay)
-		w.schedule(nsASG, "GroupInServiceInstances", a, baseline.MetricInService, periodStart, float64(st.InService), w.sc.Monitoring.ASGDelay)
+		// A weighted group's in-service figure is its capacity in units,
+		// GroupInServiceCapacity, which AWS publishes beside the instance
+		// count for exactly such groups (Amazon CloudWatch metrics for
+		// Amazon EC2 Auto Scaling).
+		inService := "GroupInServiceInstances"
+		if len(w.sc.Workers.InstanceTypes) > 0 {
+			inService = "GroupInServiceCapacity"
+		}
+		w.schedule(nsASG, inService, a, baseline.MetricInService, periodStart, float64(st.InService), w.sc.Monitoring.ASGDelay)
 	}
 	if end%w.cpuPeriod == 0 {
 		if w.cpuN > 0 {
