@@ -31,6 +31,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/store/bolt"
 	"github.com/headroom-dev/headroom/internal/store/dynamo"
 	"github.com/headroom-dev/headroom/internal/telemetry"
+	"github.com/headroom-dev/headroom/internal/text"
 )
 
 // shutdownGrace bounds how long serve takes to stop after SIGTERM.
@@ -445,10 +446,14 @@ func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store
 		if err := ctrl.Ready(d.clk.Now()); err != nil {
 			return "", err
 		}
+		msg := fmt.Sprintf("ready: follower %s (computes decisions, sends no writes)", elector.Holder())
 		if token, ok := elector.Term(); ok && elector.Leader() {
-			return fmt.Sprintf("ready: leader %s, term %d", elector.Holder(), token), nil
+			msg = fmt.Sprintf("ready: leader %s, term %d", elector.Holder(), token)
 		}
-		return fmt.Sprintf("ready: follower %s (computes decisions, sends no writes)", elector.Holder()), nil
+		for _, w := range ctrl.Warnings() {
+			msg += "\nwarning: " + text.Escape(w)
+		}
+		return msg, nil
 	})
 	handler.Store(&h)
 	lctx, cancel := context.WithCancel(ctx)

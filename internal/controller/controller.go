@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -497,6 +498,36 @@ func (c *Controller) Ready(now time.Time) error {
 		return fmt.Errorf("last cycle ran %s ago", now.Sub(c.lastRun).Round(time.Second))
 	}
 	return nil
+}
+
+// Warnings lists what an operator should know about the groups as last
+// described, one line each, sorted: a group whose units cannot be
+// counted, and a suspended process that changes what Headroom's actions
+// mean (ScheduledActions, AlarmNotification). They do not make the
+// replica unready; /readyz shows them under its status.
+func (c *Controller) Warnings() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, gr := range c.groups {
+		if !gr.described {
+			continue
+		}
+		g := gr.last
+		if g.Unreadable != "" {
+			out = append(out, fmt.Sprintf("group %s: not acted on: cannot count its capacity in units: %s", gr.cfg.Name, g.Unreadable))
+		}
+		for _, p := range g.Suspended {
+			switch p {
+			case "ScheduledActions":
+				out = append(out, fmt.Sprintf("group %s: process ScheduledActions is suspended: boost floors are not kept by AWS if Headroom stops", gr.cfg.Name))
+			case "AlarmNotification":
+				out = append(out, fmt.Sprintf("group %s: process AlarmNotification is suspended: the group's alarm-driven policies do not run", gr.cfg.Name))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // readDeadline caps the read phase of a cycle: the interval, but never less
