@@ -524,11 +524,12 @@ func Run(seed int64, o Options) Result {
 			return setup(fmt.Errorf("cycle %d: the emulator still had requests open %s after the cycle", cycle, settleTimeout))
 		}
 		calls := em.CallsSince(mark)
-		if starved(took, calls) {
+		hungry := starved(took, calls)
+		if hungry {
 			res.Starved++
 			ck.starved(now)
 		}
-		ck.check(cycle, now, before, recs, calls)
+		ck.check(cycle, now, before, recs, calls, hungry)
 		res.Cycles++
 	}
 	ck.checkStarvation(res.Cycles, res.Starved)

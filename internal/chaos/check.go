@@ -76,7 +76,10 @@ func (c *checker) faultActive(service string, t time.Time) bool {
 
 // check checks one cycle at now: before is the groups before it, recs its
 // records (nil when the cycle failed) and calls the calls it made.
-func (c *checker) check(cycle int, now time.Time, before map[string]emuasg.GroupView, recs []controller.Record, calls []emulator.Call) {
+// starved says the machine starved the cycle (see starved in chaos.go): a
+// call may have missed its deadline without a fault, so a failed cycle is
+// excused as one that met a fault would be.
+func (c *checker) check(cycle int, now time.Time, before map[string]emuasg.GroupView, recs []controller.Record, calls []emulator.Call, starved bool) {
 	after := c.snapshot()
 	asgFaulted := false
 	for _, call := range calls {
@@ -94,8 +97,10 @@ func (c *checker) check(cycle int, now time.Time, before map[string]emuasg.Group
 		paused := g.paused(now)
 		pin, pinned := g.pin(now)
 		// A cycle the Auto Scaling faults kept from acting: one of its Auto
-		// Scaling calls met a fault, or it failed while such a fault was on.
-		excused := asgFaulted || (c.faultActive(emulator.ServiceAutoScaling, now) && (rec == nil || rec.Error != ""))
+		// Scaling calls met a fault, or it failed while such a fault was on
+		// or while the machine starved it (a call timed out unfaulted).
+		failed := rec == nil || rec.Error != ""
+		excused := asgFaulted || ((c.faultActive(emulator.ServiceAutoScaling, now) || starved) && failed)
 
 		var writes []int
 		for _, call := range calls {
@@ -146,13 +151,13 @@ func (c *checker) check(cycle int, now time.Time, before map[string]emuasg.Group
 
 		// 4. A pin holds.
 		if pinned && !paused && !excused && pin >= g.asgMin && pin <= g.asgMax && a.Desired != pin {
-			c.fail(cycle, now, g.name, InvariantPin, "desired capacity %d while pinned at %d", a.Desired, pin)
+			c.fail(cycle, now, g.name, InvariantPin, "desired capacity %d while pinned at %d (%s)", a.Desired, pin, cycleOutcome(rec, starved))
 		}
 
 		// 5. A boost's floor holds.
 		if f, ok := g.floor(now); ok && !paused && !pinned && !excused {
 			if want := min(f, g.effMax); a.Desired < want {
-				c.fail(cycle, now, g.name, InvariantFloor, "desired capacity %d under the boost floor %d", a.Desired, want)
+				c.fail(cycle, now, g.name, InvariantFloor, "desired capacity %d under the boost floor %d (%s)", a.Desired, want, cycleOutcome(rec, starved))
 			}
 		}
 
@@ -171,6 +176,19 @@ func (c *checker) check(cycle int, now time.Time, before map[string]emuasg.Group
 			c.fail(cycle, now, g.name, InvariantConverged, "desired capacity %d, decision %d (skipped %q)", a.Desired, rec.Desired, rec.Skipped)
 		}
 	}
+}
+
+// cycleOutcome describes what the cycle's record says, for a violation's
+// detail: a finding names the decision and the error it met.
+func cycleOutcome(rec *controller.Record, starved bool) string {
+	s := "no record"
+	if rec != nil {
+		s = fmt.Sprintf("decided %d, acted %v, skipped %q, error %q", rec.Desired, rec.Acted, rec.Skipped, rec.Error)
+	}
+	if starved {
+		s += "; the cycle was starved"
+	}
+	return s
 }
 
 // blocked says why a decision may not scale in: a stale or missing input,
