@@ -49,6 +49,8 @@ func FuzzServeHTTP(f *testing.F) {
 		"Action=RecordLifecycleActionHeartbeat&Version=2011-01-01&AutoScalingGroupName=web&LifecycleHookName=boot&InstanceId=i-00000000000000002",
 		"Action=EnterStandby&Version=2011-01-01&AutoScalingGroupName=web&InstanceIds.member.1=i-00000000000000002&ShouldDecrementDesiredCapacity=false",
 		"Action=ExitStandby&Version=2011-01-01&AutoScalingGroupName=web&InstanceIds.member.1=i-00000000000000002",
+		"Action=SetInstanceProtection&Version=2011-01-01&AutoScalingGroupName=web&InstanceIds.member.1=i-00000000000000002&ProtectedFromScaleIn=true",
+		"Action=UpdateAutoScalingGroup&Version=2011-01-01&AutoScalingGroupName=web&NewInstancesProtectedFromScaleIn=true&DesiredCapacity=1",
 		"Action=Nope&Version=2011-01-01",
 		"Action=DescribeAutoScalingGroups&%zz",
 		"",

@@ -32,6 +32,7 @@ type createInput struct {
 	vpcZoneIdentifier      string
 	terminationPolicies    []string
 	protectNew             bool
+	protectNewSet          bool
 	tags                   []tag
 	inService              bool
 	mixed                  *mixedPolicy
@@ -152,7 +153,7 @@ func readSettings(p params, in *createInput) *apiError {
 		return err
 	}
 	if protect != nil {
-		in.protectNew = *protect
+		in.protectNew, in.protectNewSet = *protect, true
 	}
 	if in.mixed, err = readMixedPolicy(p); err != nil {
 		return err
@@ -292,6 +293,10 @@ func applySettings(g *group, in createInput) {
 	}
 	if len(in.terminationPolicies) > 0 {
 		g.terminationPolicies = in.terminationPolicies
+	}
+	if in.protectNewSet {
+		// New instances only: running ones keep their own setting.
+		g.protectNew = in.protectNew
 	}
 }
 
@@ -539,7 +544,7 @@ func describeGroup(g *group, includeInstances bool) xmlGroup {
 				InstanceType:         in.instanceType,
 				LaunchTemplate:       instanceLT,
 				LifecycleState:       in.state,
-				ProtectedFromScaleIn: g.protectNew,
+				ProtectedFromScaleIn: in.protected,
 				WeightedCapacity:     g.weightText(in),
 			})
 		}

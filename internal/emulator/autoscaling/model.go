@@ -121,6 +121,8 @@ type instance struct {
 	standby     *activity
 	standbyAt   time.Time
 	fromStandby bool
+	// protected is the instance's ProtectedFromScaleIn.
+	protected bool
 }
 
 type activity struct {
@@ -233,6 +235,7 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) *insta
 		launchedAt: t,
 		readyAt:    t.Add(s.launchTimeFor(g.name)),
 	}
+	in.protected = g.protectNew
 	in.instanceType = g.nextInstanceType()
 	in.weight = g.weightOf(in.instanceType)
 	a := &activity{
@@ -246,7 +249,7 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) *insta
 	s.addActivity(g, a)
 	in.launch = a
 	g.instances = append(g.instances, in)
-	if !in.readyAt.After(t) {
+	if !in.readyAt.After(t) && len(g.hooksFor(TransitionLaunching)) == 0 {
 		becomeInService(g, in)
 	}
 	return in
@@ -262,14 +265,16 @@ func becomeInService(g *group, in *instance) {
 
 // remove takes instances out of service until the active units come down
 // to desired: the newest Pending ones first, then the newest InService
-// ones, skipping any whose weight would take the group below desired. One
-// pass over the instances keeps a large scale-in linear.
+// ones, skipping any whose weight would take the group below desired and
+// any protected from scale-in (protection.go), which may leave the group
+// above desired. One pass over the instances keeps a large scale-in
+// linear.
 func (s *Service) remove(g *group, t time.Time, cause string, active int) {
 	var victims []*instance
 	left := active
 	for _, want := range []func(string) bool{launching, isInService} {
 		for i := len(g.instances) - 1; i >= 0 && left > g.desired; i-- {
-			if in := g.instances[i]; want(in.state) && left-in.weight >= g.desired {
+			if in := g.instances[i]; want(in.state) && !protectedFromScaleIn(in) && left-in.weight >= g.desired {
 				victims = append(victims, in)
 				left -= in.weight
 			}

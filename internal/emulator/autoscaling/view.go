@@ -70,6 +70,8 @@ type GroupView struct {
 	RefreshInProgress bool
 	// CapacityType is the DesiredCapacityType, "" when never set.
 	CapacityType string
+	// ProtectNew is NewInstancesProtectedFromScaleIn.
+	ProtectNew bool
 	// InstanceTypes are the overrides of the mixed instances policy with
 	// the weight an instance of each type has now.
 	InstanceTypes []WeightedType
@@ -88,6 +90,8 @@ type InstanceView struct {
 	// weights).
 	InstanceType string
 	Weight       int
+	// Protected is ProtectedFromScaleIn.
+	Protected bool
 }
 
 // Count returns how many instances are in state.
@@ -190,6 +194,7 @@ func (s *Service) Group(name string) (GroupView, bool) {
 		Tags:              map[string]string{},
 		RefreshInProgress: g.activeRefresh() != nil,
 		CapacityType:      g.capacityType,
+		ProtectNew:        g.protectNew,
 	}
 	if g.mixed != nil {
 		for _, o := range g.mixed.overrides {
@@ -198,7 +203,7 @@ func (s *Service) Group(name string) (GroupView, bool) {
 	}
 	for _, in := range g.instances {
 		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt,
-			InstanceType: in.instanceType, Weight: in.weight})
+			InstanceType: in.instanceType, Weight: in.weight, Protected: in.protected})
 	}
 	for k, t := range g.tags {
 		v.Tags[k] = t.value
