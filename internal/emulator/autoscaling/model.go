@@ -87,6 +87,8 @@ type group struct {
 	// starts (hooks.go).
 	hooks     map[string]*lifecycleHook
 	hookDelay time.Duration
+	// policies are the scaling policies by name (policies.go).
+	policies map[string]*scalingPolicy
 	// cause says why desired last changed; the next launches and
 	// terminations quote it in their activities, as AWS does.
 	cause string
