@@ -355,19 +355,19 @@ func (s *Service) updateAutoScalingGroup(p params, now time.Time) (any, *apiErro
 	if in.mixed != nil {
 		mixed = mergeMixedPolicy(g.mixed, in.mixed)
 	}
+	if in.launchTemplate != nil {
+		// A group uses either a launch template or a mixed instances
+		// policy; setting one replaces the other.
+		mixed = nil
+	}
 	if in.capacityType != "" {
 		capacityType = in.capacityType
 	}
 	if err := checkCapacityType(capacityType, mixed); err != nil {
 		return nil, err
 	}
-	if in.mixed != nil || in.launchTemplate != nil {
-		// A group uses either a launch template or a mixed instances
-		// policy; setting one replaces the other.
+	if in.mixed != nil {
 		g.launchTemplate = nil
-	}
-	if in.launchTemplate != nil {
-		mixed = nil
 	}
 	g.mixed, g.capacityType = mixed, capacityType
 	// New or changed weights apply to running instances at once, and AWS
