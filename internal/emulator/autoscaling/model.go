@@ -141,8 +141,7 @@ func (g *group) isSuspended(process string) bool {
 
 // active sums the units of the instances that count toward capacity:
 // launching (Pending and its hook states) and InService, not leaving and
-// not on standby.
-// Each instance is one unit in a group without weights.
+// not on standby. Each instance is one unit in a group without weights.
 func (g *group) active() int {
 	n := 0
 	for _, in := range g.instances {
@@ -217,7 +216,9 @@ func (s *Service) reconcile(g *group, t time.Time) {
 	active := g.active()
 	if active < g.desired {
 		// The overshoot of the last launch stays: AWS fills desired
-		// "even if this results in an overage" and does not trim it.
+		// "even if this results in an overage". A later reconciliation
+		// (a resumed Terminate, a protection lifted) may still remove an
+		// instance whose units what remains can spare.
 		for active < g.desired && !g.isSuspended(ProcessLaunch) {
 			active += s.launch(g, t, cause, active).weight
 		}
