@@ -317,3 +317,25 @@ func fmtList(s []string) string {
 	}
 	return out + "]"
 }
+
+func TestMixedPolicyParameterNames(t *testing.T) {
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{"MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity", true},
+		{"MixedInstancesPolicy.LaunchTemplate.Overrides.member.12.InstanceType", true},
+		{"MixedInstancesPolicy.LaunchTemplate.Overrides.member.x.InstanceType", false},
+		{"MixedInstancesPolicy.1abc", false},
+		{"MixedInstancesPolicy.a-b", false},
+		{"MixedInstancesPolicy..x", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			_, err := readTree(params{map[string][]string{tc.key: {"v"}}}, "MixedInstancesPolicy")
+			if (err == nil) != tc.want {
+				t.Errorf("readTree: %v, want accepted %v", err, tc.want)
+			}
+		})
+	}
+}
