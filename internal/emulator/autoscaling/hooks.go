@@ -95,13 +95,9 @@ func (a *lifecycleAction) due() time.Time {
 }
 
 // launching reports whether state is a launch state (Pending and its
-// hook states); leaving whether it is a termination state.
+// hook states).
 func launching(state string) bool {
 	return state == StatePending || state == StatePendingWait || state == StatePendingProceed
-}
-
-func leaving(state string) bool {
-	return state == StateTerminating || state == StateTerminatingWait || state == StateTerminatingProceed
 }
 
 // activityOpen reports whether an activity in this status is unfinished.

@@ -91,14 +91,6 @@ func (t *tree) child(path string) *tree {
 	return n
 }
 
-// set replaces the subtree under name.
-func (t *tree) set(name string, c *tree) {
-	if t.children == nil {
-		t.children = map[string]*tree{}
-	}
-	t.children[name] = c
-}
-
 // MarshalXML writes the tree under start: members sorted by name, list
 // items ("member" then an index) as repeated <member> elements in index
 // order.
