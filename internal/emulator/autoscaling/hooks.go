@@ -105,7 +105,19 @@ func activityOpen(status string) bool {
 	return status == activityInProgress || status == activityMidLifecycle
 }
 
+func (g *group) hasHook(transition string) bool {
+	for _, h := range g.hooks {
+		if h.transition == transition {
+			return true
+		}
+	}
+	return false
+}
+
 func (g *group) hooksFor(transition string) []*lifecycleHook {
+	if len(g.hooks) == 0 {
+		return nil
+	}
 	var out []*lifecycleHook
 	for _, name := range sortedKeys(g.hooks) {
 		if h := g.hooks[name]; h.transition == transition {

@@ -252,7 +252,7 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) *insta
 	s.addActivity(g, a)
 	in.launch = a
 	g.instances = append(g.instances, in)
-	if !in.readyAt.After(t) && len(g.hooksFor(TransitionLaunching)) == 0 {
+	if !in.readyAt.After(t) && !g.hasHook(TransitionLaunching) {
 		becomeInService(g, in)
 	}
 	return in
