@@ -32,6 +32,7 @@ type createInput struct {
 	vpcZoneIdentifier      string
 	terminationPolicies    []string
 	protectNew             bool
+	protectNewSet          bool
 	tags                   []tag
 	inService              bool
 	mixed                  *mixedPolicy
@@ -152,7 +153,7 @@ func readSettings(p params, in *createInput) *apiError {
 		return err
 	}
 	if protect != nil {
-		in.protectNew = *protect
+		in.protectNew, in.protectNewSet = *protect, true
 	}
 	if in.mixed, err = readMixedPolicy(p); err != nil {
 		return err
@@ -293,6 +294,10 @@ func applySettings(g *group, in createInput) {
 	if len(in.terminationPolicies) > 0 {
 		g.terminationPolicies = in.terminationPolicies
 	}
+	if in.protectNewSet {
+		// New instances only: running ones keep their own setting.
+		g.protectNew = in.protectNew
+	}
 }
 
 // newBounds applies AWS's rules for a change of MinSize, MaxSize and
@@ -350,19 +355,19 @@ func (s *Service) updateAutoScalingGroup(p params, now time.Time) (any, *apiErro
 	if in.mixed != nil {
 		mixed = mergeMixedPolicy(g.mixed, in.mixed)
 	}
+	if in.launchTemplate != nil {
+		// A group uses either a launch template or a mixed instances
+		// policy; setting one replaces the other.
+		mixed = nil
+	}
 	if in.capacityType != "" {
 		capacityType = in.capacityType
 	}
 	if err := checkCapacityType(capacityType, mixed); err != nil {
 		return nil, err
 	}
-	if in.mixed != nil || in.launchTemplate != nil {
-		// A group uses either a launch template or a mixed instances
-		// policy; setting one replaces the other.
+	if in.mixed != nil {
 		g.launchTemplate = nil
-	}
-	if in.launchTemplate != nil {
-		mixed = nil
 	}
 	g.mixed, g.capacityType = mixed, capacityType
 	// New or changed weights apply to running instances at once, and AWS
@@ -539,7 +544,7 @@ func describeGroup(g *group, includeInstances bool) xmlGroup {
 				InstanceType:         in.instanceType,
 				LaunchTemplate:       instanceLT,
 				LifecycleState:       in.state,
-				ProtectedFromScaleIn: g.protectNew,
+				ProtectedFromScaleIn: in.protected,
 				WeightedCapacity:     g.weightText(in),
 			})
 		}

@@ -95,13 +95,9 @@ func (a *lifecycleAction) due() time.Time {
 }
 
 // launching reports whether state is a launch state (Pending and its
-// hook states); leaving whether it is a termination state.
+// hook states).
 func launching(state string) bool {
 	return state == StatePending || state == StatePendingWait || state == StatePendingProceed
-}
-
-func leaving(state string) bool {
-	return state == StateTerminating || state == StateTerminatingWait || state == StateTerminatingProceed
 }
 
 // activityOpen reports whether an activity in this status is unfinished.
@@ -109,7 +105,19 @@ func activityOpen(status string) bool {
 	return status == activityInProgress || status == activityMidLifecycle
 }
 
+func (g *group) hasHook(transition string) bool {
+	for _, h := range g.hooks {
+		if h.transition == transition {
+			return true
+		}
+	}
+	return false
+}
+
 func (g *group) hooksFor(transition string) []*lifecycleHook {
+	if len(g.hooks) == 0 {
+		return nil
+	}
 	var out []*lifecycleHook
 	for _, name := range sortedKeys(g.hooks) {
 		if h := g.hooks[name]; h.transition == transition {

@@ -310,3 +310,18 @@ func TestDeletingAHookAbandonsWaitingLaunches(t *testing.T) {
 		t.Errorf("the replacement did not go InService without the hook: %+v", v.Instances)
 	}
 }
+
+func TestLaunchingHookWithAnInstantLaunch(t *testing.T) {
+	f := newFixture(t)
+	f.svc.SetLaunchTime(0)
+	f.create(t, "web", 0, 5, 0)
+	f.putHook(t, "web", "bootstrap", TransitionLaunching, 60, "CONTINUE")
+	f.setDesired(t, "web", 1)
+	if st := f.group(t, "web").Instances[0].State; st != StatePendingWait {
+		t.Fatalf("instant launch with a hook: %s, want Pending:Wait", st)
+	}
+	f.clk.Advance(60 * time.Second)
+	if st := f.group(t, "web").Instances[0].State; st != StateInService {
+		t.Fatalf("after the heartbeat timeout with CONTINUE: %s, want InService", st)
+	}
+}

@@ -88,6 +88,8 @@ type group struct {
 	// starts (hooks.go).
 	hooks     map[string]*lifecycleHook
 	hookDelay time.Duration
+	// policies are the scaling policies by name (policies.go).
+	policies map[string]*scalingPolicy
 	// cause says why desired last changed; the next launches and
 	// terminations quote it in their activities, as AWS does.
 	cause string
@@ -123,6 +125,8 @@ type instance struct {
 	standbyAt   time.Time
 	fromStandby bool
 	warm        bool // it came from the warm pool
+	// protected is the instance's ProtectedFromScaleIn.
+	protected bool
 }
 
 type activity struct {
@@ -139,8 +143,7 @@ func (g *group) isSuspended(process string) bool {
 
 // active sums the units of the instances that count toward capacity:
 // launching (Pending and its hook states) and InService, not leaving and
-// not on standby.
-// Each instance is one unit in a group without weights.
+// not on standby. Each instance is one unit in a group without weights.
 func (g *group) active() int {
 	n := 0
 	for _, in := range g.instances {
@@ -217,7 +220,9 @@ func (s *Service) reconcile(g *group, t time.Time) {
 	active := g.active()
 	if active < g.desired {
 		// The overshoot of the last launch stays: AWS fills desired
-		// "even if this results in an overage" and does not trim it.
+		// "even if this results in an overage". A later reconciliation
+		// (a resumed Terminate, a protection lifted) may still remove an
+		// instance whose units what remains can spare.
 		for active < g.desired && !g.isSuspended(ProcessLaunch) {
 			if in := s.takeWarm(g, t, cause, active); in != nil {
 				active += in.weight
@@ -243,6 +248,7 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) *insta
 		launchedAt: t,
 		readyAt:    t.Add(s.launchTimeFor(g.name)),
 	}
+	in.protected = g.protectNew
 	in.instanceType = g.nextInstanceType()
 	in.weight = g.weightOf(in.instanceType)
 	a := &activity{
@@ -256,7 +262,7 @@ func (s *Service) launch(g *group, t time.Time, cause string, active int) *insta
 	s.addActivity(g, a)
 	in.launch = a
 	g.instances = append(g.instances, in)
-	if !in.readyAt.After(t) {
+	if !in.readyAt.After(t) && !g.hasHook(TransitionLaunching) {
 		becomeInService(g, in)
 	}
 	return in
@@ -272,14 +278,16 @@ func becomeInService(g *group, in *instance) {
 
 // remove takes instances out of service until the active units come down
 // to desired: the newest Pending ones first, then the newest InService
-// ones, skipping any whose weight would take the group below desired. One
-// pass over the instances keeps a large scale-in linear.
+// ones, skipping any whose weight would take the group below desired and
+// any protected from scale-in (protection.go), which may leave the group
+// above desired. One pass over the instances keeps a large scale-in
+// linear.
 func (s *Service) remove(g *group, t time.Time, cause string, active int) {
 	var victims []*instance
 	left := active
 	for _, want := range []func(string) bool{launching, isInService} {
 		for i := len(g.instances) - 1; i >= 0 && left > g.desired; i-- {
-			if in := g.instances[i]; want(in.state) && left-in.weight >= g.desired {
+			if in := g.instances[i]; want(in.state) && !protectedFromScaleIn(in) && left-in.weight >= g.desired {
 				victims = append(victims, in)
 				left -= in.weight
 			}

@@ -38,10 +38,12 @@ func readTree(p params, prefix string) (*tree, *apiError) {
 			root = &tree{}
 		}
 		n := root
+		prev := ""
 		for _, part := range strings.Split(rest, ".") {
-			if part == "" || !xmlName(part) {
+			if !memberName(part, prev == "member") {
 				return nil, validationf("Invalid parameter %s", key)
 			}
+			prev = part
 			if n.children == nil {
 				n.children = map[string]*tree{}
 			}
@@ -57,11 +59,20 @@ func readTree(p params, prefix string) (*tree, *apiError) {
 	return root, nil
 }
 
-// xmlName reports whether s can be an element name here: ASCII letters
-// and digits (the member names of the API and list indexes).
-func xmlName(s string) bool {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+// memberName reports whether part can be a segment of a parameter name:
+// a list index (digits) right after "member", else a member name (an ASCII
+// letter, then letters and digits), which is also a valid XML name.
+func memberName(part string, index bool) bool {
+	if part == "" {
+		return false
+	}
+	for i, r := range part {
+		digit := r >= '0' && r <= '9'
+		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		switch {
+		case index && !digit:
+			return false
+		case !index && !letter && (i == 0 || !digit):
 			return false
 		}
 	}
@@ -78,14 +89,6 @@ func (t *tree) child(path string) *tree {
 		n = n.children[part]
 	}
 	return n
-}
-
-// set replaces the subtree under name.
-func (t *tree) set(name string, c *tree) {
-	if t.children == nil {
-		t.children = map[string]*tree{}
-	}
-	t.children[name] = c
 }
 
 // MarshalXML writes the tree under start: members sorted by name, list

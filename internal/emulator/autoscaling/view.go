@@ -76,6 +76,8 @@ type GroupView struct {
 	WarmPool *WarmPoolView
 	// CapacityType is the DesiredCapacityType, "" when never set.
 	CapacityType string
+	// ProtectNew is NewInstancesProtectedFromScaleIn.
+	ProtectNew bool
 	// InstanceTypes are the overrides of the mixed instances policy with
 	// the weight an instance of each type has now.
 	InstanceTypes []WeightedType
@@ -97,6 +99,8 @@ type InstanceView struct {
 	// weights).
 	InstanceType string
 	Weight       int
+	// Protected is ProtectedFromScaleIn.
+	Protected bool
 }
 
 // Count returns how many instances are in state.
@@ -206,6 +210,7 @@ func (s *Service) Group(name string) (GroupView, bool) {
 		RefreshInProgress: g.activeRefresh() != nil,
 		WarmPool:          warmView(g),
 		CapacityType:      g.capacityType,
+		ProtectNew:        g.protectNew,
 	}
 	if g.mixed != nil {
 		for _, o := range g.mixed.overrides {
@@ -214,7 +219,7 @@ func (s *Service) Group(name string) (GroupView, bool) {
 	}
 	for _, in := range g.instances {
 		v.Instances = append(v.Instances, InstanceView{ID: in.id, State: in.state, LaunchedAt: in.launchedAt, InServiceAt: in.inServiceAt,
-			Warm: in.warm, InstanceType: in.instanceType, Weight: in.weight})
+			Warm: in.warm, InstanceType: in.instanceType, Weight: in.weight, Protected: in.protected})
 	}
 	for k, t := range g.tags {
 		v.Tags[k] = t.value

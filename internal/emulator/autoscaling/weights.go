@@ -201,16 +201,15 @@ func (g *group) weightOf(typ string) int {
 // strategy decides in reality; rotating keeps every type in use, which is
 // what a test of mixed weights needs), else the default type.
 func (g *group) nextInstanceType() string {
-	order := g.launchOrder
-	if len(order) == 0 && g.mixed != nil {
-		for _, o := range g.mixed.overrides {
-			order = append(order, o.instanceType)
-		}
-	}
-	if len(order) == 0 {
+	var typ string
+	switch {
+	case len(g.launchOrder) > 0:
+		typ = g.launchOrder[g.launches%len(g.launchOrder)]
+	case g.mixed != nil && len(g.mixed.overrides) > 0:
+		typ = g.mixed.overrides[g.launches%len(g.mixed.overrides)].instanceType
+	default:
 		return defaultInstanceType
 	}
-	typ := order[g.launches%len(order)]
 	g.launches++
 	return typ
 }

@@ -192,6 +192,44 @@ func TestCapacityTypeVCPU(t *testing.T) {
 	if sum, _ := units(t, g); sum != 20 || len(g.Instances) != 5 {
 		t.Errorf("%d instances with %d vCPUs, want 5 with 20", len(g.Instances), sum)
 	}
+	// A plain launch template would leave vcpu without instance types.
+	_, err = f.client.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String("cores"), LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateName: aws.String("plain")},
+	})
+	if apiCode(err) != "ValidationError" {
+		t.Errorf("replacing the mixed policy of a vcpu group with a launch template: %v, want a ValidationError", err)
+	}
+	if g := f.describe(t, "cores"); g.MixedInstancesPolicy == nil || g.LaunchTemplate != nil {
+		t.Errorf("a refused update changed the group: %+v / %+v", g.MixedInstancesPolicy, g.LaunchTemplate)
+	}
+}
+
+func TestUpdateToMixedInstancesPolicy(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	_, err := f.client.CreateAutoScalingGroup(ctx, &autoscaling.CreateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String("web"), MinSize: aws.Int32(0), MaxSize: aws.Int32(20), DesiredCapacity: aws.Int32(2),
+		LaunchTemplate: &types.LaunchTemplateSpecification{LaunchTemplateName: aws.String("plain")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The running m5.large instances are not among the new types: they
+	// keep their weight of 1, and desired 6 is filled with the new ones.
+	_, err = f.client.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
+		AutoScalingGroupName: aws.String("web"), DesiredCapacity: aws.Int32(6), MixedInstancesPolicy: weighted("1", "2", "4"),
+	})
+	if err != nil {
+		t.Fatalf("update: %v", err)
+	}
+	g := f.describe(t, "web")
+	if g.LaunchTemplate != nil || g.MixedInstancesPolicy == nil {
+		t.Errorf("LaunchTemplate %+v, MixedInstancesPolicy %+v: want the policy only", g.LaunchTemplate, g.MixedInstancesPolicy)
+	}
+	// 1 + 1 (old) + 1 + 2 (new) = 5 < 6, + 4 = 9.
+	if sum, _ := units(t, g); sum != 9 || len(g.Instances) != 5 {
+		t.Errorf("%d instances with %d units, want 5 with 9", len(g.Instances), sum)
+	}
 }
 
 func TestPlainGroupHasNoWeights(t *testing.T) {
@@ -278,4 +316,26 @@ func fmtList(s []string) string {
 		out += v
 	}
 	return out + "]"
+}
+
+func TestMixedPolicyParameterNames(t *testing.T) {
+	tests := []struct {
+		key  string
+		want bool
+	}{
+		{"MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity", true},
+		{"MixedInstancesPolicy.LaunchTemplate.Overrides.member.12.InstanceType", true},
+		{"MixedInstancesPolicy.LaunchTemplate.Overrides.member.x.InstanceType", false},
+		{"MixedInstancesPolicy.1abc", false},
+		{"MixedInstancesPolicy.a-b", false},
+		{"MixedInstancesPolicy..x", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.key, func(t *testing.T) {
+			_, err := readTree(params{map[string][]string{tc.key: {"v"}}}, "MixedInstancesPolicy")
+			if (err == nil) != tc.want {
+				t.Errorf("readTree: %v, want accepted %v", err, tc.want)
+			}
+		})
+	}
 }
