@@ -196,15 +196,23 @@ func groupNotes(g asg.Group, d policy.Decision) []string {
 		notes = append(notes, fmt.Sprintf("scale-in from %d to %d is blocked in part: %d units (%d instances) are protected from scale-in, so AWS lowers desired capacity but keeps %d units running",
 			g.Desired, d.Desired, g.Protected, g.Instances.Protected, excess-free))
 	}
-	for _, p := range g.Suspended {
+	return append(notes, suspendedNotes(g.Suspended)...)
+}
+
+// suspendedNotes says, for each suspended process that changes what
+// Headroom's actions mean, what it changes; the decision's notes and
+// /readyz's warnings both read them.
+func suspendedNotes(suspended []string) []string {
+	var out []string
+	for _, p := range suspended {
 		switch p {
 		case "ScheduledActions":
-			notes = append(notes, "process ScheduledActions is suspended: the scheduled actions that keep boost floors if Headroom stops will not run")
+			out = append(out, "process ScheduledActions is suspended: the scheduled actions that keep boost floors if Headroom stops will not run")
 		case "AlarmNotification":
-			notes = append(notes, "process AlarmNotification is suspended: the group's own alarm-driven policies do not run")
+			out = append(out, "process AlarmNotification is suspended: the group's own alarm-driven policies do not run")
 		}
 	}
-	return notes
+	return out
 }
 
 // Options change how the controller acts.
@@ -517,13 +525,8 @@ func (c *Controller) Warnings() []string {
 		if g.Unreadable != "" {
 			out = append(out, fmt.Sprintf("group %s: not acted on: cannot count its capacity in units: %s", gr.cfg.Name, g.Unreadable))
 		}
-		for _, p := range g.Suspended {
-			switch p {
-			case "ScheduledActions":
-				out = append(out, fmt.Sprintf("group %s: process ScheduledActions is suspended: boost floors are not kept by AWS if Headroom stops", gr.cfg.Name))
-			case "AlarmNotification":
-				out = append(out, fmt.Sprintf("group %s: process AlarmNotification is suspended: the group's alarm-driven policies do not run", gr.cfg.Name))
-			}
+		for _, n := range suspendedNotes(g.Suspended) {
+			out = append(out, fmt.Sprintf("group %s: %s", gr.cfg.Name, n))
 		}
 	}
 	slices.Sort(out)
