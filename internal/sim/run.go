@@ -256,9 +256,21 @@ func OraclePlan(sc *scenario.Scenario, seed uint64) baseline.OraclePlan {
 			}
 			return draws[k]
 		},
-		Min: sc.Workers.Min,
-		Max: sc.Workers.Max,
+		Weight: weights(sc),
+		Min:    sc.Workers.Min,
+		Max:    sc.Workers.Max,
 	})
+}
+
+// weights returns the units of the k-th instance the world launches: a
+// weighted group launches its instance types in turn (the emulator's
+// rule); nil for a group without weights.
+func weights(sc *scenario.Scenario) func(k int) int {
+	types := sc.Workers.InstanceTypes
+	if len(types) == 0 {
+		return nil
+	}
+	return func(k int) int { return types[k%len(types)].Weight }
 }
 
 // actor is what decides capacity in a run.

@@ -47,6 +47,11 @@ type OracleInput struct {
 	// 0, 1, ...; the group's initial instances come first) stays Pending.
 	// It must be deterministic: the plan may ask for one k several times.
 	Launch func(k int) time.Duration
+	// Weight returns how many units the k-th instance launched in the run
+	// brings (same k as Launch): a weighted group launches its instance
+	// types in turn. Nil: every instance is one unit. Min, Max, Need and
+	// every capacity of the plan are in units.
+	Weight func(k int) int
 	// Min and Max bound the group's desired capacity.
 	Min, Max int
 }
@@ -142,6 +147,13 @@ const oracleMargin = 1
 // launch for Pending time it does not need, and would still not be
 // feasible for a launch in the tail; knowing the draws, the plan is
 // feasible in the world and its predicted cost is the world's.
+//
+// On a weighted group (Weight) Need and every capacity are in units, the
+// k-th launch brings its own weight, and desired is always exactly the
+// units of the instances the plan keeps: AWS then launches exactly the
+// instances planned (it overshoots only a desired that whole instances do
+// not fill) and removes exactly the ones planned (a scale-in keeps what
+// remains at or above desired).
 //
 // The initial capacity is the smallest that meets Need until launches
 // ordered at the start can serve; the world starts the group with it, all
@@ -712,6 +724,19 @@ func tautString(lower, upper []float64) []float64 {
 type member struct {
 	inService time.Duration // when it is InService, as an offset from the start
 	serve     int           // the first step it serves
+	units     int           // its weight
+}
+
+// pair is a member's first serving step and its units.
+type pair struct{ serve, units int }
+
+// units counts the capacity of g in units.
+func units(g []member) int {
+	n := 0
+	for _, mb := range g {
+		n += mb.units
+	}
+	return n
 }
 
 // launcher turns a serving plan into launches and scale-ins, simulating
@@ -723,8 +748,16 @@ type launcher struct {
 	min, max int
 	draws    []time.Duration
 	longest  time.Duration // the longest draw so far
-	buf      []int
+	buf      []pair
 	taus     []int
+}
+
+// weight returns the k-th launch's units, at least 1.
+func (l *launcher) weight(k int) int {
+	if l.in.Weight == nil {
+		return 1
+	}
+	return max(l.in.Weight(k), 1)
 }
 
 // draw returns the k-th launch's duration.
@@ -767,45 +800,51 @@ func (l *launcher) serveStep(t int, at time.Duration) int {
 }
 
 // launchSteps returns, for the shortfalls of group g after step t (the
-// first steps where its serving instances would fall short of the plan,
-// one per missing instance, at most limit of them), the last step each
-// launch can be ordered at and still serve in time, given that launches
-// happen in order: launch j is the (k+j)-th of the run and takes its
-// duration. The steps are non-decreasing.
+// first steps where its serving units would fall short of the plan, one
+// per launch that covers them, the launches adding at most limit units),
+// the last step each launch can be ordered at and still serve in time,
+// given that launches happen in order: launch j is the (k+j)-th of the run
+// and takes its duration and brings its weight. The steps are
+// non-decreasing.
 func (l *launcher) launchSteps(g []member, t, k, limit int) []int {
 	taus := l.taus[:0]
 	if limit <= 0 {
 		return taus
 	}
-	l.draw(k + limit - 1) // so that longest covers every launch considered
+	l.draw(k + limit - 1) // so that longest covers every launch considered (each brings at least a unit)
 	horizon := int((l.in.Warmup+l.longest)/l.step) + 2
 	ready := 0
 	later := l.buf[:0]
 	for _, mb := range g {
 		if mb.serve <= t+1 {
-			ready++
+			ready += mb.units
 		} else {
-			later = append(later, mb.serve)
+			later = append(later, pair{mb.serve, mb.units})
 		}
 	}
-	slices.Sort(later)
+	slices.SortStableFunc(later, func(a, b pair) int { return a.serve - b.serve })
 	l.buf = later
-	short := 0
-	for u, p := t+1, 0; u <= t+horizon && u < len(l.need) && short < limit; u++ {
-		for p < len(later) && later[p] <= u {
-			ready++
+	short, covered := 0, 0
+	for u, p := t+1, 0; u <= t+horizon && u < len(l.need) && covered < limit; u++ {
+		for p < len(later) && later[p].serve <= u {
+			ready += later[p].units
 			p++
 		}
-		for ; short < limit && short < l.needAt(u)-ready; short++ {
+		for covered < l.needAt(u)-ready && covered+l.weight(k+short) <= limit {
 			// Launch k+short, ordered at step tau, is InService at
 			// tau + d and serves from serveStep: the latest tau that
 			// serves by u.
+			covered += l.weight(k + short)
 			at := time.Duration(u)*l.step - l.in.Warmup - l.draw(k+short)
 			tau := int(at / l.step)
 			if at < 0 && at%l.step != 0 {
 				tau--
 			}
 			taus = append(taus, min(tau, u-1))
+			short++
+		}
+		if covered < l.needAt(u)-ready {
+			break // the next launch would take the group past its max
 		}
 	}
 	for j := len(taus) - 2; j >= 0; j-- {
@@ -817,7 +856,9 @@ func (l *launcher) launchSteps(g []member, t, k, limit int) []int {
 
 // scaleIn returns g after the world removes x instances after step t: the
 // newest Pending first, then the newest InService. served reports whether
-// every instance removed had served.
+// every instance removed had served. The oracle sets desired to exactly
+// the units that remain, so a weighted group removes the same instances:
+// each of them leaves what remains at or above desired.
 func scaleIn(g []member, x, t int, now time.Duration) (out []member, served bool) {
 	out = slices.Clone(g)
 	served = true
@@ -834,36 +875,45 @@ func scaleIn(g []member, x, t int, now time.Duration) (out []member, served bool
 }
 
 // run simulates the group step by step and returns the initial capacity,
-// the desired capacity after each step, the serving and billed instances
-// in each step, and the launches after the start.
+// the desired capacity after each step, the serving and billed units in
+// each step, and the launches after the start. Desired is always the
+// units of the instances the plan keeps, so a weighted group launches
+// exactly the instances planned and never overshoots.
 func (l *launcher) run() (initial int, desired, serving, billed []int, launches int) {
 	n := len(l.need)
 	// The world starts the group with its initial instances, which take
 	// the first draws; the smallest start that no launch has to precede.
-	initial = min(max(l.needAt(0), l.min), l.max)
-	for ; initial < l.max; initial++ {
-		g := make([]member, initial)
-		taus := l.launchSteps(g, 0, initial, l.max-initial)
+	count := 0
+	for initial < min(max(l.needAt(0), l.min), l.max) && initial+l.weight(count) <= l.max {
+		initial += l.weight(count)
+		count++
+	}
+	for initial < l.max && initial+l.weight(count) <= l.max {
+		g := l.initialGroup(count)
+		taus := l.launchSteps(g, 0, count, l.max-initial)
 		if len(taus) == 0 || taus[0] >= 0 {
 			break
 		}
+		initial += l.weight(count)
+		count++
 	}
-	g := make([]member, initial)
-	k := initial
+	g := l.initialGroup(count)
+	k := count
 	desired, serving, billed = make([]int, n), make([]int, n), make([]int, n)
 	for t := range n {
 		now := time.Duration(t) * l.step
-		billed[t] = len(g)
+		have := units(g)
+		billed[t] = have
 		for _, mb := range g {
 			if mb.serve <= t {
-				serving[t]++
+				serving[t] += mb.units
 			}
 		}
-		desired[t] = len(g)
+		desired[t] = have
 		if t == n-1 {
 			break // the last step's action changes nothing the run plays
 		}
-		taus := l.launchSteps(g, t, k, l.max-len(g))
+		taus := l.launchSteps(g, t, k, l.max-have)
 		due := 0
 		for due < len(taus) && taus[due] <= t {
 			due++
@@ -871,21 +921,22 @@ func (l *launcher) run() (initial int, desired, serving, billed []int, launches 
 		if due > 0 {
 			for range due {
 				at := now + l.draw(k)
-				g = append(g, member{inService: at, serve: l.serveStep(t, at)})
+				g = append(g, member{inService: at, serve: l.serveStep(t, at), units: l.weight(k)})
 				k++
 			}
 			launches += due
-		} else if len(g) > l.min && len(g) > l.needAt(t+1) {
+		} else if have > l.min && have > l.needAt(t+1) {
 			// Remove as many as the plan can spare until a launch ordered
 			// after this step could take over; never an instance that has
 			// not served yet.
 			x := 0
-			for len(g)-x > l.min {
+			for x < len(g) {
 				trial, served := scaleIn(g, x+1, t, now)
-				if !served {
+				left := units(trial)
+				if !served || left < l.min {
 					break
 				}
-				taus := l.launchSteps(trial, t, k, l.max-len(trial))
+				taus := l.launchSteps(trial, t, k, l.max-left)
 				if len(taus) > 0 && taus[0] <= t {
 					break
 				}
@@ -895,9 +946,19 @@ func (l *launcher) run() (initial int, desired, serving, billed []int, launches 
 				g, _ = scaleIn(g, x, t, now)
 			}
 		}
-		desired[t] = len(g)
+		desired[t] = units(g)
 	}
 	return initial, desired, serving, billed, launches
+}
+
+// initialGroup is the group's first count instances, serving from the
+// first step.
+func (l *launcher) initialGroup(count int) []member {
+	g := make([]member, count)
+	for i := range g {
+		g[i].units = l.weight(i)
+	}
+	return g
 }
 
 // oracle is the oracle baseline: it follows its plan.

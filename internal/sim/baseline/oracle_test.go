@@ -123,6 +123,7 @@ func TestLauncher(t *testing.T) {
 		lo, hi      int
 		wantInitial int
 		wantDesired []int
+		weights     []int
 	}{
 		{
 			// Two more instances serve from step 5: launched at step 2,
@@ -195,6 +196,22 @@ func TestLauncher(t *testing.T) {
 			wantDesired: []int{1, 1, 1, 3, 3, 3, 3, 3, 3, 3},
 		},
 		{
+			// Weights 1, 2, 4 in turn: the initial instance is 1 unit;
+			// the 2 units missing at step 4 come from launch 1 (2 units,
+			// ordered one launch time ahead, after step 3), the next 3 at
+			// step 6 from launch 2 (4 units, more than
+			// needed, as no smaller launch comes next). Launch 2 leaves
+			// after step 7, when need falls back to 3.
+			name:        "a weighted group launches and removes whole instances",
+			need:        []int{1, 1, 1, 1, 3, 3, 6, 6, 3, 3, 3},
+			launch:      fixedLaunch(1),
+			weights:     []int{1, 2, 4},
+			lo:          1,
+			hi:          10,
+			wantInitial: 1,
+			wantDesired: []int{1, 1, 1, 3, 3, 7, 7, 3, 3, 3, 3},
+		},
+		{
 			name:        "never above the max",
 			need:        []int{1, 1, 1, 1, 4, 4, 4, 4},
 			launch:      fixedLaunch(1),
@@ -207,6 +224,9 @@ func TestLauncher(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			in := OracleInput{Step: time.Second, Warmup: steps(tc.warmup), Launch: tc.launch, Min: tc.lo, Max: tc.hi}
+			if len(tc.weights) > 0 {
+				in.Weight = func(k int) int { return tc.weights[k%len(tc.weights)] }
+			}
 			l := &launcher{in: in, need: tc.need, step: time.Second, min: tc.lo, max: tc.hi}
 			initial, desired, serving, billed, _ := l.run()
 			if initial != tc.wantInitial || !slices.Equal(desired, tc.wantDesired) {
@@ -348,8 +368,17 @@ func randomInput(r *rand.Rand, fixed bool) OracleInput {
 // group's own rules play them out, so the run meets the SLO.
 func TestOracleProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for trial := range 300 {
+	wr := rand.New(rand.NewPCG(7, 8)) // weights, apart so the unweighted trials stay as they were
+	for trial := range 400 {
 		in := randomInput(r, false)
+		if trial >= 300 {
+			// A weighted group: its types in turn, weights 1-8.
+			ws := make([]int, 1+wr.IntN(4))
+			for i := range ws {
+				ws[i] = 1 + wr.IntN(8)
+			}
+			in.Weight = func(k int) int { return ws[k%len(ws)] }
+		}
 		m := newQueueModel(in)
 		limit := m.wait - oracleMargin
 		lo := in.Min
@@ -451,34 +480,46 @@ func followPlan(in OracleInput, initial int, desired []int) (serving, billed []i
 	type inst struct {
 		inService time.Duration
 		warm      bool // started with the group: serving from the start
+		units     int
 	}
-	group := make([]inst, initial)
-	for i := range group {
-		group[i].warm = true
+	weight := func(k int) int {
+		if in.Weight == nil {
+			return 1
+		}
+		return max(in.Weight(k), 1)
 	}
-	k := initial
+	var group []inst
+	have, k := 0, 0
+	// AWS fills a desired capacity with whole instances, even if that
+	// overshoots it, and a scale-in removes an instance only while what
+	// remains still covers desired: the newest Pending first, then the
+	// newest InService.
+	for have < initial {
+		group = append(group, inst{warm: true, units: weight(k)})
+		have += weight(k)
+		k++
+	}
 	serving, billed = make([]int, len(desired)), make([]int, len(desired))
 	for i := range desired {
 		now := time.Duration(i) * in.Step
-		billed[i] = len(group)
+		billed[i] = have
 		for _, g := range group {
 			if g.warm || g.inService+in.Warmup <= now {
-				serving[i]++
+				serving[i] += g.units
 			}
 		}
-		for len(group) < desired[i] {
-			group = append(group, inst{inService: now + in.Launch(k)})
+		for have < desired[i] {
+			group = append(group, inst{inService: now + in.Launch(k), units: weight(k)})
+			have += weight(k)
 			k++
 		}
-		for len(group) > desired[i] {
-			victim := len(group) - 1
-			for j := len(group) - 1; j >= 0; j-- {
-				if group[j].inService > now {
-					victim = j
-					break
+		for _, pending := range []bool{true, false} {
+			for j := len(group) - 1; j >= 0 && have > desired[i]; j-- {
+				if g := group[j]; (g.inService > now) == pending && have-g.units >= desired[i] {
+					group = slices.Delete(group, j, j+1)
+					have -= g.units
 				}
 			}
-			group = slices.Delete(group, victim, victim+1)
 		}
 	}
 	return serving, billed

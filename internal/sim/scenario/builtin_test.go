@@ -14,7 +14,7 @@ import (
 func TestBuiltinNames(t *testing.T) {
 	want := []string{
 		"azure-functions-day", "azure-llm-code-hour", "bulk-dispatch", "diurnal", "flash-spike",
-		"flash-spike-warm-pool", "metric-outage", "onboarding-wave", "year-end-campaign",
+		"flash-spike-warm-pool", "metric-outage", "onboarding-wave", "weighted-campaign", "year-end-campaign",
 	}
 	if got := BuiltinNames(); !reflect.DeepEqual(got, want) {
 		t.Errorf("BuiltinNames() = %v, want %v", got, want)
@@ -37,6 +37,9 @@ func TestBuiltinsLoad(t *testing.T) {
 		faults           int
 	}{
 		{name: "year-end-campaign", duration: 12 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
+			at:        map[time.Duration]float64{time.Hour: 50, 3*time.Hour + 2*time.Minute: 1000, 5*time.Hour + 2*time.Minute: 50 + 950/math.E},
+			announced: 1},
+		{name: "weighted-campaign", duration: 12 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
 			at:        map[time.Duration]float64{time.Hour: 50, 3*time.Hour + 2*time.Minute: 1000, 5*time.Hour + 2*time.Minute: 50 + 950/math.E},
 			announced: 1},
 		{name: "bulk-dispatch", duration: 6 * time.Hour, slo: 15 * time.Minute, peakMin: 20, peakMax: 30,
