@@ -121,6 +121,11 @@ type Actuator struct {
 	described map[string]time.Time
 	// launches holds each group's recent launch-to-InService times.
 	launches map[string][]time.Duration
+
+	// polMu guards policies apart from mu, so that a policy sweep does
+	// not hold up Describe (policies.go).
+	polMu    sync.Mutex
+	policies policyCache
 }
 
 // New returns an actuator that calls AWS through client and reads time

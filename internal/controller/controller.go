@@ -125,6 +125,9 @@ type Deps struct {
 	// Mirror mirrors boosts into scheduled actions; nil means boosts are
 	// enforced by the control loop alone.
 	Mirror Mirror
+	// Policies reads the groups' own scaling policies, shown as notes
+	// and warnings; nil means they are not read.
+	Policies PolicyReader
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -274,6 +277,10 @@ type Controller struct {
 	lastSeries map[string]source.Series
 	lastQueues map[string]source.QueueReading
 	lastPlan   Plan
+	// policies are the groups' scaling policies as last read; policiesRead
+	// is false while no PolicyReader is configured.
+	policies     asg.Policies
+	policiesRead bool
 	// views is what Views and View answer: published at the end of New
 	// and of every cycle's record phase.
 	views atomic.Pointer[views]
@@ -366,8 +373,15 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		queues  map[string]source.QueueReading
 		plan    Plan
 		planErr error
+		pols    asg.Policies
+		polsOK  bool
 	)
-	wg.Add(4)
+	wg.Add(5)
+	go func() {
+		defer wg.Done()
+		defer calls.time("read_policies", time.Now())
+		pols, polsOK = c.readPolicies(readCtx)
+	}()
 	go func() {
 		defer wg.Done()
 		if c.deps.Planner != nil {
@@ -419,6 +433,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 	selected := c.selections(plan.Boosts, groups)
 	c.mu.Lock()
 	c.lastSeries, c.lastQueues = series, queues
+	c.policies, c.policiesRead = pols, polsOK
 	c.planErr = planErr
 	if planErr == nil {
 		c.lastPlan = plan
@@ -449,6 +464,8 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		d, st := policy.Decide(gr.spec, in, gr.state)
 		gr.state = st
 		d.Notes = append(d.Notes, groupNotes(g, d)...)
+		acting, idle := policyNotes(pols.ByGroup[gr.cfg.ASG], g.Suspended)
+		d.Notes = appendNonEmpty(d.Notes, acting, idle)
 		records[i] = Record{Decision: d, ASG: gr.cfg.ASG}
 		records[i].setCapacity(g)
 		if d.Desired == g.Desired {
@@ -510,9 +527,11 @@ func (c *Controller) Ready(now time.Time) error {
 
 // Warnings lists what an operator should know about the groups as last
 // described, one line each, sorted: a group whose units cannot be
-// counted, and a suspended process that changes what Headroom's actions
-// mean (ScheduledActions, AlarmNotification). They do not make the
-// replica unready; /readyz shows them under its status.
+// counted, a suspended process that changes what Headroom's actions
+// mean (ScheduledActions, AlarmNotification), another scaling policy that
+// can change the group's desired capacity, and a failed read of those
+// policies. They do not make the replica unready; /readyz shows them
+// under its status.
 func (c *Controller) Warnings() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -528,6 +547,12 @@ func (c *Controller) Warnings() []string {
 		for _, n := range suspendedNotes(g.Suspended) {
 			out = append(out, fmt.Sprintf("group %s: %s", gr.cfg.Name, n))
 		}
+		if acting, _ := policyNotes(c.policies.ByGroup[gr.cfg.ASG], g.Suspended); acting != "" {
+			out = append(out, fmt.Sprintf("group %s: %s", gr.cfg.Name, acting))
+		}
+	}
+	if w := policyWarning(c.policies); w != "" && c.policiesRead {
+		out = append(out, w)
 	}
 	slices.Sort(out)
 	return out
