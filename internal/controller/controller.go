@@ -167,6 +167,9 @@ type Record struct {
 	// Max are the effective bounds).
 	Serving, Pending, Warming, Terminating, Standby, ASGMin, ASGMax int
 	Instances                                                       asg.Counts
+	// Replacing is the part of Pending, in units, that replaces instances
+	// AWS is retiring (asg.Group.Replacing).
+	Replacing int
 	// CapacityType is the group's DesiredCapacityType (units, vcpu,
 	// memory-mib); Weighted is true when a unit is not an instance.
 	CapacityType string
@@ -179,15 +182,22 @@ func (r *Record) setCapacity(g asg.Group) {
 	r.Serving, r.Pending, r.Warming, r.Terminating, r.Standby = g.Serving, g.Pending, g.Warming, g.Terminating, g.Standby
 	r.ASGMin, r.ASGMax = g.Min, g.Max
 	r.Instances, r.CapacityType, r.Weighted = g.Instances, g.CapacityType, g.Weighted
+	r.Replacing = g.Replacing
 }
 
 // groupNotes are what the decision should say about the group itself:
 // what AWS will do differently from what the number suggests.
 func groupNotes(g asg.Group, d policy.Decision) []string {
 	var notes []string
-	if g.Weighted && g.InService+g.Pending > g.Desired && g.InService+g.Pending-g.Desired < g.MaxWeight {
+	// A replacement launched ahead of the instance it replaces is a
+	// swap: it is neither overshoot nor capacity a scale-in must remove.
+	launched := g.InService + g.Pending - g.Replacing
+	if g.Weighted && launched > g.Desired && launched-g.Desired < g.MaxWeight {
 		notes = append(notes, fmt.Sprintf("AWS filled desired capacity %d with whole instances: %d units launched or in service (weights up to %d); the excess is not drift",
-			g.Desired, g.InService+g.Pending, g.MaxWeight))
+			g.Desired, launched, g.MaxWeight))
+	}
+	if g.Replacing > 0 {
+		notes = append(notes, replacingNote(g))
 	}
 	if g.Standby > 0 {
 		notes = append(notes, fmt.Sprintf("%d units (%d instances) in Standby: neither serving nor part of desired capacity", g.Standby, g.Instances.Standby))
@@ -195,7 +205,7 @@ func groupNotes(g asg.Group, d policy.Decision) []string {
 	// A scale-in must remove the units above the decision; AWS removes
 	// only unprotected ones, lowers desired capacity all the same, and
 	// keeps the protected instances serving.
-	if excess, free := g.InService+g.Pending-d.Desired, g.InService-g.Protected+g.Pending; d.Desired < g.Desired && g.Protected > 0 && excess > free {
+	if excess, free := launched-d.Desired, g.InService-g.Protected+g.Pending-g.Replacing; d.Desired < g.Desired && g.Protected > 0 && excess > free {
 		notes = append(notes, fmt.Sprintf("scale-in from %d to %d is blocked in part: %d units (%d instances) are protected from scale-in, so AWS lowers desired capacity but keeps %d units running",
 			g.Desired, d.Desired, g.Protected, g.Instances.Protected, excess-free))
 	}
@@ -579,7 +589,7 @@ func (c *Controller) input(gr *groupRun, g asg.Group, now time.Time, series map[
 		Now:      now,
 		Current:  g.Desired,
 		Serving:  g.Serving,
-		Pending:  g.Pending,
+		Pending:  g.Pending - g.Replacing,
 		Warming:  g.Warming,
 		ASGMin:   g.Min,
 		ASGMax:   g.Max,

@@ -77,3 +77,21 @@ func appendNonEmpty(list []string, s ...string) []string {
 	}
 	return list
 }
+
+// replacingNote says that Pending capacity above desired replaces
+// instances AWS is retiring, and names the group settings that do that.
+func replacingNote(g asg.Group) string {
+	var why []string
+	if g.Replacements.CapacityRebalance {
+		why = append(why, "capacity rebalancing is on")
+	}
+	if g.Replacements.MaxInstanceLifetime > 0 && g.Replacements.LaunchBeforeTerminate {
+		why = append(why, fmt.Sprintf("max instance lifetime %s with launch before terminate", g.Replacements.MaxInstanceLifetime))
+	}
+	cause := "AWS launches a replacement before it terminates the instance it replaces (capacity rebalancing, an instance refresh or Availability Zone rebalancing)"
+	if len(why) > 0 {
+		cause = "AWS launches a replacement before it terminates the instance it replaces: " + strings.Join(why, ", ")
+	}
+	return fmt.Sprintf("%d units (%d instances) Pending above desired capacity %d replace instances AWS is retiring; %s. A swap, not a scale-out: not counted as capacity on its way",
+		g.Replacing, g.Instances.Replacing, g.Desired, cause)
+}

@@ -16,18 +16,22 @@ import (
 // proposal, every rule that changed the number, every input with its age,
 // and what was done about it.
 type DecisionDoc struct {
-	Group          string        `json:"group"`
-	ASG            string        `json:"asg"`
-	At             time.Time     `json:"at"`
-	Current        int           `json:"current"`
-	Desired        int           `json:"desired"`
-	Min            int           `json:"min"`
-	Max            int           `json:"max"`
-	Serving        int           `json:"serving"`
-	Pending        int           `json:"pending"`
-	Warming        int           `json:"warming"`
-	Terminating    int           `json:"terminating"`
-	Standby        int           `json:"standby"`
+	Group       string    `json:"group"`
+	ASG         string    `json:"asg"`
+	At          time.Time `json:"at"`
+	Current     int       `json:"current"`
+	Desired     int       `json:"desired"`
+	Min         int       `json:"min"`
+	Max         int       `json:"max"`
+	Serving     int       `json:"serving"`
+	Pending     int       `json:"pending"`
+	Warming     int       `json:"warming"`
+	Terminating int       `json:"terminating"`
+	Standby     int       `json:"standby"`
+	// Replacing is the part of Pending that replaces instances AWS is
+	// retiring (capacity rebalancing and other launch-before-terminate
+	// replacements): a swap, not capacity added.
+	Replacing      int           `json:"replacing"`
 	CapacityType   string        `json:"capacity_type"`
 	Weighted       bool          `json:"weighted"`
 	Instances      InstancesDoc  `json:"instances"`
@@ -56,6 +60,7 @@ type InstancesDoc struct {
 	Terminating int `json:"terminating"`
 	Standby     int `json:"standby"`
 	Protected   int `json:"protected"`
+	Replacing   int `json:"replacing"`
 }
 
 // ProposalDoc is one policy's proposal.
@@ -123,8 +128,10 @@ func Doc(r Record) DecisionDoc {
 		Min: r.Min, Max: r.Max, Serving: r.Serving, Pending: r.Pending, Warming: r.Warming,
 		Terminating: r.Terminating, Standby: r.Standby, CapacityType: r.CapacityType, Weighted: r.Weighted,
 		Instances: InstancesDoc{InService: r.Instances.InService, Serving: r.Instances.Serving, Warming: r.Instances.Warming,
-			Pending: r.Instances.Pending, Terminating: r.Instances.Terminating, Standby: r.Instances.Standby, Protected: r.Instances.Protected},
-		ASGMin: r.ASGMin, ASGMax: r.ASGMax, ScaleInBlocked: r.ScaleInBlocked, Paused: r.Paused,
+			Pending: r.Instances.Pending, Terminating: r.Instances.Terminating, Standby: r.Instances.Standby, Protected: r.Instances.Protected,
+			Replacing: r.Instances.Replacing},
+		Replacing: r.Replacing,
+		ASGMin:    r.ASGMin, ASGMax: r.ASGMax, ScaleInBlocked: r.ScaleInBlocked, Paused: r.Paused,
 		Notes: r.Notes, Reason: r.Reason, Acted: r.Acted, Skipped: r.Skipped, Error: r.Error,
 		Proposals: make([]ProposalDoc, 0, len(r.Proposals)),
 		Changes:   make([]ChangeDoc, 0, len(r.Changes)),
