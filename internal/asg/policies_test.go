@@ -188,3 +188,39 @@ func TestPolicyIdle(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkPoliciesSweep times one DescribePolicies sweep over an account
+// of 2,000 groups with two policies each (40 pages of 100), against the
+// emulator over HTTP.
+func BenchmarkPoliciesSweep(b *testing.B) {
+	clk := clock.NewFake(t0)
+	emu := emulator.New(clk)
+	emu.SetGroupLimit(2000)
+	srv := httptest.NewServer(emu)
+	b.Cleanup(srv.Close)
+	c := &counter{calls: map[string]int{}}
+	client := newClient(srv.URL, c.middleware)
+	ctx := context.Background()
+	names := make([]string, 2000)
+	for i := range names {
+		names[i] = fmt.Sprintf("g%04d", i)
+		if err := emu.CreateGroup(emulator.GroupSpec{Name: names[i], Max: 10}); err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range []string{"cpu50", "cpu70"} {
+			if _, err := client.PutScalingPolicy(ctx, targetTracking(names[i], p)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	act := New(client, clk)
+	c.reset()
+	b.ResetTimer()
+	for range b.N {
+		clk.Advance(PoliciesEvery)
+		if p := act.Policies(ctx, names); p.Err != nil || len(p.ByGroup) != len(names) {
+			b.Fatalf("sweep: %v, %d groups", p.Err, len(p.ByGroup))
+		}
+	}
+	b.ReportMetric(float64(c.count("DescribePolicies"))/float64(b.N), "calls/sweep")
+}

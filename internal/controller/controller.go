@@ -389,7 +389,9 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 	wg.Add(5)
 	go func() {
 		defer wg.Done()
-		defer calls.time("read_policies", time.Now())
+		if c.deps.Policies != nil {
+			defer calls.time("read_policies", time.Now())
+		}
 		pols, polsOK = c.readPolicies(readCtx)
 	}()
 	go func() {
