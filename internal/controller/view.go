@@ -14,23 +14,22 @@ import (
 
 // DecisionDoc is a decision as the API, the store and ctl show it: every
 // proposal, every rule that changed the number, every input with its age,
-// and what was done about it.
+// and what was done about it. Replacing is the part of Pending that
+// replaces instances AWS is retiring (capacity rebalancing and other
+// launch-before-terminate replacements): a swap, not capacity added.
 type DecisionDoc struct {
-	Group       string    `json:"group"`
-	ASG         string    `json:"asg"`
-	At          time.Time `json:"at"`
-	Current     int       `json:"current"`
-	Desired     int       `json:"desired"`
-	Min         int       `json:"min"`
-	Max         int       `json:"max"`
-	Serving     int       `json:"serving"`
-	Pending     int       `json:"pending"`
-	Warming     int       `json:"warming"`
-	Terminating int       `json:"terminating"`
-	Standby     int       `json:"standby"`
-	// Replacing is the part of Pending that replaces instances AWS is
-	// retiring (capacity rebalancing and other launch-before-terminate
-	// replacements): a swap, not capacity added.
+	Group          string        `json:"group"`
+	ASG            string        `json:"asg"`
+	At             time.Time     `json:"at"`
+	Current        int           `json:"current"`
+	Desired        int           `json:"desired"`
+	Min            int           `json:"min"`
+	Max            int           `json:"max"`
+	Serving        int           `json:"serving"`
+	Pending        int           `json:"pending"`
+	Warming        int           `json:"warming"`
+	Terminating    int           `json:"terminating"`
+	Standby        int           `json:"standby"`
 	Replacing      int           `json:"replacing"`
 	CapacityType   string        `json:"capacity_type"`
 	Weighted       bool          `json:"weighted"`
@@ -128,16 +127,15 @@ func Doc(r Record) DecisionDoc {
 		Min: r.Min, Max: r.Max, Serving: r.Serving, Pending: r.Pending, Warming: r.Warming,
 		Terminating: r.Terminating, Standby: r.Standby, CapacityType: r.CapacityType, Weighted: r.Weighted,
 		Instances: InstancesDoc{InService: r.Instances.InService, Serving: r.Instances.Serving, Warming: r.Instances.Warming,
-			Pending: r.Instances.Pending, Terminating: r.Instances.Terminating, Standby: r.Instances.Standby, Protected: r.Instances.Protected,
-			Replacing: r.Instances.Replacing},
-		Replacing: r.Replacing,
-		ASGMin:    r.ASGMin, ASGMax: r.ASGMax, ScaleInBlocked: r.ScaleInBlocked, Paused: r.Paused,
+			Pending: r.Instances.Pending, Terminating: r.Instances.Terminating, Standby: r.Instances.Standby, Protected: r.Instances.Protected},
+		ASGMin: r.ASGMin, ASGMax: r.ASGMax, ScaleInBlocked: r.ScaleInBlocked, Paused: r.Paused,
 		Notes: r.Notes, Reason: r.Reason, Acted: r.Acted, Skipped: r.Skipped, Error: r.Error,
 		Proposals: make([]ProposalDoc, 0, len(r.Proposals)),
 		Changes:   make([]ChangeDoc, 0, len(r.Changes)),
 		Inputs:    make([]InputDoc, 0, len(r.Inputs)),
 		Queues:    make([]QueueDoc, 0, len(r.Queues)),
 	}
+	d.Replacing, d.Instances.Replacing = r.Replacing, r.Instances.Replacing
 	for _, q := range r.Queues {
 		d.Queues = append(d.Queues, QueueDocOf(q))
 	}
