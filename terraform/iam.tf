@@ -45,6 +45,7 @@ data "aws_iam_policy_document" "task" {
     actions = [
       "autoscaling:DescribeAutoScalingGroups",
       "autoscaling:DescribeInstanceRefreshes",
+      "autoscaling:DescribePolicies",
       "autoscaling:DescribeScheduledActions",
       "cloudwatch:GetMetricData",
       "sqs:GetQueueAttributes",

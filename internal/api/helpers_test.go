@@ -281,7 +281,7 @@ var (
 		"created_at", "cancelled_at", "cancelled_by", "version", "state"}
 	summaryKeys = []string{"name", "asg", "min", "max", "asg_min", "asg_max", "known", "lead", "desired", "decided",
 		"serving", "pending", "warming", "paused", "acted", "skipped", "reason", "error", "at", "boosts", "overrides"}
-	decisionKeys = []string{"group", "asg", "at", "current", "desired", "min", "max", "serving", "pending", "warming", "terminating", "standby", "capacity_type", "weighted", "instances",
+	decisionKeys = []string{"group", "asg", "at", "current", "desired", "min", "max", "serving", "pending", "warming", "terminating", "standby", "replacing", "capacity_type", "weighted", "instances",
 		"asg_min", "asg_max", "proposals", "changes", "inputs", "queues", "paused", "reason", "acted"}
 	auditKeys = []string{"id", "at", "actor", "action", "object", "before", "after"}
 )

@@ -95,6 +95,7 @@ var (
 		"serving": integer("Units InService past warmup (instances on a plain group)."), "pending": integer("Units on their way in."),
 		"warming": integer("Units InService inside warmup."), "terminating": integer("Units on their way out."),
 		"standby":       integer("Units in Standby: neither serving nor part of desired capacity."),
+		"replacing":     integer("Pending units that replace instances AWS is retiring (launch before terminate: capacity rebalancing and the like): a swap, not capacity added."),
 		"capacity_type": str("DesiredCapacityType: units, vcpu or memory-mib."),
 		"weighted":      boolean("A unit is not an instance (weights or a vcpu/memory-mib capacity type)."),
 		"instances":     ref("InstanceCounts"),
@@ -141,6 +142,7 @@ func schemas() obj {
 		"InstanceCounts": respObject(obj{
 			"in_service": integer(""), "serving": integer(""), "warming": integer(""), "pending": integer(""),
 			"terminating": integer(""), "standby": integer(""), "protected": integer("InService instances protected from scale-in."),
+			"replacing": integer("Pending instances that replace instances AWS is retiring."),
 		}),
 		"Proposal": respObject(obj{"policy": str(""), "kind": str(""), "capacity": integer(""), "ok": boolean(""), "reason": str("")}),
 		"Change":   respObject(obj{"rule": str(""), "from": integer(""), "to": integer(""), "reason": str("")}),

@@ -57,6 +57,7 @@ type Decision struct {
 	Warming        int           `json:"warming"`
 	Terminating    int           `json:"terminating"`
 	Standby        int           `json:"standby"`
+	Replacing      int           `json:"replacing"`
 	CapacityType   string        `json:"capacity_type"`
 	Weighted       bool          `json:"weighted"`
 	Instances      Instances     `json:"instances"`
@@ -85,6 +86,7 @@ type Instances struct {
 	Terminating int `json:"terminating"`
 	Standby     int `json:"standby"`
 	Protected   int `json:"protected"`
+	Replacing   int `json:"replacing"`
 }
 
 // Proposal is one policy's proposal in a decision.

@@ -77,6 +77,14 @@ type Group struct {
 	// launchSamples), 0 while LaunchSamples is 0.
 	LaunchP90     time.Duration
 	LaunchSamples int
+	// Replacing is the part of Pending, in units, that replaces instances
+	// AWS is retiring (launch before terminate: capacity rebalancing and
+	// the like), not capacity added: see replacing in replace.go.
+	// Instances.Replacing counts the same in instances.
+	Replacing int
+	// Replacements are the group's settings under which AWS replaces
+	// instances on its own.
+	Replacements Replacements
 }
 
 // Counts are a group's capacity by lifecycle state, in units or in
@@ -95,6 +103,9 @@ type Group struct {
 // there it counts nowhere.
 type Counts struct {
 	InService, Pending, Warming, Serving, Terminating, Standby, Protected int
+	// Replacing counts the Pending instances that replace instances AWS
+	// is retiring (Group.Replacing).
+	Replacing int
 }
 
 // launchSamples is how many launch times are kept per group.
@@ -121,6 +132,11 @@ type Actuator struct {
 	described map[string]time.Time
 	// launches holds each group's recent launch-to-InService times.
 	launches map[string][]time.Duration
+
+	// polMu guards policies apart from mu, so that a policy sweep does
+	// not hold up Describe (policies.go).
+	polMu    sync.Mutex
+	policies policyCache
 }
 
 // New returns an actuator that calls AWS through client and reads time
@@ -240,6 +256,7 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 	lastSeen := a.described[out.Name]
 	next := make(map[string]time.Time, len(g.Instances))
 	var launching map[string]time.Time // most groups have nothing pending
+	var pendingWeights []int
 	for _, in := range g.Instances {
 		id := aws.ToString(in.InstanceId)
 		w, why := instanceWeight(in, out.Weighted)
@@ -256,6 +273,7 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 			if !strings.HasPrefix(string(in.LifecycleState), "Pending") {
 				break // a replaced root volume is not a launch: no launch time
 			}
+			pendingWeights = append(pendingWeights, w)
 			since, ok := prevLaunching[id]
 			if !ok && known {
 				since = lastSeen
@@ -297,6 +315,9 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 	a.described[out.Name] = now
 	out.Serving = out.InService - out.Warming
 	out.Instances.Serving = out.Instances.InService - out.Instances.Warming
+	out.Replacements = replacementsOf(g)
+	out.Replacing, out.Instances.Replacing = replacing(out.InService, out.Pending, out.Desired, out.MaxWeight,
+		slices.Contains(out.Suspended, "Terminate"), pendingWeights)
 	out.LaunchSamples = len(a.launches[out.Name])
 	out.LaunchP90 = p90(a.launches[out.Name])
 	return out

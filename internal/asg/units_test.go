@@ -48,7 +48,7 @@ func TestConvertCountsUnits(t *testing.T) {
 	}{
 		{
 			name: "plain group: a unit is an instance",
-			group: types.AutoScalingGroup{Instances: []types.Instance{
+			group: types.AutoScalingGroup{DesiredCapacity: aws.Int32(2), Instances: []types.Instance{
 				inst("i-1", types.LifecycleStateInService, "m5.large", ""),
 				inst("i-2", types.LifecycleStatePending, "m5.large", ""),
 			}},
@@ -57,7 +57,7 @@ func TestConvertCountsUnits(t *testing.T) {
 		},
 		{
 			name: "weights 1, 2 and 4",
-			group: types.AutoScalingGroup{MixedInstancesPolicy: overrides("1", "2", "4"), Instances: []types.Instance{
+			group: types.AutoScalingGroup{DesiredCapacity: aws.Int32(11), MixedInstancesPolicy: overrides("1", "2", "4"), Instances: []types.Instance{
 				inst("i-1", types.LifecycleStateInService, "c5.large", "1"),
 				inst("i-2", types.LifecycleStateInService, "c5.xlarge", "2"),
 				inst("i-3", types.LifecycleStateInService, "c5.2xlarge", "4"),
@@ -70,7 +70,7 @@ func TestConvertCountsUnits(t *testing.T) {
 		},
 		{
 			name: "lifecycle hooks: waits are on the way in or out, never serving",
-			group: types.AutoScalingGroup{MixedInstancesPolicy: overrides("2"), Instances: []types.Instance{
+			group: types.AutoScalingGroup{DesiredCapacity: aws.Int32(6), MixedInstancesPolicy: overrides("2"), Instances: []types.Instance{
 				inst("i-1", types.LifecycleStatePendingWait, "c5.large", "2"),
 				inst("i-2", types.LifecycleStatePendingProceed, "c5.large", "2"),
 				inst("i-3", types.LifecycleStateTerminatingWait, "c5.large", "2"),

@@ -8,6 +8,7 @@ var Actions = []string{
 	"autoscaling:DeleteScheduledAction",
 	"autoscaling:DescribeAutoScalingGroups",
 	"autoscaling:DescribeInstanceRefreshes",
+	"autoscaling:DescribePolicies",
 	"autoscaling:DescribeScheduledActions",
 	"autoscaling:PutScheduledUpdateGroupAction",
 	"autoscaling:SetDesiredCapacity",

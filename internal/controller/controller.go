@@ -125,6 +125,9 @@ type Deps struct {
 	// Mirror mirrors boosts into scheduled actions; nil means boosts are
 	// enforced by the control loop alone.
 	Mirror Mirror
+	// Policies reads the groups' own scaling policies, shown as notes
+	// and warnings; nil means they are not read.
+	Policies PolicyReader
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -164,6 +167,9 @@ type Record struct {
 	// Max are the effective bounds).
 	Serving, Pending, Warming, Terminating, Standby, ASGMin, ASGMax int
 	Instances                                                       asg.Counts
+	// Replacing is the part of Pending, in units, that replaces instances
+	// AWS is retiring (asg.Group.Replacing).
+	Replacing int
 	// CapacityType is the group's DesiredCapacityType (units, vcpu,
 	// memory-mib); Weighted is true when a unit is not an instance.
 	CapacityType string
@@ -176,15 +182,22 @@ func (r *Record) setCapacity(g asg.Group) {
 	r.Serving, r.Pending, r.Warming, r.Terminating, r.Standby = g.Serving, g.Pending, g.Warming, g.Terminating, g.Standby
 	r.ASGMin, r.ASGMax = g.Min, g.Max
 	r.Instances, r.CapacityType, r.Weighted = g.Instances, g.CapacityType, g.Weighted
+	r.Replacing = g.Replacing
 }
 
 // groupNotes are what the decision should say about the group itself:
 // what AWS will do differently from what the number suggests.
 func groupNotes(g asg.Group, d policy.Decision) []string {
 	var notes []string
-	if g.Weighted && g.InService+g.Pending > g.Desired && g.InService+g.Pending-g.Desired < g.MaxWeight {
+	// A replacement launched ahead of the instance it replaces is a
+	// swap: it is neither overshoot nor capacity a scale-in must remove.
+	launched := g.InService + g.Pending - g.Replacing
+	if g.Weighted && launched > g.Desired && launched-g.Desired < g.MaxWeight {
 		notes = append(notes, fmt.Sprintf("AWS filled desired capacity %d with whole instances: %d units launched or in service (weights up to %d); the excess is not drift",
-			g.Desired, g.InService+g.Pending, g.MaxWeight))
+			g.Desired, launched, g.MaxWeight))
+	}
+	if g.Replacing > 0 {
+		notes = append(notes, replacingNote(g))
 	}
 	if g.Standby > 0 {
 		notes = append(notes, fmt.Sprintf("%d units (%d instances) in Standby: neither serving nor part of desired capacity", g.Standby, g.Instances.Standby))
@@ -192,7 +205,7 @@ func groupNotes(g asg.Group, d policy.Decision) []string {
 	// A scale-in must remove the units above the decision; AWS removes
 	// only unprotected ones, lowers desired capacity all the same, and
 	// keeps the protected instances serving.
-	if excess, free := g.InService+g.Pending-d.Desired, g.InService-g.Protected+g.Pending; d.Desired < g.Desired && g.Protected > 0 && excess > free {
+	if excess, free := launched-d.Desired, g.InService-g.Protected+g.Pending-g.Replacing; d.Desired < g.Desired && g.Protected > 0 && excess > free {
 		notes = append(notes, fmt.Sprintf("scale-in from %d to %d is blocked in part: %d units (%d instances) are protected from scale-in, so AWS lowers desired capacity but keeps %d units running",
 			g.Desired, d.Desired, g.Protected, g.Instances.Protected, excess-free))
 	}
@@ -274,6 +287,10 @@ type Controller struct {
 	lastSeries map[string]source.Series
 	lastQueues map[string]source.QueueReading
 	lastPlan   Plan
+	// policies are the groups' scaling policies as last read; policiesRead
+	// is false while no PolicyReader is configured.
+	policies     asg.Policies
+	policiesRead bool
 	// views is what Views and View answer: published at the end of New
 	// and of every cycle's record phase.
 	views atomic.Pointer[views]
@@ -366,8 +383,17 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		queues  map[string]source.QueueReading
 		plan    Plan
 		planErr error
+		pols    asg.Policies
+		polsOK  bool
 	)
-	wg.Add(4)
+	wg.Add(5)
+	go func() {
+		defer wg.Done()
+		if c.deps.Policies != nil {
+			defer calls.time("read_policies", time.Now())
+		}
+		pols, polsOK = c.readPolicies(readCtx)
+	}()
 	go func() {
 		defer wg.Done()
 		if c.deps.Planner != nil {
@@ -419,6 +445,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 	selected := c.selections(plan.Boosts, groups)
 	c.mu.Lock()
 	c.lastSeries, c.lastQueues = series, queues
+	c.policies, c.policiesRead = pols, polsOK
 	c.planErr = planErr
 	if planErr == nil {
 		c.lastPlan = plan
@@ -449,6 +476,8 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		d, st := policy.Decide(gr.spec, in, gr.state)
 		gr.state = st
 		d.Notes = append(d.Notes, groupNotes(g, d)...)
+		acting, idle := policyNotes(pols.ByGroup[gr.cfg.ASG], g.Suspended)
+		d.Notes = appendNonEmpty(d.Notes, acting, idle)
 		records[i] = Record{Decision: d, ASG: gr.cfg.ASG}
 		records[i].setCapacity(g)
 		if d.Desired == g.Desired {
@@ -510,9 +539,11 @@ func (c *Controller) Ready(now time.Time) error {
 
 // Warnings lists what an operator should know about the groups as last
 // described, one line each, sorted: a group whose units cannot be
-// counted, and a suspended process that changes what Headroom's actions
-// mean (ScheduledActions, AlarmNotification). They do not make the
-// replica unready; /readyz shows them under its status.
+// counted, a suspended process that changes what Headroom's actions
+// mean (ScheduledActions, AlarmNotification), another scaling policy that
+// can change the group's desired capacity, and a failed read of those
+// policies. They do not make the replica unready; /readyz shows them
+// under its status.
 func (c *Controller) Warnings() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -528,6 +559,12 @@ func (c *Controller) Warnings() []string {
 		for _, n := range suspendedNotes(g.Suspended) {
 			out = append(out, fmt.Sprintf("group %s: %s", gr.cfg.Name, n))
 		}
+		if acting, _ := policyNotes(c.policies.ByGroup[gr.cfg.ASG], g.Suspended); acting != "" {
+			out = append(out, fmt.Sprintf("group %s: %s", gr.cfg.Name, acting))
+		}
+	}
+	if w := policyWarning(c.policies); w != "" && c.policiesRead {
+		out = append(out, w)
 	}
 	slices.Sort(out)
 	return out
@@ -554,7 +591,7 @@ func (c *Controller) input(gr *groupRun, g asg.Group, now time.Time, series map[
 		Now:      now,
 		Current:  g.Desired,
 		Serving:  g.Serving,
-		Pending:  g.Pending,
+		Pending:  g.Pending - g.Replacing,
 		Warming:  g.Warming,
 		ASGMin:   g.Min,
 		ASGMax:   g.Max,

@@ -95,7 +95,7 @@ func newWorld(t *testing.T) *world {
 	ctrlCfg.AppID = e2eAppID
 	actuator := asg.New(autoscaling.NewFromConfig(ctrlCfg), clk)
 	ctrl, err := New(cfg, Deps{
-		Groups: actuator, Scaler: actuator,
+		Groups: actuator, Scaler: actuator, Policies: actuator,
 		Metrics:   source.NewCloudWatch(cloudwatch.NewFromConfig(ctrlCfg)),
 		Queues:    source.NewSQS(sqs.NewFromConfig(ctrlCfg), clk, 4),
 		Clock:     clk,

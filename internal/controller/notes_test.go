@@ -45,6 +45,19 @@ func TestGroupNotes(t *testing.T) {
 			decided: 4,
 		},
 		{
+			name: "a capacity rebalancing replacement is a swap",
+			g: asg.Group{Desired: 4, InService: 4, Pending: 1, Replacing: 1, Instances: asg.Counts{InService: 4, Pending: 1, Replacing: 1},
+				Replacements: asg.Replacements{CapacityRebalance: true}},
+			decided: 4,
+			want:    []string{"1 units (1 instances) Pending above desired capacity 4 replace instances AWS is retiring; AWS launches a replacement before it terminates the instance it replaces: capacity rebalancing is on. A swap, not a scale-out"},
+		},
+		{
+			name:    "a weighted replacement is not overshoot",
+			g:       asg.Group{Desired: 10, InService: 10, Pending: 2, Replacing: 2, Weighted: true, MaxWeight: 4, Instances: asg.Counts{Replacing: 1}},
+			decided: 10,
+			want:    []string{"2 units (1 instances) Pending above desired capacity 10 replace instances AWS is retiring; AWS launches a replacement before it terminates the instance it replaces (capacity rebalancing"},
+		},
+		{
 			name:    "suspended processes that matter",
 			g:       asg.Group{Desired: 1, InService: 1, Suspended: []string{"AZRebalance", "ScheduledActions", "AlarmNotification"}},
 			decided: 1,

@@ -14,7 +14,9 @@ import (
 
 // DecisionDoc is a decision as the API, the store and ctl show it: every
 // proposal, every rule that changed the number, every input with its age,
-// and what was done about it.
+// and what was done about it. Replacing is the part of Pending that
+// replaces instances AWS is retiring (capacity rebalancing and other
+// launch-before-terminate replacements): a swap, not capacity added.
 type DecisionDoc struct {
 	Group          string        `json:"group"`
 	ASG            string        `json:"asg"`
@@ -28,6 +30,7 @@ type DecisionDoc struct {
 	Warming        int           `json:"warming"`
 	Terminating    int           `json:"terminating"`
 	Standby        int           `json:"standby"`
+	Replacing      int           `json:"replacing"`
 	CapacityType   string        `json:"capacity_type"`
 	Weighted       bool          `json:"weighted"`
 	Instances      InstancesDoc  `json:"instances"`
@@ -56,6 +59,7 @@ type InstancesDoc struct {
 	Terminating int `json:"terminating"`
 	Standby     int `json:"standby"`
 	Protected   int `json:"protected"`
+	Replacing   int `json:"replacing"`
 }
 
 // ProposalDoc is one policy's proposal.
@@ -131,6 +135,7 @@ func Doc(r Record) DecisionDoc {
 		Inputs:    make([]InputDoc, 0, len(r.Inputs)),
 		Queues:    make([]QueueDoc, 0, len(r.Queues)),
 	}
+	d.Replacing, d.Instances.Replacing = r.Replacing, r.Instances.Replacing
 	for _, q := range r.Queues {
 		d.Queues = append(d.Queues, QueueDocOf(q))
 	}

@@ -115,6 +115,8 @@ func view(name string, r *controller.Record) controller.GroupView {
 // testViews is a small fleet with one group in every status.
 func testViews() []controller.GroupView {
 	workers := record("workers", t0.Add(-10*time.Second), 10, 12, true)
+	workers.Notes = []string{"other scaling policies attached to the group can change its desired capacity too: cpu50 (TargetTrackingScaling)",
+		"scaling policies attached to the group that cannot change its capacity now: add-one (SimpleScaling, disabled)"}
 	web := record("web", t0.Add(-10*time.Second), 8, 8, false)
 	lagging := record("lagging", t0.Add(-10*time.Second), 4, 4, false)
 	lagging.Skipped = controller.SkipNotLeader

@@ -204,6 +204,9 @@ func TestGroupPage(t *testing.T) {
 			`<td class="num">30s</td>`}},
 		{"queues", section("queues"), []string{`<td>jobs</td><td>jobs</td><td class="num">12.50</td><td class="num">5000.00</td>`,
 			`<td class="num">3m0s</td>`, `<td class="num">28.00</td><td>drain</td>`}},
+		{"notes", regexp.MustCompile(`(?s)<ul class="notes" id="notes">.*?</ul>`).FindString(r.body), []string{
+			"<li>other scaling policies attached to the group can change its desired capacity too: cpu50 (TargetTrackingScaling)</li>",
+			"<li>scaling policies attached to the group that cannot change its capacity now: add-one (SimpleScaling, disabled)</li>"}},
 		{"chart", r.body, []string{`<svg class="chart"`, `<polyline class="current"`, `<polyline class="decided"`,
 			`<polyline class="min"`, `<polyline class="max"`}},
 		{"boosts", section("boosts"), []string{`data-boost="b-active"`, "launch", `badge active">active<`, "min 20",
@@ -227,7 +230,7 @@ func TestGroupPage(t *testing.T) {
 	}
 	t.Run("web shows its pin with a cancel button", func(t *testing.T) {
 		w := op.get("/groups/web")
-		if !strings.Contains(w.body, `data-override="o-pin"`) || !strings.Contains(w.body, "incident 42") ||
+		if !strings.Contains(w.body, `data-override="o-pin"`) || !strings.Contains(w.body, "incident 42") || strings.Contains(w.body, `id="notes"`) ||
 			!strings.Contains(w.body, `data-boost="b-later"`) || strings.Contains(w.body, `id="floor"`) {
 			t.Errorf("web page:\n%s", w.body)
 		}

@@ -40,6 +40,7 @@ type createInput struct {
 	launchOrder            []string
 	hooks                  map[string]*lifecycleHook
 	hookDelay              time.Duration
+	replace                replaceSettings
 }
 
 func notFound(name string) *apiError {
@@ -160,6 +161,9 @@ func readSettings(p params, in *createInput) *apiError {
 	}
 	if hasLT && in.mixed != nil {
 		return validationf("Valid requests must contain either LaunchTemplate, LaunchConfigurationName, InstanceId or MixedInstancesPolicy parameter.")
+	}
+	if err := readReplaceSettings(p, &in.replace); err != nil {
+		return err
 	}
 	if v, ok := p.str("DesiredCapacityType"); ok {
 		if v == "" {
@@ -298,6 +302,7 @@ func applySettings(g *group, in createInput) {
 		// New instances only: running ones keep their own setting.
 		g.protectNew = in.protectNew
 	}
+	applyReplaceSettings(g, in.replace)
 }
 
 // newBounds applies AWS's rules for a change of MinSize, MaxSize and
@@ -550,6 +555,7 @@ func describeGroup(g *group, includeInstances bool) xmlGroup {
 		}
 	}
 	describeWarm(g, &x)
+	describeReplace(g, &x)
 	for _, name := range sortedKeys(g.suspended) {
 		x.SuspendedProcesses = append(x.SuspendedProcesses, xmlSuspendedProcess{ProcessName: name, SuspensionReason: g.suspended[name]})
 	}

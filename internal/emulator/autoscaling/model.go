@@ -90,6 +90,9 @@ type group struct {
 	hookDelay time.Duration
 	// policies are the scaling policies by name (policies.go).
 	policies map[string]*scalingPolicy
+	// replace holds CapacityRebalance and MaxInstanceLifetime
+	// (replace.go).
+	replace replaceSettings
 	// cause says why desired last changed; the next launches and
 	// terminations quote it in their activities, as AWS does.
 	cause string
@@ -127,6 +130,13 @@ type instance struct {
 	warm        bool // it came from the warm pool
 	// protected is the instance's ProtectedFromScaleIn.
 	protected bool
+	// retiring marks an InService instance that a replacement launched
+	// ahead of its termination (replacedBy) will take over from; it no
+	// longer counts toward desired capacity. gone marks an instance
+	// terminated at once, to be dropped (replace.go).
+	retiring   bool
+	replacedBy *instance
+	gone       bool
 }
 
 type activity struct {
@@ -147,7 +157,7 @@ func (g *group) isSuspended(process string) bool {
 func (g *group) active() int {
 	n := 0
 	for _, in := range g.instances {
-		if counted(in.state) {
+		if counted(in.state) && !in.retiring {
 			n += in.weight
 		}
 	}
@@ -287,7 +297,7 @@ func (s *Service) remove(g *group, t time.Time, cause string, active int) {
 	left := active
 	for _, want := range []func(string) bool{launching, isInService} {
 		for i := len(g.instances) - 1; i >= 0 && left > g.desired; i-- {
-			if in := g.instances[i]; want(in.state) && !protectedFromScaleIn(in) && left-in.weight >= g.desired {
+			if in := g.instances[i]; want(in.state) && !in.retiring && !protectedFromScaleIn(in) && left-in.weight >= g.desired {
 				victims = append(victims, in)
 				left -= in.weight
 			}
@@ -386,6 +396,7 @@ func (g *group) nextEvent() (time.Time, bool) {
 		}
 	}
 	g.warmNextEvent(consider)
+	g.replaceNextEvent(consider)
 	return next, found
 }
 
@@ -402,6 +413,7 @@ func (s *Service) step(g *group, t time.Time) {
 	clear(g.instances[len(kept):])
 	g.instances = kept
 	s.stepWarm(g, t)
+	s.stepReplace(g, t)
 	if replace {
 		s.reconcile(g, t)
 	}

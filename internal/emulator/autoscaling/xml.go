@@ -33,6 +33,8 @@ type xmlGroup struct {
 	VPCZoneIdentifier                string                    `xml:",omitempty"`
 	WarmPoolConfiguration            *xmlWarmPoolConfiguration `xml:",omitempty"`
 	WarmPoolSize                     *int                      `xml:",omitempty"`
+	CapacityRebalance                bool
+	MaxInstanceLifetime              *int `xml:",omitempty"`
 }
 
 type xmlInstance struct {
