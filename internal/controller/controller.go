@@ -397,6 +397,17 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 	wg.Wait()
 
 	records = make([]Record, len(c.groups))
+	// A failed page of DescribeAutoScalingGroups blinds only its groups:
+	// they are recorded as failed and the others are decided as usual.
+	// Only when nothing could be read does the cycle fail as a whole.
+	var blind map[string]string
+	if pe, ok := errors.AsType[*asg.PageError](descErr); ok && len(pe.Groups) < len(c.names) {
+		blind = make(map[string]string, len(pe.Groups))
+		for _, n := range pe.Groups {
+			blind[n] = pe.Error()
+		}
+		descErr = nil
+	}
 	if descErr != nil {
 		for i, gr := range c.groups {
 			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
@@ -424,6 +435,14 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		c.lastPlan = plan
 	}
 	for i, gr := range c.groups {
+		if why, ok := blind[gr.cfg.ASG]; ok {
+			// Unknown is not gone: no decision, no write, and nothing of
+			// the group's state changes until a page answers for it.
+			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
+				Error: "describe auto scaling groups: " + why}
+			c.countError(gr.cfg.Name, "describe")
+			continue
+		}
 		g, ok := groups[gr.cfg.ASG]
 		if ok {
 			gr.last, gr.described = g, true

@@ -1,0 +1,153 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/headroom-dev/headroom/internal/asg"
+	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/config"
+	"github.com/headroom-dev/headroom/internal/emulator"
+	emuasg "github.com/headroom-dev/headroom/internal/emulator/autoscaling"
+	"github.com/headroom-dev/headroom/internal/source"
+	"github.com/headroom-dev/headroom/internal/telemetry"
+)
+
+// fleetUnderMin is n emulated groups at desired 1 whose config min is 2,
+// so that every group's decision is a scale-out to 2: a write each.
+type fleetUnderMin struct {
+	clk  *clock.Fake
+	em   *emulator.Server
+	ctrl *Controller
+}
+
+func fleetName(i int) string { return fmt.Sprintf("g%03d", i) }
+
+func newFleetUnderMin(t *testing.T, n int, extra string, deps func(*Deps)) *fleetUnderMin {
+	t.Helper()
+	clk := clock.NewFake(t0)
+	em := emulator.StartTest(t, clk)
+	em.AutoScaling.SetGroupLimit(n + emuasg.DefaultGroupLimit)
+	var b strings.Builder
+	fmt.Fprintf(&b, "interval: 10s\ncall_timeout: 2s\n%sgroups:\n", extra)
+	for i := range n {
+		if err := em.AutoScaling.CreateGroup(emuasg.GroupSpec{Name: fleetName(i), Min: 1, Max: 50, Desired: 1, StartInService: true}); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, `  - asg: %s
+    min: 2
+    max: 50
+    warmup: 0s
+    policies:
+      - name: cpu
+        target_tracking:
+          metric: {namespace: AWS/EC2, name: CPUUtilization, stat: Average}
+          target: 50
+`, fleetName(i))
+	}
+	cfg, err := config.Parse([]byte(b.String()))
+	if err != nil {
+		t.Fatalf("config: %v", err)
+	}
+	awsCfg := em.AWSConfig()
+	actuator := asg.New(autoscaling.NewFromConfig(awsCfg), clk)
+	d := Deps{
+		Groups: actuator, Scaler: actuator,
+		Metrics:   source.NewCloudWatch(cloudwatch.NewFromConfig(awsCfg)),
+		Queues:    source.NewSQS(sqs.NewFromConfig(awsCfg), clk, 4),
+		Clock:     clk,
+		Telemetry: telemetry.NewMetrics(),
+	}
+	if deps != nil {
+		deps(&d)
+	}
+	ctrl, err := New(cfg, d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fleetUnderMin{clk: clk, em: em, ctrl: ctrl}
+}
+
+func (f *fleetUnderMin) desired(t *testing.T, name string) int {
+	t.Helper()
+	g, ok := f.em.AutoScaling.Group(name)
+	if !ok {
+		t.Fatalf("group %s gone", name)
+	}
+	return g.Desired
+}
+
+// TestFailedDescribePageBlindsOnlyItsGroups fails the first
+// DescribeAutoScalingGroups page of a 250-group cycle at the emulator. The
+// 100 groups of that page are recorded as failed, with no write; the 150
+// of the other pages are decided and acted on; the cycle as a whole does
+// not fail.
+func TestFailedDescribePageBlindsOnlyItsGroups(t *testing.T) {
+	f := newFleetUnderMin(t, 250, "", nil)
+	f.em.AddFault(emulator.Fault{Service: emulator.ServiceAutoScaling, Operation: "DescribeAutoScalingGroups",
+		Status: 400, Code: "Throttling", Message: "Rate exceeded", Times: 1})
+	recs, err := f.ctrl.RunOnce(context.Background(), f.clk.Now())
+	if err != nil {
+		t.Fatalf("cycle failed as a whole: %v", err)
+	}
+	for i, r := range recs {
+		blind := i < 100 // the first page carries the first 100 names
+		switch {
+		case blind && (r.Error == "" || !strings.Contains(r.Error, "Throttling")):
+			t.Errorf("%s: error %q, want the failed page's Throttling", r.Group, r.Error)
+		case blind && (r.Acted || len(r.Proposals) > 0):
+			t.Errorf("%s: decided (acted %v, %d proposals) without being described", r.Group, r.Acted, len(r.Proposals))
+		case !blind && (r.Error != "" || !r.Acted):
+			t.Errorf("%s: error %q acted %v, want acted on", r.Group, r.Error, r.Acted)
+		}
+		want := 2
+		if blind {
+			want = 1
+		}
+		if got := f.desired(t, r.ASG); got != want {
+			t.Errorf("%s: desired %d, want %d", r.ASG, got, want)
+		}
+	}
+	if err := f.ctrl.Ready(f.clk.Now()); err != nil {
+		t.Errorf("Ready after a partial describe: %v", err)
+	}
+
+	// The next cycle reads every page and acts on the groups it missed.
+	f.clk.Advance(10 * time.Second)
+	recs, err = f.ctrl.RunOnce(context.Background(), f.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs[:100] {
+		if r.Error != "" || !r.Acted {
+			t.Errorf("next cycle, %s: error %q acted %v, want acted on", r.Group, r.Error, r.Acted)
+		}
+	}
+}
+
+// TestEveryDescribePageFailedFailsTheCycle keeps the old rule when nothing
+// could be read: the cycle fails and /readyz says so.
+func TestEveryDescribePageFailedFailsTheCycle(t *testing.T) {
+	f := newFleetUnderMin(t, 150, "", nil)
+	f.em.AddFault(emulator.Fault{Service: emulator.ServiceAutoScaling, Operation: "DescribeAutoScalingGroups",
+		Status: 400, Code: "Throttling", Message: "Rate exceeded"})
+	recs, err := f.ctrl.RunOnce(context.Background(), f.clk.Now())
+	if err == nil {
+		t.Fatal("cycle succeeded with every page failed")
+	}
+	for _, r := range recs {
+		if r.Error == "" || r.Acted {
+			t.Errorf("%s: error %q acted %v", r.Group, r.Error, r.Acted)
+		}
+	}
+	if f.ctrl.Ready(f.clk.Now()) == nil {
+		t.Error("Ready with every page failed")
+	}
+}
