@@ -105,6 +105,8 @@ const launchSamples = 32
 type Actuator struct {
 	client *autoscaling.Client
 	clk    clock.Clock
+	// budget paces the mirror's writes; nil: no limit (SetWriteBudget).
+	budget *WriteBudget
 
 	mu sync.Mutex
 	// inService maps group -> instance id -> the first time the actuator

@@ -125,6 +125,10 @@ type Deps struct {
 	// Mirror mirrors boosts into scheduled actions; nil means boosts are
 	// enforced by the control loop alone.
 	Mirror Mirror
+	// Budget paces SetDesiredCapacity calls: a cycle's writes take its
+	// tokens in priority order (orderWrites), and a write without one is
+	// deferred to the next cycle with SkipRateBudget. nil: no limit.
+	Budget WriteBudget
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -241,6 +245,9 @@ type groupRun struct {
 	// mirrored is true while the group carries Headroom's scheduled
 	// actions (or may: until the first sweep).
 	mirrored bool
+	// deferred is how many cycles in a row the group's write was deferred
+	// for the write budget.
+	deferred int
 }
 
 // boostState is a boost as one group has seen it.
@@ -424,7 +431,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		return records, err
 	}
 
-	var writes []int
+	var writes []pendingWrite
 	// Which boosts select which group, found once a cycle outside the
 	// lock: each group then looks only at its own boosts.
 	selected := c.selections(plan.Boosts, groups)
@@ -467,6 +474,10 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		in.Overrides = plan.Overrides[gr.cfg.Name]
 		d, st := policy.Decide(gr.spec, in, gr.state)
 		gr.state = st
+		floor := 0
+		for _, f := range in.Floors {
+			floor = max(floor, f.Capacity)
+		}
 		d.Notes = append(d.Notes, groupNotes(g, d)...)
 		records[i] = Record{Decision: d, ASG: gr.cfg.ASG}
 		records[i].setCapacity(g)
@@ -486,12 +497,24 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		case g.LaunchOrTerminateSuspended:
 			records[i].Skipped = SkipSuspended
 		default:
-			writes = append(writes, i)
+			writes = append(writes, pendingWrite{index: i, deferred: gr.deferred, current: g.Desired, desired: d.Desired, floor: floor})
 		}
 	}
 	c.mu.Unlock()
 
-	c.act(ctx, records, writes, calls)
+	c.act(ctx, records, c.budget(now, records, writes), calls)
+	c.mu.Lock()
+	for i, gr := range c.groups {
+		if records[i].Skipped == SkipRateBudget {
+			gr.deferred++
+		} else if records[i].Skipped != "" || records[i].Error == "" {
+			// Acted, or nothing to write, or held back for another
+			// reason: no longer waiting for the budget. A write that
+			// failed keeps its place.
+			gr.deferred = 0
+		}
+	}
+	c.mu.Unlock()
 	if !c.opts.DryRun && planErr == nil && c.leading() {
 		began := time.Now()
 		c.mirror(ctx, now, groups, selected)
@@ -754,6 +777,24 @@ func (c *Controller) acting(ctx context.Context) (_ context.Context, _ context.C
 	}
 	wctx, cancel := c.deps.Acting(ctx)
 	return wctx, cancel, wctx.Err() == nil && c.leading()
+}
+
+// budget orders the cycle's writes (orderWrites) and takes a token of the
+// write budget for each in turn; it returns the writes to send, in that
+// order, and marks the others deferred.
+func (c *Controller) budget(now time.Time, records []Record, writes []pendingWrite) []int {
+	orderWrites(writes)
+	send := make([]int, 0, len(writes))
+	for _, w := range writes {
+		if c.deps.Budget == nil || c.deps.Budget.Take(now) {
+			send = append(send, w.index)
+			continue
+		}
+		r := &records[w.index]
+		r.Skipped = SkipRateBudget
+		r.Notes = append(r.Notes, deferNote(w.deferred+1))
+	}
+	return send
 }
 
 // act sends the writes of this cycle with bounded concurrency.

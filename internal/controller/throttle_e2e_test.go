@@ -7,16 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
-	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/headroom-dev/headroom/internal/asg"
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/emulator"
 	emuasg "github.com/headroom-dev/headroom/internal/emulator/autoscaling"
-	"github.com/headroom-dev/headroom/internal/source"
 	"github.com/headroom-dev/headroom/internal/telemetry"
 )
 
@@ -28,9 +24,12 @@ type fleetUnderMin struct {
 	ctrl *Controller
 }
 
+// noBudget is a write budget no test cycle exhausts.
+const noBudget = "aws:\n  autoscaling_write_rate: 1000/s\n  autoscaling_write_burst: 10000\n"
+
 func fleetName(i int) string { return fmt.Sprintf("g%03d", i) }
 
-func newFleetUnderMin(t *testing.T, n int, extra string, deps func(*Deps)) *fleetUnderMin {
+func newFleetUnderMin(t *testing.T, n int, extra string) *fleetUnderMin {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	em := emulator.StartTest(t, clk)
@@ -56,19 +55,7 @@ func newFleetUnderMin(t *testing.T, n int, extra string, deps func(*Deps)) *flee
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	awsCfg := em.AWSConfig()
-	actuator := asg.New(autoscaling.NewFromConfig(awsCfg), clk)
-	d := Deps{
-		Groups: actuator, Scaler: actuator,
-		Metrics:   source.NewCloudWatch(cloudwatch.NewFromConfig(awsCfg)),
-		Queues:    source.NewSQS(sqs.NewFromConfig(awsCfg), clk, 4),
-		Clock:     clk,
-		Telemetry: telemetry.NewMetrics(),
-	}
-	if deps != nil {
-		deps(&d)
-	}
-	ctrl, err := New(cfg, d, Options{})
+	ctrl, err := NewAWS(cfg, em.AWSConfig(), Deps{Clock: clk, Telemetry: telemetry.NewMetrics()}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +77,7 @@ func (f *fleetUnderMin) desired(t *testing.T, name string) int {
 // of the other pages are decided and acted on; the cycle as a whole does
 // not fail.
 func TestFailedDescribePageBlindsOnlyItsGroups(t *testing.T) {
-	f := newFleetUnderMin(t, 250, "", nil)
+	f := newFleetUnderMin(t, 250, noBudget)
 	f.em.AddFault(emulator.Fault{Service: emulator.ServiceAutoScaling, Operation: "DescribeAutoScalingGroups",
 		Status: 400, Code: "Throttling", Message: "Rate exceeded", Times: 1})
 	recs, err := f.ctrl.RunOnce(context.Background(), f.clk.Now())
@@ -135,7 +122,7 @@ func TestFailedDescribePageBlindsOnlyItsGroups(t *testing.T) {
 // TestEveryDescribePageFailedFailsTheCycle keeps the old rule when nothing
 // could be read: the cycle fails and /readyz says so.
 func TestEveryDescribePageFailedFailsTheCycle(t *testing.T) {
-	f := newFleetUnderMin(t, 150, "", nil)
+	f := newFleetUnderMin(t, 150, noBudget)
 	f.em.AddFault(emulator.Fault{Service: emulator.ServiceAutoScaling, Operation: "DescribeAutoScalingGroups",
 		Status: 400, Code: "Throttling", Message: "Rate exceeded"})
 	recs, err := f.ctrl.RunOnce(context.Background(), f.clk.Now())
@@ -149,5 +136,50 @@ func TestEveryDescribePageFailedFailsTheCycle(t *testing.T) {
 	}
 	if f.ctrl.Ready(f.clk.Now()) == nil {
 		t.Error("Ready with every page failed")
+	}
+}
+
+// TestWriteBudgetDefersOverWire runs 30 groups that each need a write
+// under aws.autoscaling_write_rate 1/s with a burst of 5, against the
+// emulator: each 10 s cycle sends at most 5 SetDesiredCapacity calls, the
+// others are recorded as deferred with reason rate_budget and a note, and
+// every group is written within 6 cycles.
+func TestWriteBudgetDefersOverWire(t *testing.T) {
+	f := newFleetUnderMin(t, 30, "aws:\n  autoscaling_write_rate: 1/s\n  autoscaling_write_burst: 5\n")
+	done := map[string]bool{}
+	for c := range 6 {
+		before := f.em.Count(emulator.ServiceAutoScaling, "SetDesiredCapacity")
+		recs, err := f.ctrl.RunOnce(context.Background(), f.clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := f.em.Count(emulator.ServiceAutoScaling, "SetDesiredCapacity") - before
+		if sent > 5 {
+			t.Errorf("cycle %d: %d SetDesiredCapacity calls, budget 5", c, sent)
+		}
+		deferred := 0
+		for _, r := range recs {
+			switch {
+			case r.Acted:
+				done[r.Group] = true
+			case r.Skipped == SkipRateBudget:
+				deferred++
+				if !strings.Contains(strings.Join(r.Notes, "\n"), "write budget") {
+					t.Errorf("cycle %d, %s: deferred without a note: %v", c, r.Group, r.Notes)
+				}
+			case !done[r.Group]:
+				t.Errorf("cycle %d, %s: neither written nor deferred: skipped %q err %q", c, r.Group, r.Skipped, r.Error)
+			}
+		}
+		if c == 0 && (sent != 5 || deferred != 25) {
+			t.Errorf("first cycle: %d sent, %d deferred; want 5 and 25", sent, deferred)
+		}
+		f.clk.Advance(10 * time.Second)
+	}
+	if len(done) != 30 {
+		t.Errorf("%d of 30 groups written in 6 cycles", len(done))
+	}
+	if got := testutil.ToFloat64(f.ctrl.deps.Telemetry.DecisionsSkipped.WithLabelValues(fleetName(29), SkipRateBudget)); got < 1 {
+		t.Errorf("headroom_decisions_skipped_total{reason=rate_budget} for %s = %v, want >= 1", fleetName(29), got)
 	}
 }
