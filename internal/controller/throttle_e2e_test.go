@@ -3,16 +3,20 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/emulator"
 	emuasg "github.com/headroom-dev/headroom/internal/emulator/autoscaling"
+	"github.com/headroom-dev/headroom/internal/schedule"
 	"github.com/headroom-dev/headroom/internal/telemetry"
 )
 
@@ -29,7 +33,7 @@ const noBudget = "aws:\n  autoscaling_write_rate: 1000/s\n  autoscaling_write_bu
 
 func fleetName(i int) string { return fmt.Sprintf("g%03d", i) }
 
-func newFleetUnderMin(t *testing.T, n int, extra string) *fleetUnderMin {
+func newFleetUnderMin(t *testing.T, n int, extra string, planner ...Planner) *fleetUnderMin {
 	t.Helper()
 	clk := clock.NewFake(t0)
 	em := emulator.StartTest(t, clk)
@@ -55,7 +59,11 @@ func newFleetUnderMin(t *testing.T, n int, extra string) *fleetUnderMin {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
-	ctrl, err := NewAWS(cfg, em.AWSConfig(), Deps{Clock: clk, Telemetry: telemetry.NewMetrics()}, Options{})
+	deps := Deps{Clock: clk, Telemetry: telemetry.NewMetrics()}
+	if len(planner) > 0 {
+		deps.Planner = planner[0]
+	}
+	ctrl, err := NewAWS(cfg, em.AWSConfig(), deps, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,5 +189,42 @@ func TestWriteBudgetDefersOverWire(t *testing.T) {
 	}
 	if got := testutil.ToFloat64(f.ctrl.deps.Telemetry.DecisionsSkipped.WithLabelValues(fleetName(29), SkipRateBudget)); got < 1 {
 		t.Errorf("headroom_decisions_skipped_total{reason=rate_budget} for %s = %v, want >= 1", fleetName(29), got)
+	}
+}
+
+// TestMirrorWritesWaitForTheBudget gives one group a campaign boost under
+// a budget of one write a cycle (1/s, burst 1). The first cycle's token
+// goes to the group's capacity write, so the mirror's scheduled actions
+// wait: that is not a mirror failure (no group error), and the following
+// cycles put both actions, one a cycle.
+func TestMirrorWritesWaitForTheBudget(t *testing.T) {
+	boost := schedule.Boost{ID: "sale", Groups: []string{fleetName(0)}, Start: t0.Add(time.Hour), End: t0.Add(2 * time.Hour), MinCapacity: 6, Lead: 10 * time.Minute}
+	f := newFleetUnderMin(t, 1, "aws:\n  autoscaling_write_rate: 1/s\n  autoscaling_write_burst: 1\n", &fakePlanner{plan: Plan{Boosts: []schedule.Boost{boost}}})
+	client := autoscaling.NewFromConfig(f.em.AWSConfig())
+	actions := func() int {
+		t.Helper()
+		out, err := client.DescribeScheduledActions(context.Background(), &autoscaling.DescribeScheduledActionsInput{AutoScalingGroupName: aws.String(fleetName(0))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(out.ScheduledUpdateGroupActions)
+	}
+	var got []int
+	for range 3 {
+		recs, err := f.ctrl.RunOnce(context.Background(), f.clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) == 0 && !recs[0].Acted {
+			t.Fatalf("first cycle: capacity write not sent (skipped %q err %q)", recs[0].Skipped, recs[0].Error)
+		}
+		got = append(got, actions())
+		f.clk.Advance(10 * time.Second)
+	}
+	if !slices.Equal(got, []int{0, 1, 2}) {
+		t.Errorf("scheduled actions after each cycle %v, want [0 1 2]: one write a cycle, the capacity write first", got)
+	}
+	if n := testutil.ToFloat64(f.ctrl.deps.Telemetry.GroupErrors.WithLabelValues(fleetName(0), "mirror")); n != 0 {
+		t.Errorf("headroom_group_errors_total{reason=mirror} = %v, want 0: waiting for the budget is not a failure", n)
 	}
 }
