@@ -9,7 +9,7 @@ TESTENV := scripts/testenv
 # Packages that must import only the standard library.
 PURE_PKGS := ./internal/policy ./internal/schedule ./internal/text
 
-.PHONY: help build run test testenv bench sim footprint loadtest fuzz soak lint check clean release
+.PHONY: help build run test testenv bench sim footprint loadtest throttle fuzz soak lint check clean release
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ footprint: ## Measure serve's peak memory and cycle time managing 2,000 groups (
 
 loadtest: ## Drive serve's admin API (2,000 groups, 10 reads/s, 100 writes/s) and print p50/p99 (scripts/loadtest.sh)
 	scripts/loadtest.sh 2000 10 100 60
+
+throttle: ## Run 2,000 groups needing writes at once under 10% Auto Scaling throttling and the default write budget (scripts/throttle.sh)
+	scripts/throttle.sh 2000 0.1 2/s 20
 
 lint: ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -79,7 +79,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log.Info("replica id", "replica", id, "from", from)
 	m := telemetry.NewMetrics()
-	awsCfg, err := awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Observer: m, CallTimeout: cfg.CallTimeout.Std(), AppID: "headroom-" + id, Log: log})
+	awsCfg, err := awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Observer: m, CallTimeout: cfg.CallTimeout.Std(), MaxAttempts: cfg.AWS.MaxAttempts, AppID: "headroom-" + id, Log: log})
 	if err != nil {
 		log.Error("cannot start", "err", err)
 		return 1

@@ -116,6 +116,8 @@ const launchSamples = 32
 type Actuator struct {
 	client *autoscaling.Client
 	clk    clock.Clock
+	// budget paces the mirror's writes; nil: no limit (SetWriteBudget).
+	budget *WriteBudget
 
 	mu sync.Mutex
 	// inService maps group -> instance id -> the first time the actuator
@@ -158,6 +160,12 @@ func New(client *autoscaling.Client, clk clock.Clock) *Actuator {
 // them per group. warmup gives each group's instance warmup; nil means
 // none.
 //
+// A page that fails blinds only its own groups: Describe carries on with
+// the other pages and returns the groups it read together with a
+// *PageError naming the groups no page answered for. Such a group is
+// unknown, not gone: what the actuator remembers of it (first-InService
+// times, launch measurements) is kept for the next cycle.
+//
 // DescribeAutoScalingGroups does not say when an instance became
 // InService, so the actuator remembers the first time it saw each instance
 // InService and counts it as warming until warmup has passed since then.
@@ -176,6 +184,7 @@ func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(nam
 	}
 	now := a.clk.Now()
 	out := make(map[string]Group, len(unique))
+	var pageErr *PageError
 	for chunk := range slices.Chunk(unique, namesPerCall) {
 		p := autoscaling.NewDescribeAutoScalingGroupsPaginator(a.client, &autoscaling.DescribeAutoScalingGroupsInput{
 			AutoScalingGroupNames: chunk,
@@ -184,7 +193,21 @@ func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(nam
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("describe groups %s: %w", nameList(chunk), err)
+				// Without this page's NextToken the rest of the chunk cannot
+				// be read either: every group of the chunk not read yet is
+				// blind this cycle.
+				var blind []string
+				for _, n := range chunk {
+					if _, ok := out[n]; !ok {
+						blind = append(blind, n)
+					}
+				}
+				if pageErr == nil {
+					pageErr = &PageError{}
+				}
+				pageErr.Groups = append(pageErr.Groups, blind...)
+				pageErr.Errs = append(pageErr.Errs, fmt.Errorf("describe groups %s: %w", nameList(blind), err))
+				break
 			}
 			for _, g := range page.AutoScalingGroups {
 				name := aws.ToString(g.AutoScalingGroupName)
@@ -199,9 +222,15 @@ func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(nam
 			}
 		}
 	}
+	blind := map[string]bool{}
+	if pageErr != nil {
+		for _, n := range pageErr.Groups {
+			blind[n] = true
+		}
+	}
 	a.mu.Lock()
 	for _, n := range unique {
-		if _, ok := out[n]; !ok {
+		if _, ok := out[n]; !ok && !blind[n] {
 			delete(a.inService, n)
 			delete(a.launching, n)
 			delete(a.described, n)
@@ -209,8 +238,36 @@ func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(nam
 		}
 	}
 	a.mu.Unlock()
+	if pageErr != nil {
+		return out, pageErr
+	}
 	return out, nil
 }
+
+// PageError is Describe's error when some DescribeAutoScalingGroups pages
+// failed: Groups are the groups those pages would have answered for, in
+// the order asked, and Errs the pages' errors. The groups Describe
+// returns alongside it were read.
+type PageError struct {
+	Groups []string
+	Errs   []error
+}
+
+// Error says how many groups no page answered for, and why.
+func (e *PageError) Error() string {
+	msgs := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		msgs[i] = err.Error()
+	}
+	return fmt.Sprintf("%d of the groups not described: %s", len(e.Groups), strings.Join(msgs, "; "))
+}
+
+// Unwrap returns the pages' errors, so that errors.Is and errors.As see
+// the AWS errors under it.
+func (e *PageError) Unwrap() []error { return e.Errs }
+
+// Blind reports whether name is one of the groups no page answered for.
+func (e *PageError) Blind(name string) bool { return slices.Contains(e.Groups, name) }
 
 // nameList names a batch of groups in an error without listing a hundred.
 func nameList(names []string) string {

@@ -115,6 +115,9 @@ func (a *Actuator) putAction(ctx context.Context, asgName string, w schedule.Act
 	if w.MinSize < 0 || w.MinSize > math.MaxInt32 {
 		return fmt.Errorf("put scheduled action %q on group %q: MinSize %d out of range", w.Name, asgName, w.MinSize)
 	}
+	if err := a.spend("put scheduled action "+w.Name, asgName); err != nil {
+		return err
+	}
 	_, err := a.client.PutScheduledUpdateGroupAction(ctx, &autoscaling.PutScheduledUpdateGroupActionInput{
 		AutoScalingGroupName: aws.String(asgName),
 		ScheduledActionName:  aws.String(w.Name),
@@ -129,6 +132,9 @@ func (a *Actuator) putAction(ctx context.Context, asgName string, w schedule.Act
 
 // deleteAction deletes one action and reports whether it was already gone.
 func (a *Actuator) deleteAction(ctx context.Context, asgName, name string) (gone bool, err error) {
+	if err := a.spend("delete scheduled action "+name, asgName); err != nil {
+		return false, err
+	}
 	_, err = a.client.DeleteScheduledAction(ctx, &autoscaling.DeleteScheduledActionInput{
 		AutoScalingGroupName: aws.String(asgName),
 		ScheduledActionName:  aws.String(name),
@@ -159,6 +165,9 @@ func actionNotFound(err error) bool {
 func (a *Actuator) SetMinSize(ctx context.Context, asgName string, min int) error {
 	if min < 0 || min > math.MaxInt32 {
 		return fmt.Errorf("set MinSize of group %q to %d: out of range", asgName, min)
+	}
+	if err := a.spend(fmt.Sprintf("set MinSize to %d", min), asgName); err != nil {
+		return err
 	}
 	_, err := a.client.UpdateAutoScalingGroup(ctx, &autoscaling.UpdateAutoScalingGroupInput{
 		AutoScalingGroupName: aws.String(asgName),

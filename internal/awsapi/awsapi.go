@@ -27,6 +27,15 @@ type Observer interface {
 	ObserveCall(service, operation, code string, took time.Duration)
 }
 
+// AttemptObserver, when an Observer also implements it, sees every failed
+// attempt of a call, retried or not, with its AWS error code: a call that
+// was throttled twice and then succeeded counts one call ("OK") and two
+// failed attempts ("Throttling"). Throttling shows here before it makes
+// any call fail.
+type AttemptObserver interface {
+	ObserveAttemptError(service, operation, code string)
+}
+
 // Options configures Load.
 type Options struct {
 	// Region overrides the SDK's region resolution when not empty.
@@ -51,8 +60,15 @@ type Options struct {
 // The retry policy is chosen for a control loop, not for a batch job: a
 // cycle runs every few seconds and the next cycle re-reads fresh data, so a
 // call retries quickly a couple of times and then gives up rather than
-// holding the cycle past its deadline. The SDK's standard retryer already
-// backs off with jitter and honours throttling error codes.
+// holding the cycle past its deadline. The SDK's standard retryer backs off
+// with full jitter (a random wait in [0, min(MaxBackoff, 2^attempt s)))
+// and treats the throttling codes of retry.DefaultThrottleErrorCodes
+// (Throttling, ThrottlingException, RequestLimitExceeded,
+// RequestThrottled, among others) as retryable, which is what AWS asks of
+// a throttled client ("Retries and exponential backoff", Amazon EC2
+// developer guide, ec2-api-throttling). Its client-side retry quota stops
+// retries altogether while most attempts fail, so a storm of throttling
+// is not answered with a storm of retries.
 const (
 	// DefaultMaxAttempts is the attempts per call (the first plus two retries).
 	DefaultMaxAttempts = 3
@@ -122,7 +138,30 @@ func Instrument(cfg *aws.Config, obs Observer, timeout time.Duration) {
 				return out, md, err
 			}), middleware.Before)
 	})
+	ao, ok := obs.(AttemptObserver)
+	if !ok {
+		return
+	}
+	cfg.APIOptions = append(cfg.APIOptions, func(stack *middleware.Stack) error {
+		_, _ = stack.Finalize.Remove(attemptErrorMiddlewareID)
+		// Each attempt passes the finalize steps after the retryer's, so
+		// this sees every attempt's own error, before any retry.
+		m := middleware.FinalizeMiddlewareFunc(attemptErrorMiddlewareID,
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleFinalize(ctx, in)
+				if err != nil {
+					ao.ObserveAttemptError(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx), ErrorCode(err))
+				}
+				return out, md, err
+			})
+		if err := stack.Finalize.Insert(m, "Retry", middleware.After); err != nil {
+			return stack.Finalize.Add(m, middleware.After)
+		}
+		return nil
+	})
 }
+
+const attemptErrorMiddlewareID = "HeadroomAttemptError"
 
 // ErrorCode names an error the way metrics label it: the AWS error code
 // when the service answered, "Timeout" or "Canceled" for a context that

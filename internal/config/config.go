@@ -38,7 +38,9 @@ type Config struct {
 	// API configures the admin API: tokens, TLS and the write rate limit.
 	API API `yaml:"api"`
 	// Lease configures the leader lease between replicas.
-	Lease  Lease   `yaml:"lease"`
+	Lease Lease `yaml:"lease"`
+	// AWS configures the budget of Auto Scaling writes and retries.
+	AWS    AWS     `yaml:"aws"`
 	Groups []Group `yaml:"groups"`
 }
 

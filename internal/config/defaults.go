@@ -87,6 +87,7 @@ func (c *Config) applyDefaults(present func(path string) bool) {
 		c.History = DefaultHistory
 	}
 	c.applyStateDefaults(present)
+	c.applyAWSDefaults(present)
 	for i := range c.Groups {
 		c.Groups[i].applyDefaults(fmt.Sprintf("groups[%d]", i), present, c.Interval)
 	}

@@ -16,12 +16,28 @@ import (
 // awsapi has already instrumented): the actuator, the CloudWatch source and
 // the SQS source. serve, demo and simulate all wire the controller here, so
 // the simulator runs exactly what production runs. deps supplies the rest
-// (clock, log, telemetry, leader, planner).
+// (clock, log, telemetry, leader, planner). Every Auto Scaling write
+// draws on one write budget of cfg.AWS's rate and burst, unless deps
+// brings its own.
 func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Controller, error) {
 	if deps.Clock == nil {
 		deps.Clock = clock.Real()
 	}
 	actuator := asg.New(autoscaling.NewFromConfig(awsCfg), deps.Clock)
+	switch b := deps.Budget.(type) {
+	case nil:
+		// One bucket for every Auto Scaling write of this account and
+		// region: the capacity writes the controller orders and the
+		// mirror's scheduled actions and MinSize. A config that was not
+		// parsed (no rate) has no budget.
+		if rate, burst := cfg.AWS.WritesPerSecond(), cfg.AWS.AutoScalingWriteBurst; rate > 0 && burst > 0 {
+			wb := asg.NewBudgets(rate, burst).For(asg.BudgetKey{Region: awsCfg.Region})
+			actuator.SetWriteBudget(wb)
+			deps.Budget = wb
+		}
+	case *asg.WriteBudget:
+		actuator.SetWriteBudget(b)
+	}
 	deps.Groups = actuator
 	deps.Scaler = actuator
 	deps.Mirror = actuator

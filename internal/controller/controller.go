@@ -128,6 +128,10 @@ type Deps struct {
 	// Policies reads the groups' own scaling policies, shown as notes
 	// and warnings; nil means they are not read.
 	Policies PolicyReader
+	// Budget paces SetDesiredCapacity calls: a cycle's writes take its
+	// tokens in priority order (orderWrites), and a write without one is
+	// deferred to the next cycle with SkipRateBudget. nil: no limit.
+	Budget WriteBudget
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -254,6 +258,9 @@ type groupRun struct {
 	// mirrored is true while the group carries Headroom's scheduled
 	// actions (or may: until the first sweep).
 	mirrored bool
+	// deferred is how many cycles in a row the group's write was deferred
+	// for the write budget.
+	deferred int
 }
 
 // boostState is a boost as one group has seen it.
@@ -423,6 +430,17 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 	wg.Wait()
 
 	records = make([]Record, len(c.groups))
+	// A failed page of DescribeAutoScalingGroups blinds only its groups:
+	// they are recorded as failed and the others are decided as usual.
+	// Only when nothing could be read does the cycle fail as a whole.
+	var blind map[string]string
+	if pe, ok := errors.AsType[*asg.PageError](descErr); ok && len(pe.Groups) < len(c.names) {
+		blind = make(map[string]string, len(pe.Groups))
+		for _, n := range pe.Groups {
+			blind[n] = pe.Error()
+		}
+		descErr = nil
+	}
 	if descErr != nil {
 		for i, gr := range c.groups {
 			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
@@ -439,7 +457,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		return records, err
 	}
 
-	var writes []int
+	var writes []pendingWrite
 	// Which boosts select which group, found once a cycle outside the
 	// lock: each group then looks only at its own boosts.
 	selected := c.selections(plan.Boosts, groups)
@@ -451,6 +469,14 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		c.lastPlan = plan
 	}
 	for i, gr := range c.groups {
+		if why, ok := blind[gr.cfg.ASG]; ok {
+			// Unknown is not gone: no decision, no write, and nothing of
+			// the group's state changes until a page answers for it.
+			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
+				Error: "describe auto scaling groups: " + why}
+			c.countError(gr.cfg.Name, "describe")
+			continue
+		}
 		g, ok := groups[gr.cfg.ASG]
 		if ok {
 			gr.last, gr.described = g, true
@@ -475,6 +501,10 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		in.Overrides = plan.Overrides[gr.cfg.Name]
 		d, st := policy.Decide(gr.spec, in, gr.state)
 		gr.state = st
+		floor := 0
+		for _, f := range in.Floors {
+			floor = max(floor, f.Capacity)
+		}
 		d.Notes = append(d.Notes, groupNotes(g, d)...)
 		acting, idle := policyNotes(pols.ByGroup[gr.cfg.ASG], g.Suspended)
 		d.Notes = appendNonEmpty(d.Notes, acting, idle)
@@ -496,12 +526,24 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		case g.LaunchOrTerminateSuspended:
 			records[i].Skipped = SkipSuspended
 		default:
-			writes = append(writes, i)
+			writes = append(writes, pendingWrite{index: i, deferred: gr.deferred, current: g.Desired, desired: d.Desired, floor: floor})
 		}
 	}
 	c.mu.Unlock()
 
-	c.act(ctx, records, writes, calls)
+	c.act(ctx, records, c.budget(now, records, writes), calls)
+	c.mu.Lock()
+	for i, gr := range c.groups {
+		if records[i].Skipped == SkipRateBudget {
+			gr.deferred++
+		} else if records[i].Skipped != "" || records[i].Error == "" {
+			// Acted, or nothing to write, or held back for another
+			// reason: no longer waiting for the budget. A write that
+			// failed keeps its place.
+			gr.deferred = 0
+		}
+	}
+	c.mu.Unlock()
 	if !c.opts.DryRun && planErr == nil && c.leading() {
 		began := time.Now()
 		c.mirror(ctx, now, groups, selected)
@@ -772,6 +814,24 @@ func (c *Controller) acting(ctx context.Context) (_ context.Context, _ context.C
 	}
 	wctx, cancel := c.deps.Acting(ctx)
 	return wctx, cancel, wctx.Err() == nil && c.leading()
+}
+
+// budget orders the cycle's writes (orderWrites) and takes a token of the
+// write budget for each in turn; it returns the writes to send, in that
+// order, and marks the others deferred.
+func (c *Controller) budget(now time.Time, records []Record, writes []pendingWrite) []int {
+	orderWrites(writes)
+	send := make([]int, 0, len(writes))
+	for _, w := range writes {
+		if c.deps.Budget == nil || c.deps.Budget.Take(now) {
+			send = append(send, w.index)
+			continue
+		}
+		r := &records[w.index]
+		r.Skipped = SkipRateBudget
+		r.Notes = append(r.Notes, deferNote(w.deferred+1))
+	}
+	return send
 }
 
 // act sends the writes of this cycle with bounded concurrency.

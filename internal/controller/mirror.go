@@ -68,6 +68,13 @@ func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[strin
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			carries, err := c.mirrorGroup(ctx, now, j.gr, j.g, j.boosts)
+			if errors.Is(err, asg.ErrWriteBudget) {
+				// Not a failure: the budget went to the cycle's capacity
+				// writes first, and the next cycle carries on from here
+				// (reconciling is idempotent).
+				c.deps.Log.Info("mirror boosts deferred", "group", j.gr.cfg.Name, "asg", j.gr.cfg.ASG, "reason", SkipRateBudget)
+				return
+			}
 			if err != nil {
 				c.deps.Log.Warn("mirror boosts", "group", j.gr.cfg.Name, "asg", j.gr.cfg.ASG, "err", err)
 				c.countError(j.gr.cfg.Name, "mirror")

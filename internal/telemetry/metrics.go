@@ -33,6 +33,10 @@ type Metrics struct {
 	// AWSCalls counts AWS calls by service, operation and error code
 	// ("OK" on success).
 	AWSCalls *prometheus.CounterVec
+	// AWSErrors counts failed attempts of AWS calls by service, operation
+	// and error code: every attempt the retryer makes, so a throttled call
+	// that succeeded on its third attempt counts two.
+	AWSErrors *prometheus.CounterVec
 	// AWSCallDuration is the latency of AWS calls, retries included.
 	AWSCallDuration *prometheus.HistogramVec
 	// CycleDuration is the time one cycle takes.
@@ -95,6 +99,10 @@ func NewMetrics() *Metrics {
 			Name: "headroom_aws_calls_total",
 			Help: "AWS API calls by service, operation and error code (OK on success).",
 		}, []string{"service", "operation", "code"}),
+		AWSErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_aws_errors_total",
+			Help: "Failed attempts of AWS API calls (each retry counts) by service, operation and error code.",
+		}, []string{"service", "operation", "code"}),
 		AWSCallDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "headroom_aws_call_duration_seconds",
 			Help:    "Latency of AWS API calls, retries included.",
@@ -133,7 +141,7 @@ func NewMetrics() *Metrics {
 	}
 	m.Registry.MustRegister(
 		m.GroupCapacity, m.PolicyProposal, m.ObservationAge, m.ScalingActions,
-		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSCallDuration,
+		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSErrors, m.AWSCallDuration,
 		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions,
 		m.LeaseCallDuration, m.LeaseRenewalsLost, m.IdempotentReplays,
 		collectors.NewGoCollector(),
@@ -149,4 +157,10 @@ func (m *Metrics) ObserveCall(service, operation, code string, took time.Duratio
 	}
 	m.AWSCalls.WithLabelValues(service, operation, code).Inc()
 	m.AWSCallDuration.WithLabelValues(service, operation).Observe(took.Seconds())
+}
+
+// ObserveAttemptError records one failed attempt of an AWS call; it makes
+// Metrics an awsapi.AttemptObserver.
+func (m *Metrics) ObserveAttemptError(service, operation, code string) {
+	m.AWSErrors.WithLabelValues(service, operation, code).Inc()
 }
