@@ -46,6 +46,7 @@ data "aws_iam_policy_document" "task" {
       "autoscaling:DescribeAutoScalingGroups",
       "autoscaling:DescribeInstanceRefreshes",
       "autoscaling:DescribeScheduledActions",
+      "autoscaling:DescribeWarmPool",
       "cloudwatch:GetMetricData",
       "sqs:GetQueueAttributes",
       "sqs:GetQueueUrl",

@@ -9,6 +9,7 @@ var Actions = []string{
 	"autoscaling:DescribeAutoScalingGroups",
 	"autoscaling:DescribeInstanceRefreshes",
 	"autoscaling:DescribeScheduledActions",
+	"autoscaling:DescribeWarmPool",
 	"autoscaling:PutScheduledUpdateGroupAction",
 	"autoscaling:SetDesiredCapacity",
 	"autoscaling:UpdateAutoScalingGroup",
