@@ -168,6 +168,15 @@ type Record struct {
 	// memory-mib); Weighted is true when a unit is not an instance.
 	CapacityType string
 	Weighted     bool
+	// WarmPool is the group's warm pool this cycle, nil when it has none.
+	// Expected is how the decision's scale-out is expected to be served
+	// (warm from the pool's ready instances, cold by new launches); zero
+	// when it does not scale out. WarmLead and ColdLead are how long each
+	// kind takes to serve (WarmLead 0 when the pool cannot give warm
+	// starts).
+	WarmPool           *asg.WarmPool
+	Expected           Split
+	WarmLead, ColdLead time.Duration
 }
 
 // setCapacity copies the group's capacity, in units and in instances,
@@ -446,11 +455,13 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		in := c.input(gr, g, now, series, queues)
 		in.Floors = c.floors(gr, g, now, selected[gr.cfg.Name])
 		in.Overrides = plan.Overrides[gr.cfg.Name]
-		d, st := policy.Decide(gr.spec, in, gr.state)
+		d, st := c.decide(gr, g, in, gr.state)
 		gr.state = st
 		d.Notes = append(d.Notes, groupNotes(g, d)...)
+		d.Notes = append(d.Notes, warmNotes(g, d)...)
 		records[i] = Record{Decision: d, ASG: gr.cfg.ASG}
 		records[i].setCapacity(g)
+		records[i].setWarm(c, gr, g)
 		if d.Desired == g.Desired {
 			continue
 		}
@@ -641,7 +652,11 @@ func (c *Controller) floors(gr *groupRun, g asg.Group, now time.Time, boosts []s
 		}
 		live[b.ID] = true
 		st, seen := gr.boosts[b.ID]
-		lead := b.LeadOr(c.lead(gr, g))
+		baseline := st.baseline
+		if !seen {
+			baseline = g.Desired
+		}
+		lead := c.boostLead(gr, g, b, baseline)
 		if !st.begun.IsZero() && st.begun.Before(b.Begins(lead)) {
 			// Keep the lead the boost began with.
 			lead = b.Start.Sub(st.begun) - b.Ramp
