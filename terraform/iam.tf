@@ -57,8 +57,11 @@ data "aws_iam_policy_document" "task" {
   statement {
     sid = "ScaleManagedGroups"
     actions = [
+      "autoscaling:CreateOrUpdateTags",
       "autoscaling:DeleteScheduledAction",
+      "autoscaling:DeleteTags",
       "autoscaling:PutScheduledUpdateGroupAction",
+      "autoscaling:PutWarmPool",
       "autoscaling:SetDesiredCapacity",
       "autoscaling:UpdateAutoScalingGroup",
     ]

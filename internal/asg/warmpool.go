@@ -45,6 +45,8 @@ type WarmPool struct {
 	// MaxPreparedCapacity is MaxGroupPreparedCapacity, -1 when not set
 	// (the group's MaxSize then stands in for it).
 	MaxPreparedCapacity int
+	// ReuseOnScaleIn is the pool's InstanceReusePolicy, nil when not set.
+	ReuseOnScaleIn *bool
 	// Ready counts the instances resting in the pool state, ready for a
 	// warm start (Warmed:Stopped, Warmed:Running or Warmed:Hibernated).
 	// Entering counts those on their way in (Warmed:Pending*), Leaving
@@ -85,6 +87,9 @@ func warmConfig(g types.AutoScalingGroup) *WarmPool {
 	w := &WarmPool{PoolState: string(c.PoolState), Status: string(c.Status), MinSize: int(aws.ToInt32(c.MinSize)), MaxPreparedCapacity: -1}
 	if c.MaxGroupPreparedCapacity != nil {
 		w.MaxPreparedCapacity = int(*c.MaxGroupPreparedCapacity)
+	}
+	if c.InstanceReusePolicy != nil {
+		w.ReuseOnScaleIn = aws.Bool(aws.ToBool(c.InstanceReusePolicy.ReuseOnScaleIn))
 	}
 	if w.PoolState == "" {
 		w.PoolState = string(types.WarmPoolStateStopped)
@@ -132,7 +137,7 @@ func (a *Actuator) describeWarmPools(ctx context.Context, out map[string]Group) 
 		w := *g.WarmPool
 		if r.err != nil {
 			w = WarmPool{PoolState: w.PoolState, Status: w.Status, MinSize: w.MinSize, MaxPreparedCapacity: w.MaxPreparedCapacity,
-				Error: r.err.Error()}
+				ReuseOnScaleIn: w.ReuseOnScaleIn, Error: r.err.Error()}
 			// The pool is unknown: launches that begin before the next
 			// good read cannot be told warm from cold.
 			delete(a.warm, r.name)

@@ -221,3 +221,32 @@ func TestWarmAndColdLaunchTimes(t *testing.T) {
 		t.Errorf("running pool: %d warm starts, p90 %s; want 2 and %s", g.WarmPool.WarmLaunchSamples, g.WarmPool.WarmLaunchP90, tick)
 	}
 }
+
+func TestWarmPoolChangeTag(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  WarmPoolChange
+		ok    bool
+	}{
+		{value: "min_size=0,set=6", want: WarmPoolChange{Original: 0, Set: 6}, ok: true},
+		{value: "min_size=12,set=40", want: WarmPoolChange{Original: 12, Set: 40}, ok: true},
+		{value: WarmPoolReleased},
+		{value: ""},
+		{value: "min_size=-1,set=6"},
+		{value: "set=6,min_size=0"},
+		{value: "min_size=x,set=6"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			got, ok := ParseWarmPoolChange(tc.value)
+			if ok != tc.ok || got != tc.want {
+				t.Fatalf("ParseWarmPoolChange(%q) = %+v, %v; want %+v, %v", tc.value, got, ok, tc.want, tc.ok)
+			}
+			if ok && got.String() != tc.value {
+				t.Errorf("String() = %q, want %q", got.String(), tc.value)
+			}
+		})
+	}
+	if s := (WarmPoolChange{Original: -1}).String(); s != WarmPoolReleased {
+		t.Errorf("released change is %q, want %q", s, WarmPoolReleased)
+	}
+}

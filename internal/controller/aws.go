@@ -25,6 +25,7 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 	deps.Groups = actuator
 	deps.Scaler = actuator
 	deps.Mirror = actuator
+	deps.WarmPools = actuator
 	deps.Metrics = source.NewCloudWatch(cloudwatch.NewFromConfig(awsCfg))
 	deps.Queues = source.NewSQS(sqs.NewFromConfig(awsCfg), deps.Clock, cfg.SQSConcurrency)
 	return New(cfg, deps, opts)

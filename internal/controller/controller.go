@@ -125,6 +125,9 @@ type Deps struct {
 	// Mirror mirrors boosts into scheduled actions; nil means boosts are
 	// enforced by the control loop alone.
 	Mirror Mirror
+	// WarmPools raises a warm pool before a boost and restores it after;
+	// nil means Headroom never changes a warm pool.
+	WarmPools WarmPools
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -488,6 +491,9 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		began := time.Now()
 		c.mirror(ctx, now, groups, selected)
 		calls.time("mirror", began)
+		began = time.Now()
+		c.prepareWarmPools(ctx, now, groups, selected)
+		calls.time("warm_pools", began)
 	}
 	c.record(records, true)
 	began := time.Now()

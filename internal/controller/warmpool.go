@@ -64,14 +64,16 @@ func (c *Controller) scaleOutLead(gr *groupRun, g asg.Group, units int) time.Dur
 
 // boostLead is the default lead of boost b on group g whose capacity was
 // baseline before it began: the launches its scale-out will get decide
-// it. A scale-out the warm pool's ready instances cover needs a warm
-// start's lead plus one interval; any cold part needs lead(gr, g).
+// it. A scale-out the warm pool covers (its ready instances, and those
+// entering it while Headroom holds it raised for a boost: poolCover)
+// needs a warm start's lead plus one interval; any cold part needs
+// lead(gr, g).
 func (c *Controller) boostLead(gr *groupRun, g asg.Group, b schedule.Boost, baseline int) time.Duration {
 	if b.Lead > 0 {
 		return b.Lead
 	}
 	units := min(b.Target(baseline), g.Max) - g.Desired
-	if units > 0 && split(g, units).Cold == 0 {
+	if units > 0 && units <= poolCover(g) {
 		return c.warmLead(gr, g) + c.cfg.Interval.Std()
 	}
 	return c.lead(gr, g)

@@ -56,6 +56,13 @@ type warmWorld struct {
 
 func newWarmWorld(t *testing.T) *warmWorld {
 	t.Helper()
+	return newWarmWorldWith(t, true, nil)
+}
+
+// newWarmWorldWith builds the world; a controller that is not dry-run
+// acts, with Headroom's warm pool writes and the given planner.
+func newWarmWorldWith(t *testing.T, dryRun bool, planner Planner) *warmWorld {
+	t.Helper()
 	clk := clock.NewFake(t0)
 	em := emulator.StartTest(t, clk)
 	em.AutoScaling.SetLaunchTime(3 * time.Minute)
@@ -64,6 +71,15 @@ func newWarmWorld(t *testing.T) *warmWorld {
 		WarmPool: &emuasg.WarmPoolSpec{MinSize: 4, MaxGroupPreparedCapacity: &four}}); err != nil {
 		t.Fatal(err)
 	}
+	w := &warmWorld{clk: clk, em: em}
+	w.ctrl = w.controller(t, dryRun, planner)
+	return w
+}
+
+// controller builds a controller over the world, as a restart would.
+func (w *warmWorld) controller(t *testing.T, dryRun bool, planner Planner) *Controller {
+	t.Helper()
+	clk, em := w.clk, w.em
 	awsCfg := em.AWSConfig()
 	if _, err := sqs.NewFromConfig(awsCfg).CreateQueue(context.Background(), &sqs.CreateQueueInput{QueueName: aws.String("jobs")}); err != nil {
 		t.Fatal(err)
@@ -77,16 +93,16 @@ func newWarmWorld(t *testing.T) *warmWorld {
 	awsapi.Instrument(&ctrlCfg, nil, 2*time.Second)
 	actuator := asg.New(autoscaling.NewFromConfig(ctrlCfg), clk)
 	ctrl, err := New(cfg, Deps{
-		Groups: actuator, Scaler: actuator,
+		Groups: actuator, Scaler: actuator, WarmPools: actuator, Planner: planner,
 		Metrics:   source.NewCloudWatch(cloudwatch.NewFromConfig(ctrlCfg)),
 		Queues:    source.NewSQS(sqs.NewFromConfig(ctrlCfg), clk, 4),
 		Clock:     clk,
 		Telemetry: telemetry.NewMetrics(),
-	}, Options{DryRun: true})
+	}, Options{DryRun: dryRun})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &warmWorld{clk: clk, em: em, ctrl: ctrl}
+	return ctrl
 }
 
 func (w *warmWorld) cycle(t *testing.T) Record {
