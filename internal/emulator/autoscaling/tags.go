@@ -52,8 +52,17 @@ func (s *Service) createOrUpdateTags(p params, _ time.Time) (any, *apiError) {
 		}
 		changes = append(changes, change{g: g, t: tag{key: k, value: v, propagate: prop != nil && *prop}})
 	}
+	// The quota counts the group's tags after the whole call.
+	added := map[*group]map[string]bool{}
 	for _, c := range changes {
-		if _, ok := c.g.tags[c.t.key]; !ok && len(c.g.tags) >= maxTags {
+		if _, ok := c.g.tags[c.t.key]; ok {
+			continue
+		}
+		if added[c.g] == nil {
+			added[c.g] = map[string]bool{}
+		}
+		added[c.g][c.t.key] = true
+		if len(c.g.tags)+len(added[c.g]) > maxTags {
 			return nil, &apiError{status: http.StatusBadRequest, code: "LimitExceeded", message: fmt.Sprintf("The number of tags per Auto Scaling group is limited to %d", maxTags)}
 		}
 	}
