@@ -122,6 +122,7 @@ var (
 		"cold_lead_seconds":       number("How long a cold launch takes to serve."),
 		"expected_warm":           integer("Units of this decision's scale-out expected from the pool's ready instances."),
 		"expected_cold":           integer("Units of this decision's scale-out expected from new launches."),
+		"raised_from":             nullable("integer", "The pool's MinSize before Headroom raised it for a boost; null while Headroom holds no change to the pool."),
 		"error":                   str("Why DescribeWarmPool failed this cycle; every launch then counts cold."),
 	}
 )
@@ -161,7 +162,7 @@ func schemas() obj {
 			"terminating": integer(""), "standby": integer(""), "protected": integer("InService instances protected from scale-in."),
 		}),
 		"WarmPool": object(warmPoolProps, "pool_state", "min_size", "max_prepared_capacity", "ready", "entering", "leaving", "instances",
-			"warm_launch_p90_seconds", "warm_launch_samples", "warm_lead_seconds", "cold_lead_seconds", "expected_warm", "expected_cold"),
+			"warm_launch_p90_seconds", "warm_launch_samples", "warm_lead_seconds", "cold_lead_seconds", "expected_warm", "expected_cold", "raised_from"),
 		"WarmInstanceCounts": respObject(obj{"ready": integer(""), "entering": integer(""), "leaving": integer("")}),
 		"Proposal":           respObject(obj{"policy": str(""), "kind": str(""), "capacity": integer(""), "ok": boolean(""), "reason": str("")}),
 		"Change":             respObject(obj{"rule": str(""), "from": integer(""), "to": integer(""), "reason": str("")}),

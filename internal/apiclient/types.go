@@ -95,6 +95,7 @@ type WarmPool struct {
 	ColdLeadSeconds     float64       `json:"cold_lead_seconds"`
 	ExpectedWarm        int           `json:"expected_warm"`
 	ExpectedCold        int           `json:"expected_cold"`
+	RaisedFrom          *int          `json:"raised_from"`
 	Error               string        `json:"error,omitempty"`
 }
 

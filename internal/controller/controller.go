@@ -180,6 +180,9 @@ type Record struct {
 	WarmPool           *asg.WarmPool
 	Expected           Split
 	WarmLead, ColdLead time.Duration
+	// RaisedFrom is the pool's MinSize before Headroom raised it for a
+	// boost, -1 while Headroom holds no change to the pool.
+	RaisedFrom int
 }
 
 // setCapacity copies the group's capacity, in units and in instances,

@@ -141,6 +141,10 @@ func (r *Record) setWarm(c *Controller, gr *groupRun, g asg.Group) {
 		r.WarmLead = c.warmLead(gr, g)
 	}
 	r.ColdLead = c.capacityLead(gr, g)
+	r.RaisedFrom = -1
+	if change, _, holds := warmChange(g); holds {
+		r.RaisedFrom = change.Original
+	}
 }
 
 // WarmPoolDoc is a group's warm pool as a decision shows it: what the
@@ -163,7 +167,10 @@ type WarmPoolDoc struct {
 	ColdLeadSeconds     float64          `json:"cold_lead_seconds"`
 	ExpectedWarm        int              `json:"expected_warm"`
 	ExpectedCold        int              `json:"expected_cold"`
-	Error               string           `json:"error,omitempty"`
+	// RaisedFrom is the pool's MinSize before Headroom raised it for a
+	// boost; null while Headroom holds no change to the pool.
+	RaisedFrom *int   `json:"raised_from"`
+	Error      string `json:"error,omitempty"`
 }
 
 // WarmInstancesDoc counts a warm pool's instances by state.
@@ -189,6 +196,10 @@ func warmPoolDoc(r Record) *WarmPoolDoc {
 	if w.MaxPreparedCapacity >= 0 {
 		v := w.MaxPreparedCapacity
 		d.MaxPreparedCapacity = &v
+	}
+	if r.RaisedFrom >= 0 {
+		v := r.RaisedFrom
+		d.RaisedFrom = &v
 	}
 	return d
 }

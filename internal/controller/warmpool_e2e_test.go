@@ -144,7 +144,8 @@ func TestWarmPoolDecision(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(doc), `"warm_pool":{"pool_state":"Stopped","min_size":4,"max_prepared_capacity":4,"ready":4,`) {
+	if !strings.Contains(string(doc), `"warm_pool":{"pool_state":"Stopped","min_size":4,"max_prepared_capacity":4,"ready":4,`) ||
+		!strings.Contains(string(doc), `"raised_from":null`) {
 		t.Errorf("decision document has no warm_pool as expected: %s", doc)
 	}
 

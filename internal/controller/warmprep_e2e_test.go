@@ -77,6 +77,9 @@ func TestWarmPoolRaisedForABoost(t *testing.T) {
 	if m, tag, _ := w.pool(t); m != 6 || tag != "min_size=0,set=6" {
 		t.Fatalf("after the preparation time: pool MinSize %d, tag %q; want 6 and min_size=0,set=6", m, tag)
 	}
+	if r := w.cycle(t); r.RaisedFrom != 0 || Doc(r).WarmPool.RaisedFrom == nil || *Doc(r).WarmPool.RaisedFrom != 0 {
+		t.Errorf("decision's raised_from %d, want 0 while Headroom holds the pool raised", r.RaisedFrom)
+	}
 	// Five minutes ahead the floor has not begun: the pool will serve it.
 	w.runUntil(t, start.Add(-5*time.Minute))
 	if g, _ := w.em.AutoScaling.Group("web"); g.Desired != 4 {

@@ -17,6 +17,9 @@ func warmPoolLine(wp apiclient.WarmPool) string {
 	if wp.Status != "" {
 		fmt.Fprintf(&b, " (%s)", wp.Status)
 	}
+	if wp.RaisedFrom != nil {
+		fmt.Fprintf(&b, "; MinSize raised by Headroom for a boost (from %d)", *wp.RaisedFrom)
+	}
 	if wp.Error != "" {
 		fmt.Fprintf(&b, "; not read: %s", wp.Error)
 	}

@@ -19,6 +19,8 @@ func TestPrintDecisionWarmPool(t *testing.T) {
 		{name: "split", wp: &apiclient.WarmPool{PoolState: "Stopped", Ready: 4, Entering: 1, WarmLeadSeconds: 70, WarmLaunchSamples: 6,
 			ColdLeadSeconds: 600, ExpectedWarm: 4, ExpectedCold: 2},
 			want: []string{"warm pool", "Stopped, 4 ready, 1 entering, 0 leaving", "warm start serves in 1m10s (6 measured), cold launch in 10m0s", "scale-out: 4 warm, 2 cold"}},
+		{name: "raised", wp: &apiclient.WarmPool{PoolState: "Stopped", Ready: 6, RaisedFrom: new(0)},
+			want: []string{"MinSize raised by Headroom for a boost (from 0)"}},
 		{name: "unreadable", wp: &apiclient.WarmPool{PoolState: "Running", Error: "AccessDenied", ColdLeadSeconds: 600, ExpectedCold: 3},
 			want: []string{"not read: AccessDenied", "scale-out: 0 warm, 3 cold"}, not: []string{"warm start serves"}},
 	} {
