@@ -99,12 +99,21 @@ func (c *Controller) prepareWarmPools(ctx context.Context, now time.Time, groups
 		g    asg.Group
 		want int
 		hold bool
+		gone bool
 	}
 	var jobs []job
 	c.mu.Lock()
 	for _, gr := range c.groups {
 		g, ok := groups[gr.cfg.ASG]
-		if !ok || !g.WarmPool.Usable() {
+		if !ok {
+			continue
+		}
+		if _, tagged := g.Tags[asg.WarmPoolTag]; tagged && g.WarmPool == nil {
+			// The pool is gone: nothing is left to put back.
+			jobs = append(jobs, job{gr: gr, g: g, gone: true})
+			continue
+		}
+		if !g.WarmPool.Usable() {
 			continue
 		}
 		want, hold := c.warmWant(gr, g, now, selected[gr.cfg.Name])
@@ -122,7 +131,13 @@ func (c *Controller) prepareWarmPools(ctx context.Context, now time.Time, groups
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := c.prepareWarmPool(ctx, j.gr, j.g, j.want, j.hold); err != nil {
+			var err error
+			if j.gone {
+				err = c.forgetWarmPool(ctx, j.gr)
+			} else {
+				err = c.prepareWarmPool(ctx, j.gr, j.g, j.want, j.hold)
+			}
+			if err != nil {
 				c.deps.Log.Warn("warm pool", "group", j.gr.cfg.Name, "asg", j.gr.cfg.ASG, "err", err)
 				c.countError(j.gr.cfg.Name, "warm_pool")
 			}
@@ -196,4 +211,16 @@ func (c *Controller) prepareWarmPool(ctx context.Context, gr *groupRun, g asg.Gr
 		log.Info("warm pool raised for a boost", "from", w.MinSize, "to", want)
 	}
 	return nil
+}
+
+// forgetWarmPool removes Headroom's record from a group whose warm pool
+// has been deleted.
+func (c *Controller) forgetWarmPool(ctx context.Context, gr *groupRun) error {
+	wctx, cancel, ok := c.acting(ctx)
+	defer cancel()
+	if !ok {
+		return errNotLeader
+	}
+	c.deps.Log.Info("warm pool gone: its record removed", "group", gr.cfg.Name, "asg", gr.cfg.ASG)
+	return c.deps.WarmPools.RecordWarmPoolChange(wctx, gr.cfg.ASG, nil)
 }

@@ -143,6 +143,23 @@ func TestWarmPoolRestartAndOthersChanges(t *testing.T) {
 			t.Errorf("%d PutWarmPool calls after someone else changed the pool, want none", n-puts)
 		}
 	})
+	t.Run("a deleted pool's record is removed", func(t *testing.T) {
+		w := newPrepWorld(t)
+		w.runUntil(t, w.boost.Start.Add(-11*time.Minute))
+		if _, _, tagged := w.pool(t); !tagged {
+			t.Fatal("pool not raised")
+		}
+		if _, err := autoscaling.NewFromConfig(w.em.AWSConfig()).DeleteWarmPool(context.Background(), &autoscaling.DeleteWarmPoolInput{
+			AutoScalingGroupName: aws.String("web"), ForceDelete: aws.Bool(true)}); err != nil {
+			t.Fatal(err)
+		}
+		w.runUntil(t, w.boost.Start.Add(-5*time.Minute))
+		if g, _ := w.em.AutoScaling.Group("web"); g.WarmPool != nil {
+			t.Fatalf("pool %+v still there", g.WarmPool)
+		} else if tag, tagged := g.Tags[asg.WarmPoolTag]; tagged {
+			t.Errorf("tag %q still on the group after its pool was deleted", tag)
+		}
+	})
 	t.Run("a pool big enough is not touched", func(t *testing.T) {
 		w := newPrepWorld(t)
 		ten := 10
