@@ -52,16 +52,6 @@ func (c *Controller) warmLead(gr *groupRun, g asg.Group) time.Duration {
 	return min(d+gr.cfg.Warmup.Std(), c.capacityLead(gr, g))
 }
 
-// scaleOutLead is T for a scale-out of units: the warm lead when the
-// pool's ready instances cover all of it, else the cold lead (its last
-// units are cold launches). units <= 0 asks for the next unit alone.
-func (c *Controller) scaleOutLead(gr *groupRun, g asg.Group, units int) time.Duration {
-	if s := split(g, max(units, 1)); s.Cold == 0 {
-		return c.warmLead(gr, g)
-	}
-	return c.capacityLead(gr, g)
-}
-
 // boostLead is the default lead of boost b on group g whose capacity was
 // baseline before it began: the launches its scale-out will get decide
 // it. A scale-out the warm pool covers (its ready instances, and those
