@@ -47,6 +47,7 @@ data "aws_iam_policy_document" "task" {
       "autoscaling:DescribeInstanceRefreshes",
       "autoscaling:DescribePolicies",
       "autoscaling:DescribeScheduledActions",
+      "autoscaling:DescribeWarmPool",
       "cloudwatch:GetMetricData",
       "sqs:GetQueueAttributes",
       "sqs:GetQueueUrl",
@@ -57,8 +58,11 @@ data "aws_iam_policy_document" "task" {
   statement {
     sid = "ScaleManagedGroups"
     actions = [
+      "autoscaling:CreateOrUpdateTags",
       "autoscaling:DeleteScheduledAction",
+      "autoscaling:DeleteTags",
       "autoscaling:PutScheduledUpdateGroupAction",
+      "autoscaling:PutWarmPool",
       "autoscaling:SetDesiredCapacity",
       "autoscaling:UpdateAutoScalingGroup",
     ]

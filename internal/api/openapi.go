@@ -106,6 +106,25 @@ var (
 		"queues":           arrayOf(ref("QueueSizing")),
 		"scale_in_blocked": str(""), "paused": boolean(""), "notes": arrayOf(str("")), "reason": str(""),
 		"acted": boolean(""), "skipped": str(""), "error": str(""),
+		"warm_pool": ref("WarmPool"),
+	}
+	warmPoolProps = obj{
+		"pool_state":              str("Stopped, Running or Hibernated: the state the pool keeps its instances in."),
+		"status":                  str("PendingDelete while the pool is being deleted; absent otherwise."),
+		"min_size":                integer("The pool's MinSize."),
+		"max_prepared_capacity":   nullable("integer", "MaxGroupPreparedCapacity; null when not set (the group's MaxSize stands in)."),
+		"ready":                   integer("Units resting in the pool state, ready for a warm start."),
+		"entering":                integer("Units on their way into the pool (Warmed:Pending*)."),
+		"leaving":                 integer("Units on their way out of the pool (Warmed:Terminating*)."),
+		"instances":               ref("WarmInstanceCounts"),
+		"warm_launch_p90_seconds": number("Measured warm start p90 from the pool's state; 0 before any."),
+		"warm_launch_samples":     integer("Warm starts measured from the pool's state."),
+		"warm_lead_seconds":       number("How long a warm start takes to serve: the measured p90 (or the state's prior) plus the warmup; 0 when the pool cannot give warm starts."),
+		"cold_lead_seconds":       number("How long a cold launch takes to serve."),
+		"expected_warm":           integer("Units of this decision's scale-out expected from the pool's ready instances."),
+		"expected_cold":           integer("Units of this decision's scale-out expected from new launches."),
+		"raised_from":             nullable("integer", "The pool's MinSize before Headroom raised it for a boost; null while Headroom holds no change to the pool."),
+		"error":                   str("Why DescribeWarmPool failed this cycle; every launch then counts cold."),
 	}
 )
 
@@ -144,8 +163,11 @@ func schemas() obj {
 			"terminating": integer(""), "standby": integer(""), "protected": integer("InService instances protected from scale-in."),
 			"replacing": integer("Pending instances that replace instances AWS is retiring."),
 		}),
-		"Proposal": respObject(obj{"policy": str(""), "kind": str(""), "capacity": integer(""), "ok": boolean(""), "reason": str("")}),
-		"Change":   respObject(obj{"rule": str(""), "from": integer(""), "to": integer(""), "reason": str("")}),
+		"WarmPool": object(warmPoolProps, "pool_state", "min_size", "max_prepared_capacity", "ready", "entering", "leaving", "instances",
+			"warm_launch_p90_seconds", "warm_launch_samples", "warm_lead_seconds", "cold_lead_seconds", "expected_warm", "expected_cold", "raised_from"),
+		"WarmInstanceCounts": respObject(obj{"ready": integer(""), "entering": integer(""), "leaving": integer("")}),
+		"Proposal":           respObject(obj{"policy": str(""), "kind": str(""), "capacity": integer(""), "ok": boolean(""), "reason": str("")}),
+		"Change":             respObject(obj{"rule": str(""), "from": integer(""), "to": integer(""), "reason": str("")}),
 		"QueueSizing": respObject(obj{
 			"policy": str(""), "queue": str(""),
 			"arrivals_per_second": number("lambda: the filtered arrival estimate."),

@@ -70,10 +70,41 @@ type Decision struct {
 	ScaleInBlocked string        `json:"scale_in_blocked"`
 	Paused         bool          `json:"paused"`
 	Notes          []string      `json:"notes"`
+	WarmPool       *WarmPool     `json:"warm_pool,omitempty"`
 	Reason         string        `json:"reason"`
 	Acted          bool          `json:"acted"`
 	Skipped        string        `json:"skipped"`
 	Error          string        `json:"error"`
+}
+
+// WarmPool is a group's warm pool in a decision: what it holds in the
+// group's units (Instances in instances), how long a warm start and a cold
+// launch take to serve, and how the decision's scale-out is expected to
+// be served.
+type WarmPool struct {
+	PoolState           string        `json:"pool_state"`
+	Status              string        `json:"status,omitempty"`
+	MinSize             int           `json:"min_size"`
+	MaxPreparedCapacity *int          `json:"max_prepared_capacity"`
+	Ready               int           `json:"ready"`
+	Entering            int           `json:"entering"`
+	Leaving             int           `json:"leaving"`
+	Instances           WarmInstances `json:"instances"`
+	WarmLaunchP90       float64       `json:"warm_launch_p90_seconds"`
+	WarmLaunchSamples   int           `json:"warm_launch_samples"`
+	WarmLeadSeconds     float64       `json:"warm_lead_seconds"`
+	ColdLeadSeconds     float64       `json:"cold_lead_seconds"`
+	ExpectedWarm        int           `json:"expected_warm"`
+	ExpectedCold        int           `json:"expected_cold"`
+	RaisedFrom          *int          `json:"raised_from"`
+	Error               string        `json:"error,omitempty"`
+}
+
+// WarmInstances counts a warm pool's instances by state.
+type WarmInstances struct {
+	Ready    int `json:"ready"`
+	Entering int `json:"entering"`
+	Leaving  int `json:"leaving"`
 }
 
 // Instances counts a group's instances by state; the decision's own

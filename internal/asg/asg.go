@@ -85,6 +85,11 @@ type Group struct {
 	// Replacements are the group's settings under which AWS replaces
 	// instances on its own.
 	Replacements Replacements
+	// WarmPool is the group's warm pool, nil when it has none. Its
+	// instances are in none of the counts above. LaunchP90 and
+	// LaunchSamples measure cold launches only; the pool's warm starts are
+	// measured apart (WarmPool.WarmLaunchP90).
+	WarmPool *WarmPool
 }
 
 // Counts are a group's capacity by lifecycle state, in units or in
@@ -125,20 +130,34 @@ type Actuator struct {
 	// already InService the first time the actuator saw its group.
 	inService map[string]map[string]time.Time
 	// launching maps group -> instance id -> the latest time the instance
-	// was known not to exist yet (the previous Describe of its group), for
-	// instances seen Pending. The zero time marks an instance already
-	// Pending the first time the actuator saw its group: its launch time
-	// is unknown.
-	launching map[string]map[string]time.Time
+	// was known not to be in the group yet (the previous Describe of its
+	// group), for instances seen Pending, with where it came from. The
+	// zero time marks an instance already Pending the first time the
+	// actuator saw its group: its launch time is unknown.
+	launching map[string]map[string]launch
 	// described is when each group was last described.
 	described map[string]time.Time
-	// launches holds each group's recent launch-to-InService times.
+	// launches holds each group's recent cold launch-to-InService times.
 	launches map[string][]time.Duration
+	// warmLaunches holds each group's recent warm start times by the
+	// pool state the instance left.
+	warmLaunches map[string]map[string][]time.Duration
+	// warm maps group -> the instances in its warm pool at the last
+	// Describe that read the pool; warmKnown is false for a group whose
+	// last read of its pool failed.
+	warm      map[string]map[string]warmSeen
+	warmKnown map[string]bool
 
 	// polMu guards policies apart from mu, so that a policy sweep does
 	// not hold up Describe (policies.go).
 	polMu    sync.Mutex
 	policies policyCache
+}
+
+// launch is an instance seen on its way into a group.
+type launch struct {
+	since time.Time
+	kind  launchKind
 }
 
 // New returns an actuator that calls AWS through client and reads time
@@ -148,9 +167,13 @@ func New(client *autoscaling.Client, clk clock.Clock) *Actuator {
 		client:    client,
 		clk:       clk,
 		inService: map[string]map[string]time.Time{},
-		launching: map[string]map[string]time.Time{},
+		launching: map[string]map[string]launch{},
 		described: map[string]time.Time{},
 		launches:  map[string][]time.Duration{},
+
+		warmLaunches: map[string]map[string][]time.Duration{},
+		warm:         map[string]map[string]warmSeen{},
+		warmKnown:    map[string]bool{},
 	}
 }
 
@@ -228,6 +251,7 @@ func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(nam
 			blind[n] = true
 		}
 	}
+	a.describeWarmPools(ctx, out)
 	a.mu.Lock()
 	for _, n := range unique {
 		if _, ok := out[n]; !ok && !blind[n] {
@@ -235,6 +259,7 @@ func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(nam
 			delete(a.launching, n)
 			delete(a.described, n)
 			delete(a.launches, n)
+			a.forgetWarm(n)
 		}
 	}
 	a.mu.Unlock()
@@ -290,6 +315,7 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 		Tags:         make(map[string]string, len(g.Tags)),
 		CapacityType: aws.ToString(g.DesiredCapacityType),
 		MaxWeight:    1,
+		WarmPool:     warmConfig(g),
 	}
 	if out.CapacityType == "" {
 		out.CapacityType = CapacityUnits
@@ -312,7 +338,7 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 	prevLaunching := a.launching[out.Name]
 	lastSeen := a.described[out.Name]
 	next := make(map[string]time.Time, len(g.Instances))
-	var launching map[string]time.Time // most groups have nothing pending
+	var launching map[string]launch // most groups have nothing pending
 	var pendingWeights []int
 	for _, in := range g.Instances {
 		id := aws.ToString(in.InstanceId)
@@ -331,14 +357,14 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 				break // a replaced root volume is not a launch: no launch time
 			}
 			pendingWeights = append(pendingWeights, w)
-			since, ok := prevLaunching[id]
+			l, ok := prevLaunching[id]
 			if !ok && known {
-				since = lastSeen
+				l = launch{since: lastSeen, kind: a.launchFrom(out.Name, id)}
 			}
 			if launching == nil {
-				launching = map[string]time.Time{}
+				launching = map[string]launch{}
 			}
-			launching[id] = since
+			launching[id] = l
 		case types.LifecycleStateTerminating, types.LifecycleStateTerminatingWait, types.LifecycleStateTerminatingProceed,
 			types.LifecycleStateDetaching, types.LifecycleStateQuarantined:
 			out.Terminating += w
@@ -356,8 +382,15 @@ func (a *Actuator) convert(g types.AutoScalingGroup, now time.Time, warmup time.
 			first, ok := prev[id]
 			if !ok && known {
 				first = now
-				if since := prevLaunching[id]; !since.IsZero() {
-					a.recordLaunch(out.Name, now.Sub(since))
+				if l, ok := prevLaunching[id]; ok && !l.since.IsZero() {
+					a.record(out.Name, l.kind, now.Sub(l.since))
+				} else if !ok {
+					// Never seen Pending: a warm start short enough to
+					// fall between two Describes is still measured, from
+					// the Describe that last saw it in the pool.
+					if kind := a.launchFrom(out.Name, id); kind != "" && kind != kindUnknown {
+						a.record(out.Name, kind, now.Sub(lastSeen))
+					}
 				}
 			}
 			next[id] = first

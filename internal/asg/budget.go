@@ -85,7 +85,8 @@ func (b *Budgets) For(k BudgetKey) *WriteBudget {
 
 // SetWriteBudget makes the actuator's mirror writes
 // (PutScheduledUpdateGroupAction, DeleteScheduledAction,
-// UpdateAutoScalingGroup) spend tokens of b; a write with no token fails
+// UpdateAutoScalingGroup) and warm pool writes (PutWarmPool and the tag
+// that records it) spend tokens of b; a write with no token fails
 // with ErrWriteBudget without a call. SetDesired spends nothing here: the
 // controller takes its token, because it orders a cycle's writes by how
 // far each group is below its need. Call it before the actuator is used.

@@ -5,12 +5,16 @@ package awsapi
 // deploy/ is tested against it, and the end-to-end tests check that every
 // call the daemon makes is in it.
 var Actions = []string{
+	"autoscaling:CreateOrUpdateTags",
 	"autoscaling:DeleteScheduledAction",
+	"autoscaling:DeleteTags",
 	"autoscaling:DescribeAutoScalingGroups",
 	"autoscaling:DescribeInstanceRefreshes",
 	"autoscaling:DescribePolicies",
 	"autoscaling:DescribeScheduledActions",
+	"autoscaling:DescribeWarmPool",
 	"autoscaling:PutScheduledUpdateGroupAction",
+	"autoscaling:PutWarmPool",
 	"autoscaling:SetDesiredCapacity",
 	"autoscaling:UpdateAutoScalingGroup",
 	"cloudwatch:GetMetricData",

@@ -42,6 +42,7 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 	deps.Scaler = actuator
 	deps.Mirror = actuator
 	deps.Policies = actuator
+	deps.WarmPools = actuator
 	deps.Metrics = source.NewCloudWatch(cloudwatch.NewFromConfig(awsCfg))
 	deps.Queues = source.NewSQS(sqs.NewFromConfig(awsCfg), deps.Clock, cfg.SQSConcurrency)
 	return New(cfg, deps, opts)

@@ -132,6 +132,9 @@ type Deps struct {
 	// tokens in priority order (orderWrites), and a write without one is
 	// deferred to the next cycle with SkipRateBudget. nil: no limit.
 	Budget WriteBudget
+	// WarmPools raises a warm pool before a boost and restores it after;
+	// nil means Headroom never changes a warm pool.
+	WarmPools WarmPools
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -178,6 +181,18 @@ type Record struct {
 	// memory-mib); Weighted is true when a unit is not an instance.
 	CapacityType string
 	Weighted     bool
+	// WarmPool is the group's warm pool this cycle, nil when it has none.
+	// Expected is how the decision's scale-out is expected to be served
+	// (warm from the pool's ready instances, cold by new launches); zero
+	// when it does not scale out. WarmLead and ColdLead are how long each
+	// kind takes to serve (WarmLead 0 when the pool cannot give warm
+	// starts).
+	WarmPool           *asg.WarmPool
+	Expected           Split
+	WarmLead, ColdLead time.Duration
+	// RaisedFrom is the pool's MinSize before Headroom raised it for a
+	// boost, -1 while Headroom holds no change to the pool.
+	RaisedFrom int
 }
 
 // setCapacity copies the group's capacity, in units and in instances,
@@ -499,7 +514,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		in := c.input(gr, g, now, series, queues)
 		in.Floors = c.floors(gr, g, now, selected[gr.cfg.Name])
 		in.Overrides = plan.Overrides[gr.cfg.Name]
-		d, st := policy.Decide(gr.spec, in, gr.state)
+		d, st := c.decide(gr, g, in, gr.state)
 		gr.state = st
 		floor := 0
 		for _, f := range in.Floors {
@@ -508,8 +523,10 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		d.Notes = append(d.Notes, groupNotes(g, d)...)
 		acting, idle := policyNotes(pols.ByGroup[gr.cfg.ASG], g.Suspended)
 		d.Notes = appendNonEmpty(d.Notes, acting, idle)
+		d.Notes = append(d.Notes, warmNotes(g, d)...)
 		records[i] = Record{Decision: d, ASG: gr.cfg.ASG}
 		records[i].setCapacity(g)
+		records[i].setWarm(c, gr, g)
 		if d.Desired == g.Desired {
 			continue
 		}
@@ -548,6 +565,9 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		began := time.Now()
 		c.mirror(ctx, now, groups, selected)
 		calls.time("mirror", began)
+		began = time.Now()
+		c.prepareWarmPools(ctx, now, groups, selected)
+		calls.time("warm_pools", began)
 	}
 	c.record(records, true)
 	began := time.Now()
@@ -720,7 +740,11 @@ func (c *Controller) floors(gr *groupRun, g asg.Group, now time.Time, boosts []s
 		}
 		live[b.ID] = true
 		st, seen := gr.boosts[b.ID]
-		lead := b.LeadOr(c.lead(gr, g))
+		baseline := st.baseline
+		if !seen {
+			baseline = g.Desired
+		}
+		lead := c.boostLead(gr, g, b, baseline)
 		if !st.begun.IsZero() && st.begun.Before(b.Begins(lead)) {
 			// Keep the lead the boost began with.
 			lead = b.Start.Sub(st.begun) - b.Ramp

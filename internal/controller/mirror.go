@@ -43,13 +43,13 @@ func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[strin
 				continue
 			}
 			st := gr.boosts[b.ID]
-			lead := b.LeadOr(c.lead(gr, g))
-			if !st.begun.IsZero() {
-				lead = b.Start.Sub(st.begun) - b.Ramp
-			}
 			baseline := st.baseline
 			if _, seen := gr.boosts[b.ID]; !seen {
 				baseline = g.Desired
+			}
+			lead := c.boostLead(gr, g, b, baseline)
+			if !st.begun.IsZero() {
+				lead = b.Start.Sub(st.begun) - b.Ramp
 			}
 			mb = append(mb, schedule.MirrorBoost{ID: b.ID, Reached: b.Start.Add(-lead), End: b.End, Floor: b.Target(baseline)})
 		}

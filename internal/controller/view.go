@@ -43,6 +43,7 @@ type DecisionDoc struct {
 	ScaleInBlocked string        `json:"scale_in_blocked,omitempty"`
 	Paused         bool          `json:"paused"`
 	Notes          []string      `json:"notes,omitempty"`
+	WarmPool       *WarmPoolDoc  `json:"warm_pool,omitempty"`
 	Reason         string        `json:"reason"`
 	Acted          bool          `json:"acted"`
 	Skipped        string        `json:"skipped,omitempty"`
@@ -136,6 +137,7 @@ func Doc(r Record) DecisionDoc {
 		Queues:    make([]QueueDoc, 0, len(r.Queues)),
 	}
 	d.Replacing, d.Instances.Replacing = r.Replacing, r.Instances.Replacing
+	d.WarmPool = warmPoolDoc(r)
 	for _, q := range r.Queues {
 		d.Queues = append(d.Queues, QueueDocOf(q))
 	}
@@ -318,9 +320,12 @@ func (c *Controller) Preview(_ context.Context, name string, p Preview) (Record,
 	in.Floors = c.floors(gr, g, now, append(append([]schedule.Boost(nil), c.lastPlan.Boosts...), p.Boosts...))
 	gr.boosts = saved
 	in.Overrides = c.lastPlan.Overrides[gr.cfg.Name]
-	d, _ := policy.Decide(gr.spec, in, gr.state)
-	return Record{Decision: d, ASG: gr.cfg.ASG, Serving: g.Serving, Pending: g.Pending,
-		Warming: g.Warming, ASGMin: g.Min, ASGMax: g.Max, Skipped: SkipDryRun}, nil
+	d, _ := c.decide(gr, g, in, gr.state)
+	d.Notes = append(d.Notes, warmNotes(g, d)...)
+	r := Record{Decision: d, ASG: gr.cfg.ASG, Serving: g.Serving, Pending: g.Pending,
+		Warming: g.Warming, ASGMin: g.Min, ASGMax: g.Max, Skipped: SkipDryRun}
+	r.setWarm(c, gr, g)
+	return r, nil
 }
 
 // previewPoints is how many datapoints a previewed metric gets: more than

@@ -224,6 +224,9 @@ func printDecision(w io.Writer, d Decision) {
 		fmt.Fprintf(tw, "  instances\tserving %d, pending %d, warming %d, terminating %d, standby %d (the counts above are in %s, weighted)\n",
 			in.Serving, in.Pending, in.Warming, in.Terminating, in.Standby, d.CapacityType)
 	}
+	if wp := d.WarmPool; wp != nil {
+		fmt.Fprintf(tw, "  warm pool\t%s\n", warmPoolLine(*wp))
+	}
 	fmt.Fprintf(tw, "  bounds\t%d-%d this cycle (MinSize-MaxSize %d-%d)\n", d.Min, d.Max, d.ASGMin, d.ASGMax)
 	acted := yesNo(d.Acted)
 	if d.Skipped != "" {

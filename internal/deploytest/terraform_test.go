@@ -585,8 +585,11 @@ func TestTerraformTaskRoleGrantsExactlyTheActions(t *testing.T) {
 		"arn:aws:autoscaling:us-east-1:111122223333:autoScalingGroup:*:autoScalingGroupName/worker",
 	}
 	writes := []string{
+		"autoscaling:CreateOrUpdateTags",
 		"autoscaling:DeleteScheduledAction",
+		"autoscaling:DeleteTags",
 		"autoscaling:PutScheduledUpdateGroupAction",
+		"autoscaling:PutWarmPool",
 		"autoscaling:SetDesiredCapacity",
 		"autoscaling:UpdateAutoScalingGroup",
 	}
