@@ -63,6 +63,10 @@ type Group struct {
 	// once one has, the lead is the measured launch-to-InService p90 plus
 	// the warmup and one interval.
 	BoostLead Duration `yaml:"boost_lead"`
+	// RaiseWarmPool lets Headroom raise the group's warm pool MinSize
+	// before a boost whose scale-out the pool cannot give warm, and put it
+	// back afterwards (docs/operations.md, group features). Default true.
+	RaiseWarmPool bool `yaml:"raise_warm_pool"`
 	// ScaleInWindow is the stabilization window for scale-in.
 	ScaleInWindow Duration `yaml:"scale_in_window"`
 	// MaxAge is how old an observation may be before it is stale.

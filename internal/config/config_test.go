@@ -197,6 +197,7 @@ groups:
 		{"groups[0].name", c.Groups[0].Name, "workers"},
 		{"groups[0].min", c.Groups[0].Min, 0},
 		{"groups[0].warmup", c.Groups[0].Warmup, Duration(300 * time.Second)},
+		{"groups[0].raise_warm_pool", c.Groups[0].RaiseWarmPool, true},
 		{"groups[0].scale_in_window", c.Groups[0].ScaleInWindow, Duration(300 * time.Second)},
 		{"groups[0].max_age", c.Groups[0].MaxAge, Duration(180 * time.Second)},
 		{"groups[0].max_scale_out_step", c.Groups[0].MaxScaleOutStep, RateLimit("")},
@@ -346,6 +347,23 @@ groups:
 				t.Fatalf("got %v, want one problem at %s", ps, tc.field)
 			}
 		})
+	}
+}
+
+func TestRaiseWarmPoolFalseKept(t *testing.T) {
+	c := mustParse(t, `
+groups:
+  - asg: w
+    max: 5
+    raise_warm_pool: false
+    policies:
+      - name: q
+        backlog:
+          acceptable_latency: 10s
+          queues: [{queue: jobs, seconds_per_message: 1}]
+`)
+	if c.Groups[0].RaiseWarmPool {
+		t.Error("raise_warm_pool: false read as true")
 	}
 }
 

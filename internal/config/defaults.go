@@ -104,6 +104,14 @@ func (g *Group) applyDefaults(path string, present func(string) bool, interval D
 	if !has("boost_lead") {
 		g.BoostLead = Duration(DefaultBoostLead)
 	}
+	if !has("raise_warm_pool") {
+		// On: a campaign's scale-out served from warm instances serves in
+		// seconds rather than minutes, and Headroom only ever raises a
+		// pool that is too small, changes only its MinSize and puts it
+		// back. Off for a pool another tool owns (Terraform would see the
+		// raise as drift).
+		g.RaiseWarmPool = true
+	}
 	if !has("scale_in_window") {
 		g.ScaleInWindow = Duration(DefaultScaleInWindow)
 	}

@@ -52,6 +52,8 @@ type warmWorld struct {
 	clk  *clock.Fake
 	em   *emulator.Server
 	ctrl *Controller
+	// noRaise builds controllers with raise_warm_pool: false.
+	noRaise bool
 }
 
 func newWarmWorld(t *testing.T) *warmWorld {
@@ -87,6 +89,9 @@ func (w *warmWorld) controller(t *testing.T, dryRun bool, planner Planner) *Cont
 	cfg, err := config.Parse([]byte(warmConfig))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if w.noRaise {
+		cfg.Groups[0].RaiseWarmPool = false
 	}
 	ctrlCfg := awsCfg.Copy()
 	ctrlCfg.AppID = e2eAppID

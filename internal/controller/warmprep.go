@@ -68,6 +68,9 @@ func poolCover(g asg.Group) int {
 // not raise one then. Once every floor is reached, no boost needs the
 // pool: its scale-out has been served.
 func (c *Controller) warmWant(gr *groupRun, g asg.Group, now time.Time, boosts []schedule.Boost) (want int, hold bool) {
+	if !gr.cfg.RaiseWarmPool {
+		return 0, false // a pool Headroom raised before is still put back
+	}
 	for _, b := range boosts {
 		if !now.Before(b.End) || !b.Selects(gr.cfg.Name, g.Tags) {
 			continue

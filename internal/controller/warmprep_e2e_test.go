@@ -180,6 +180,18 @@ func TestWarmPoolRestartAndOthersChanges(t *testing.T) {
 			t.Errorf("after the window opened: pool MinSize %d, tag %q; want 0 and no tag", m, tag)
 		}
 	})
+	t.Run("raise_warm_pool false: the pool is not touched, the boost leads cold", func(t *testing.T) {
+		w := newPrepWorld(t)
+		w.noRaise = true
+		w.ctrl = w.controller(t, false, &fakePlanner{plan: Plan{Boosts: []schedule.Boost{w.boost}}})
+		w.runUntil(t, w.boost.Start.Add(-9*time.Minute))
+		if n := w.em.Count(emulator.ServiceAutoScaling, "PutWarmPool") + w.em.Count(emulator.ServiceAutoScaling, "CreateOrUpdateTags"); n != 0 {
+			t.Errorf("%d warm pool writes with raise_warm_pool false, want none", n)
+		}
+		if g, _ := w.em.AutoScaling.Group("web"); g.Desired != 10 {
+			t.Errorf("9 min ahead: desired %d, want 10 (a scale-out the pool cannot give warm leads by the cold lead)", g.Desired)
+		}
+	})
 	t.Run("a pool big enough is not touched", func(t *testing.T) {
 		w := newPrepWorld(t)
 		ten := 10
