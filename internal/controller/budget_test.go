@@ -177,7 +177,7 @@ func TestWriteBudgetIsStarvationFree(t *testing.T) {
 		isFloored[g] = true
 	}
 	worstOf := map[bool]int{}
-	waited := map[string]int{}        // consecutive cycles deferred
+	waited := map[string]int{} // consecutive cycles deferred
 	worst, worstGroup := 0, ""
 	for c := range cycles {
 		now := t0.Add(time.Duration(c) * 10 * time.Second)
