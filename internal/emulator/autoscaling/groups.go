@@ -258,6 +258,7 @@ func (s *Service) create(in createInput, now time.Time) *apiError {
 		g.tags[t.key] = t
 	}
 	s.groups[g.name] = g
+	s.names = nil
 	s.setDesired(g, desired, fmt.Sprintf("At %s a user request created an AutoScalingGroup changing the desired capacity from 0 to %d.", causeTime(now), desired), now)
 	if in.inService {
 		for _, inst := range g.instances {
@@ -406,6 +407,7 @@ func (s *Service) deleteAutoScalingGroup(p params, now time.Time) (any, *apiErro
 		return nil, &apiError{status: http.StatusBadRequest, code: "ResourceInUse", message: "You cannot delete an AutoScalingGroup while there are instances or pending Spot instance request(s) still in the group."}
 	}
 	delete(s.groups, g.name)
+	s.names = nil
 	return nil, nil
 }
 
@@ -442,18 +444,19 @@ func (s *Service) describeAutoScalingGroups(p params, now time.Time) (any, *apiE
 				candidates = append(candidates, n)
 			}
 		}
+		sort.Strings(candidates)
 	} else {
-		for n := range s.groups {
-			candidates = append(candidates, n)
-		}
+		candidates = s.sortedNames()
 	}
-	sort.Strings(candidates)
+	// Names after the token's, found by halving: a fleet's pages cost
+	// what they return, not what precedes them.
+	start := 0
+	if after != "" {
+		start = sort.Search(len(candidates), func(i int) bool { return candidates[i] > after })
+	}
 
 	res := xmlDescribeGroupsResult{AutoScalingGroups: []xmlGroup{}}
-	for _, n := range candidates {
-		if after != "" && n <= after {
-			continue
-		}
+	for _, n := range candidates[start:] {
 		g := s.groups[n]
 		if !matchesFilters(g, filters) {
 			continue

@@ -645,3 +645,99 @@ func TestLaunchTimes(t *testing.T) {
 		t.Errorf("fast activities = %+v", acts)
 	}
 }
+
+// TestDescribesSeeEventsOnTime checks the record of each group's next
+// event that lets describes skip idle groups: a launch finishes on time
+// whether the group last changed through the API or through the Go API,
+// and a describe in between changes nothing.
+func TestDescribesSeeEventsOnTime(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.create(t, "a", 0, 10, 1)
+	f.create(t, "b", 0, 10, 0)
+	states := func(name string) map[string]int {
+		t.Helper()
+		out, err := f.client.DescribeAutoScalingGroups(ctx, &autoscaling.DescribeAutoScalingGroupsInput{AutoScalingGroupNames: []string{name}})
+		if err != nil || len(out.AutoScalingGroups) != 1 {
+			t.Fatalf("describe %s: %v", name, err)
+		}
+		got := map[string]int{}
+		for _, in := range out.AutoScalingGroups[0].Instances {
+			got[string(in.LifecycleState)]++
+		}
+		return got
+	}
+	check := func(name string, want map[string]int) {
+		t.Helper()
+		if got := states(name); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("at +%s %s instances = %v, want %v", f.clk.Now().Sub(t0), name, got, want)
+		}
+	}
+
+	check("a", map[string]int{"Pending": 1}) // records a's launch, due at +60s
+	f.clk.Advance(30 * time.Second)
+	check("a", map[string]int{"Pending": 1})
+	// A write between two describes: b's launch is due at +90s.
+	if _, err := f.client.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{AutoScalingGroupName: aws.String("b"), DesiredCapacity: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	check("b", map[string]int{"Pending": 2})
+	f.clk.Advance(30 * time.Second) // +60s
+	check("a", map[string]int{"InService": 1})
+	check("b", map[string]int{"Pending": 2})
+	f.clk.Advance(30 * time.Second) // +90s
+	check("b", map[string]int{"InService": 2})
+	// A change through the Go API, without a request to the API.
+	if err := f.svc.CreateGroup(GroupSpec{Name: "c", Max: 2, Desired: 1}); err != nil {
+		t.Fatal(err)
+	}
+	check("c", map[string]int{"Pending": 1})
+	f.clk.Advance(60 * time.Second) // +150s
+	check("c", map[string]int{"InService": 1})
+}
+
+// TestPagesAcrossCreatesAndDeletes pages through the groups while groups
+// are created and deleted between pages: every group that exists
+// throughout shows exactly once, in order.
+func TestPagesAcrossCreatesAndDeletes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for i := range 30 {
+		f.create(t, fmt.Sprintf("g%02d", i*2), 0, 1, 0)
+	}
+	f.svc.SetPageSize(7)
+	var seen []string
+	p := autoscaling.NewDescribeAutoScalingGroupsPaginator(f.client, &autoscaling.DescribeAutoScalingGroupsInput{})
+	for page := 0; p.HasMorePages(); page++ {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		for _, g := range out.AutoScalingGroups {
+			seen = append(seen, aws.ToString(g.AutoScalingGroupName))
+		}
+		switch page {
+		case 0: // one group before the cursor and one after it go
+			for _, n := range []string{"g02", "g40"} {
+				if _, err := f.client.DeleteAutoScalingGroup(ctx, &autoscaling.DeleteAutoScalingGroupInput{AutoScalingGroupName: aws.String(n), ForceDelete: aws.Bool(true)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		case 1: // one comes before the cursor and one after it
+			f.create(t, "g03", 0, 1, 0)
+			f.create(t, "g41", 0, 1, 0)
+		}
+	}
+	var want []string
+	for i := range 30 {
+		if n := fmt.Sprintf("g%02d", i*2); n != "g40" {
+			want = append(want, n)
+		}
+		if i*2 == 40 {
+			want = append(want, "g41")
+		}
+	}
+	if strings.Join(seen, ",") != strings.Join(want, ",") {
+		t.Errorf("paged\n%v\nwant\n%v", seen, want)
+	}
+}

@@ -93,6 +93,10 @@ type group struct {
 	// replace holds CapacityRebalance and MaxInstanceLifetime
 	// (replace.go).
 	replace replaceSettings
+	// due is the group's next event after the last advance (hasDue
+	// false: none); advanceForRead trusts it while Service.duesKnown.
+	due    time.Time
+	hasDue bool
 	// cause says why desired last changed; the next launches and
 	// terminations quote it in their activities, as AWS does.
 	cause string
@@ -356,21 +360,47 @@ func joinCause(prefix, s string) string {
 
 func causeTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
 
-// advanceAll brings every group up to now.
+// advanceAll brings every group up to now. The caller may change any
+// group afterwards, so the next read-only request cannot trust the
+// groups' recorded next events and recomputes them.
 func (s *Service) advanceAll(now time.Time) {
 	for _, g := range s.groups {
 		s.advance(g, now)
+	}
+	s.duesKnown = false
+}
+
+// advanceForRead brings every group up to now for a request that changes
+// nothing. Each group's next event is recorded as it advances, so while
+// no request changes a group, a group with nothing due is skipped at the
+// cost of one comparison: the describes of a large fleet then cost in
+// proportion to the groups they return, not to the groups times the
+// requests.
+func (s *Service) advanceForRead(now time.Time) {
+	if !s.duesKnown {
+		for _, g := range s.groups {
+			s.advance(g, now)
+		}
+		s.duesKnown = true
+		return
+	}
+	for _, g := range s.groups {
+		if g.hasDue && !g.due.After(now) {
+			s.advance(g, now)
+		}
 	}
 }
 
 // advance processes, in time order, every event of g up to now: instances
 // finishing their launch or termination and scheduled actions firing.
 // Groups are independent, so each advances on its own. Every step consumes
-// the events at its time, so the loop ends.
+// the events at its time, so the loop ends. It records g's next event
+// after now (advanceForRead).
 func (s *Service) advance(g *group, now time.Time) {
 	for {
 		t, ok := g.nextEvent()
 		if !ok || t.After(now) {
+			g.due, g.hasDue = t, ok
 			return
 		}
 		s.step(g, t)

@@ -290,7 +290,7 @@ type PolicyView struct {
 
 // Policies returns the group's scaling policies, sorted by name.
 func (s *Service) Policies(group string) []PolicyView {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	g, ok := s.groups[group]
 	if !ok {

@@ -188,7 +188,7 @@ func (s *Service) dropGone(g *group) {
 // change. Without it nothing happens (AWS waits for the interruption),
 // and replaced is false.
 func (s *Service) RebalanceRecommendation(group, instanceID string) (replaced bool, err error) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.clk.Now()
 	g, ok := s.groups[group]

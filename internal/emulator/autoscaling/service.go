@@ -26,6 +26,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,6 +80,12 @@ type Service struct {
 	groupLimit     int
 	pageSize       int
 	seq            uint64
+	// duesKnown says every group's recorded next event (group.due) is
+	// current: no request has changed a group since they were computed.
+	duesKnown bool
+	// names is every group's name, sorted, for paging; nil when a group
+	// was created or deleted since (sortedNames).
+	names []string
 }
 
 var _ http.Handler = (*Service)(nil)
@@ -133,6 +141,29 @@ var handlers = map[string]handler{
 	"DeleteWarmPool":                (*Service).deleteWarmPool,
 }
 
+// lock takes the service's lock for a call of the Go API, which may
+// change any group, so group.due is recomputed on the next read.
+func (s *Service) lock() {
+	s.mu.Lock()
+	s.duesKnown = false
+}
+
+// readOnly says the action changes no group: every Describe action.
+func readOnly(action string) bool { return strings.HasPrefix(action, "Describe") }
+
+// sortedNames returns every group's name in order, kept between requests
+// until a group is created or deleted.
+func (s *Service) sortedNames() []string {
+	if s.names == nil {
+		s.names = make([]string, 0, len(s.groups))
+		for n := range s.groups {
+			s.names = append(s.names, n)
+		}
+		sort.Strings(s.names)
+	}
+	return s.names
+}
+
 // ServeHTTP answers one awsQuery request.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	form, aerr := readForm(w, r)
@@ -161,7 +192,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		now := s.clk.Now()
-		s.advanceAll(now)
+		if readOnly(action) {
+			s.advanceForRead(now)
+		} else {
+			s.advanceAll(now)
+		}
 		result, err := h(s, params{form}, now)
 		if err != nil {
 			aerr = err

@@ -152,7 +152,7 @@ func (s *Service) exitStandby(p params, now time.Time) (any, *apiError) {
 // either (it covers load balancer deregistration and registration, which
 // the emulator does not model), so the default is zero.
 func (s *Service) SetStandbyTime(d time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.standbyTime = d

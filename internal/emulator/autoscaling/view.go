@@ -143,7 +143,7 @@ type ActivityView struct {
 // CreateGroup creates a group as CreateAutoScalingGroup does, with
 // DesiredCapacity = spec.Desired. The error carries AWS's code and message.
 func (s *Service) CreateGroup(spec GroupSpec) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.clk.Now()
 	s.advanceAll(now)
@@ -187,6 +187,7 @@ func (s *Service) CreateGroup(spec GroupSpec) error {
 	if spec.WarmPool != nil {
 		if err := s.createWarm(s.groups[spec.Name], *spec.WarmPool, spec.StartInService, now); err != nil {
 			delete(s.groups, spec.Name)
+			s.names = nil
 			return fmt.Errorf("create group %q: warm pool: %w", spec.Name, err)
 		}
 	}
@@ -195,7 +196,7 @@ func (s *Service) CreateGroup(spec GroupSpec) error {
 
 // Group returns a snapshot of the named group as of the clock's now.
 func (s *Service) Group(name string) (GroupView, bool) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	g, ok := s.groups[name]
@@ -229,7 +230,7 @@ func (s *Service) Group(name string) (GroupView, bool) {
 
 // GroupNames returns the names of all groups, sorted.
 func (s *Service) GroupNames() []string {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	return sortedKeys(s.groups)
@@ -237,7 +238,7 @@ func (s *Service) GroupNames() []string {
 
 // Activities returns the group's scaling activities, oldest first.
 func (s *Service) Activities(name string) []ActivityView {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	g, ok := s.groups[name]
@@ -254,7 +255,7 @@ func (s *Service) Activities(name string) []ActivityView {
 // SetLaunchTime sets how long new instances stay Pending. Instances
 // already launching keep their time.
 func (s *Service) SetLaunchTime(d time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.launchTime = d
@@ -264,7 +265,7 @@ func (s *Service) SetLaunchTime(d time.Duration) {
 // random draws; nil restores the fixed time. f runs under the service's
 // lock and must not call the service.
 func (s *Service) SetLaunchTimeFunc(f func(group string) time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.launchTimeFunc = f
@@ -273,7 +274,7 @@ func (s *Service) SetLaunchTimeFunc(f func(group string) time.Duration) {
 // SetTerminateTime sets how long removed instances stay Terminating; zero
 // (the default) removes them at once.
 func (s *Service) SetTerminateTime(d time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.terminateTime = d
@@ -285,7 +286,7 @@ func (s *Service) SetTerminateTime(d time.Duration) {
 // balancer registration), so the default is zero: InService at once.
 // A terminating instance stays Terminating:Proceed for the terminate time.
 func (s *Service) SetProceedTime(d time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.proceedTime = d
@@ -294,7 +295,7 @@ func (s *Service) SetProceedTime(d time.Duration) {
 // SetGroupLimit sets the quota of groups beyond which creating one fails
 // with LimitExceeded.
 func (s *Service) SetGroupLimit(n int) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.groupLimit = n
 }
@@ -305,7 +306,7 @@ func (s *Service) SetGroupLimit(n int) {
 // MaxRecords, even when more items are available"; this exercises callers'
 // NextToken handling.
 func (s *Service) SetPageSize(n int) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.pageSize = n
 }
@@ -321,7 +322,7 @@ func (s *Service) page(maxRecords int) int {
 // CompleteInstanceRefresh marks the group's unfinished instance refresh
 // Successful.
 func (s *Service) CompleteInstanceRefresh(name string) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.clk.Now()
 	s.advanceAll(now)

@@ -772,7 +772,7 @@ func warmView(g *group) *WarmPoolView {
 // PutWarmPool does with every member given: spec replaces the pool's
 // whole configuration. The error carries AWS's code and message.
 func (s *Service) PutWarmPool(name string, spec WarmPoolSpec) error {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	now := s.clk.Now()
 	s.advanceAll(now)
@@ -791,7 +791,7 @@ func (s *Service) PutWarmPool(name string, spec WarmPoolSpec) error {
 // stays Pending before it is InService. Instances already starting keep
 // their time.
 func (s *Service) SetWarmStartTime(poolState string, d time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.warmStart[poolState] = d
@@ -801,7 +801,7 @@ func (s *Service) SetWarmStartTime(poolState string, d time.Duration) {
 // from a warm pool, e.g. with random draws; nil restores the fixed times.
 // f runs under the service's lock and must not call the service.
 func (s *Service) SetWarmStartTimeFunc(f func(group, poolState string) time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.warmStartFunc = f
@@ -834,7 +834,7 @@ func (s *Service) createWarm(g *group, spec WarmPoolSpec, warmedNow bool, t time
 // hook: instances go from Warmed:Pending straight to the pool state.
 // Instances already entering keep their times.
 func (s *Service) SetWarmLaunchHookWait(d time.Duration) {
-	s.mu.Lock()
+	s.lock()
 	defer s.mu.Unlock()
 	s.advanceAll(s.clk.Now())
 	s.warmHookWait = max(d, 0)
