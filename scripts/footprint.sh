@@ -1,17 +1,35 @@
 #!/usr/bin/env bash
 # Measures `headroom serve` managing a fleet of identical groups (two
 # CloudWatch queries and one queue each) against the emulator in a separate
-# process: peak resident memory of the serve process, its cycle duration,
-# and the CPU time it used (user + system), which other load on the
-# machine disturbs less than the cycle's wall time.
+# process. After the first two cycles (start-up: config, store, first
+# describes) it reads, from /proc and serve's own metrics, over the rest of
+# the run:
+#   cpu_seconds_per_cycle  CPU time (user + system) serve spent per cycle,
+#                          which other load on the machine disturbs less
+#                          than the wall time
+#   mean_cycle_seconds     the cycle's wall time (the duration histogram)
+#   peak_rss_mib           serve's peak resident memory (VmHWM)
 #
 #   scripts/footprint.sh [GROUPS] [SECONDS]     (defaults: 2000 groups, 60 s)
+#
+# FOOTPRINT_INTERVAL sets the cycle interval (default 10s, the daemon's
+# default); a longer one lets a large fleet's cycle finish before the next
+# starts. FOOTPRINT_KEEP=1 keeps the run's files (config, logs, metrics)
+# and prints where they are. FOOTPRINT_PPROF=1 also records, from serve's
+# --pprof listener, a CPU profile of the measured window (cpu.pprof) and
+# the heap at its end (heap.pprof) among those files, for
+# `go tool pprof bin/headroom FILE`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 groups=${1:-2000}
 seconds=${2:-60}
+interval=${FOOTPRINT_INTERVAL:-10s}
 work=$(mktemp -d)
-trap 'kill "$emu" 2>/dev/null || true; rm -rf "$work"' EXIT
+cleanup() {
+  kill "${serve:-}" "${emu:-}" 2>/dev/null || true
+  if [ "${FOOTPRINT_KEEP:-0}" = 1 ]; then echo "files kept in $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
 
 make -s build
 emport=$((20000 + RANDOM % 20000))
@@ -19,30 +37,71 @@ metrics=127.0.0.1:$((emport + 1))
 bin/headroom emulator --listen "127.0.0.1:$emport" --fleet "$groups" \
   --fleet-config "$work/fleet.yaml" --fleet-listen "$metrics" >"$work/emulator.log" 2>&1 &
 emu=$!
-for _ in $(seq 1 600); do
+for _ in $(seq 1 1200); do
   [ -s "$work/fleet.yaml" ] && grep -q "fleet of" "$work/emulator.log" && break
   sleep 0.1
 done
 
+sed -i "s/^interval: .*/interval: $interval/" "$work/fleet.yaml"
 # The state file goes with the rest of the run's files.
 printf 'store: {path: "%s/headroom.db"}\n' "$work" >>"$work/fleet.yaml"
 
 export AWS_ENDPOINT_URL="http://127.0.0.1:$emport" AWS_REGION=us-east-1
 export AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_EC2_METADATA_DISABLED=true
-timeout -s INT "$seconds" /usr/bin/time -v bin/headroom serve --config "$work/fleet.yaml" \
-  >"$work/serve.log" 2>"$work/serve.err" &
+pprof=()
+if [ "${FOOTPRINT_PPROF:-0}" = 1 ]; then
+  FOOTPRINT_KEEP=1
+  pprofaddr=127.0.0.1:$((emport + 2))
+  pprof=(--pprof "$pprofaddr")
+fi
+bin/headroom serve --config "$work/fleet.yaml" "${pprof[@]}" >"$work/serve.log" 2>"$work/serve.err" &
 serve=$!
-sleep $((seconds - 3))
-curl -s "http://$metrics/metrics" >"$work/metrics.txt" || true
-wait "$serve" || true
+echo "serve pid $serve" >&2
+start=$SECONDS
 
-rss=$(grep "Maximum resident set size" "$work/serve.err" | awk '{print $NF}')
-cpu=$(awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ {s += $2} END {printf "%.2f", s}' "$work/serve.err")
-sum=$(awk '/^headroom_cycle_duration_seconds_sum/ {print $2}' "$work/metrics.txt")
-count=$(awk '/^headroom_cycle_duration_seconds_count/ {print $2}' "$work/metrics.txt")
-errors=$(grep -c '"level":"WARN"' "$work/serve.err" || true)
-echo "groups=$groups seconds=$seconds cycles=$count"
-echo "peak_rss_mib=$(awk -v k="$rss" 'BEGIN {printf "%.1f", k/1024}')"
-echo "mean_cycle_seconds=$(awk -v s="$sum" -v c="$count" 'BEGIN {if (c > 0) printf "%.3f", s/c; else print "n/a"}')"
-echo "cpu_seconds=$cpu"
-echo "warnings=$errors"
+# cycles prints serve's completed cycles and their summed duration.
+cycles() {
+  curl -s "http://$metrics/metrics" >"$work/metrics.txt" 2>/dev/null || true
+  awk '/^headroom_cycle_duration_seconds_count/ {c = $2} /^headroom_cycle_duration_seconds_sum/ {s = $2}
+       END {printf "%d %s\n", c + 0, s + 0}' "$work/metrics.txt"
+}
+# cpu prints serve's CPU time so far, in clock ticks.
+cpu() { awk '{print $14 + $15}' "/proc/$serve/stat"; }
+
+read -r c0 s0 < <(cycles)
+while [ "$c0" -lt 2 ] && [ $((SECONDS - start)) -lt "$seconds" ] && kill -0 "$serve" 2>/dev/null; do
+  sleep 0.2
+  read -r c0 s0 < <(cycles)
+done
+t0=$(cpu)
+left=$((seconds - (SECONDS - start) > 1 ? seconds - (SECONDS - start) : 1))
+if [ "${#pprof[@]}" -gt 0 ] && [ "$left" -gt 2 ]; then
+  curl -s -o "$work/cpu.pprof" "http://$pprofaddr/debug/pprof/profile?seconds=$((left - 1))" &
+  profiler=$!
+fi
+sleep "$left"
+read -r c1 s1 < <(cycles)
+t1=$(cpu)
+hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$serve/status")
+if [ "${#pprof[@]}" -gt 0 ]; then
+  wait "${profiler:-}" 2>/dev/null || true
+  curl -s -o "$work/heap.pprof" "http://$pprofaddr/debug/pprof/heap"
+fi
+kill -INT "$serve"
+wait "$serve" || true
+serve=
+
+ticks=$(getconf CLK_TCK)
+warnings=$(grep -c '"level":"WARN"' "$work/serve.err" || true)
+echo "groups=$groups seconds=$seconds interval=$interval cycles_measured=$((c1 - c0))"
+echo "peak_rss_mib=$(awk -v k="$hwm" 'BEGIN {printf "%.1f", k/1024}')"
+awk -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" -v t0="$t0" -v t1="$t1" -v hz="$ticks" 'BEGIN {
+  n = c1 - c0
+  if (n > 0) {
+    printf "mean_cycle_seconds=%.3f\n", (s1 - s0) / n
+    printf "cpu_seconds_per_cycle=%.3f\n", (t1 - t0) / hz / n
+  } else {
+    print "mean_cycle_seconds=n/a"; print "cpu_seconds_per_cycle=n/a"
+  }
+}'
+echo "warnings=$warnings"

@@ -50,6 +50,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	envName := fs.String("config-env", "", "read the config (YAML) from this environment variable instead of a file (for containers given it as a secret)")
 	replica := fs.String("replica-id", "", "this replica's name in the lease, logs and AWS user agents; stable across restarts (default: see --replica-id-from)")
 	replicaFrom := fs.String("replica-id-from", replicaFromAuto, "where the replica id comes from without --replica-id: auto (the ECS task when in one, else host), ecs (task metadata), ec2 (IMDSv2 instance id; asked only when named), host (host name and a hash of the store's file or table)")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof, /debug/pprof/) on this address, apart from the API; empty: off. Bind it to loopback: profiles show the process's memory")
 	var lf logFlags
 	fs.StringVar(&lf.format, "log-format", "json", "log format: json or text")
 	fs.StringVar(&lf.level, "log-level", "info", "log level: debug, info, warn, error")
@@ -78,6 +79,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return 2
 	}
 	log.Info("replica id", "replica", id, "from", from)
+	if *pprofAddr != "" {
+		_, stop, err := startPprof(*pprofAddr, log)
+		if err != nil {
+			fmt.Fprintln(stderr, "headroom serve: --pprof:", err)
+			return 2
+		}
+		defer stop()
+	}
 	m := telemetry.NewMetrics()
 	awsCfg, err := awsapi.Load(ctx, awsapi.Options{Region: cfg.Region, Observer: m, CallTimeout: cfg.CallTimeout.Std(), MaxAttempts: cfg.AWS.MaxAttempts, AppID: "headroom-" + id, Log: log})
 	if err != nil {
