@@ -78,6 +78,7 @@ data "aws_iam_policy_document" "task" {
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:Query",
+      "dynamodb:UpdateItem",
     ]
     resources = [aws_dynamodb_table.state.arn]
   }

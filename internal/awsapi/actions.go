@@ -27,6 +27,8 @@ var Actions = []string{
 	"dynamodb:GetItem",
 	"dynamodb:PutItem",
 	"dynamodb:Query",
+	// UpdateItem merges a demand history bucket atomically (ADD).
+	"dynamodb:UpdateItem",
 	"sqs:GetQueueAttributes",
 	"sqs:GetQueueUrl",
 }

@@ -1,5 +1,6 @@
 // Package store keeps what Headroom cannot rebuild: operators' boosts and
-// overrides, the audit trail, recent decisions and the leader lease. One
+// overrides, the audit trail, recent decisions, each group's demand
+// history and the leader lease. One
 // interface, two implementations that pass the same conformance suite:
 // bbolt (one file, one replica) and DynamoDB (one table, many replicas).
 //
@@ -164,6 +165,22 @@ type Store interface {
 	// ListDecisions returns a group's decisions at or after since, newest
 	// first, at most limit (0: no limit).
 	ListDecisions(ctx context.Context, group string, since time.Time, limit int) ([]Decision, error)
+
+	// RecordHistory merges pts into their groups' buckets and then drops
+	// those groups' buckets whose start is keep old at now (see
+	// HistoryCutoff), so a group holds at most keep/HistoryBucket buckets.
+	// A point for a stored bucket merges with it as MergeHistory does, and
+	// so do two points for one bucket in the same call; a point already
+	// past the cutoff is not stored. Points are checked first (see
+	// CheckHistory) and a call with any bad point stores nothing. The
+	// merge of each bucket is atomic, so concurrent callers lose no
+	// samples, but a call is not: one that fails may have merged some of
+	// its buckets, and sending it again counts those twice, so a caller
+	// drops a failed call's samples rather than retrying them.
+	RecordHistory(ctx context.Context, pts []HistoryPoint, keep time.Duration, now time.Time) error
+	// ListHistory returns a group's buckets that start at or after since
+	// and before until (zero: no upper bound), oldest first.
+	ListHistory(ctx context.Context, group string, since, until time.Time) ([]HistoryPoint, error)
 
 	// AcquireLease takes or renews the lease for the process nonce of
 	// holder until now+ttl. The same holder and nonce renew (the token

@@ -39,6 +39,7 @@ var (
 	bucketOverrides   = []byte("overrides")
 	bucketAudit       = []byte("audit")
 	bucketDecisions   = []byte("decisions") // one nested bucket per group
+	bucketHistory     = []byte("history")   // one nested bucket per group
 	bucketLease       = []byte("lease")
 	bucketIdempotency = []byte("idempotency")
 	leaseKey          = []byte("leader")
@@ -69,7 +70,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open state file %q: %w", path, err)
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range [][]byte{bucketBoosts, bucketOverrides, bucketAudit, bucketDecisions, bucketLease, bucketIdempotency} {
+		for _, name := range [][]byte{bucketBoosts, bucketOverrides, bucketAudit, bucketDecisions, bucketHistory, bucketLease, bucketIdempotency} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %q: %w", name, err)
 			}

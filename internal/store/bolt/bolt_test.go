@@ -37,7 +37,18 @@ func TestConformance(t *testing.T) {
 		t.Helper()
 		s, _ := openTemp(t)
 		return s
-	}, storetest.Options{OneProcess: true})
+	}, storetest.Options{
+		OneProcess: true,
+		Reopen: func(t *testing.T, s store.Store) store.Store {
+			t.Helper()
+			path := s.(*Store).path
+			r, err := Open(path)
+			if err != nil {
+				t.Fatalf("reopen %s: %v", path, err)
+			}
+			return r
+		},
+	})
 }
 
 func TestSecondOpenRefused(t *testing.T) {

@@ -7,6 +7,7 @@
 //	OVERRIDE        <id>                    one item per override
 //	AUDIT           <at>#<id>               audit trail, oldest first
 //	DEC#<group>     <at>#<suffix>           a group's decisions
+//	HIST#<group>    <at>                    a group's demand history, one item a bucket
 //	LEASE           LEASE                   the leader lease
 //	IDEM#<key>      IDEM                    an idempotency key
 //
@@ -92,6 +93,7 @@ const (
 type Store struct {
 	client *dynamodb.Client
 	table  string
+	pruner historyPruner
 }
 
 var _ store.Store = (*Store)(nil)

@@ -64,7 +64,25 @@ func freshTable(t *testing.T, client *dynamodb.Client) (*dynamo.Store, string) {
 
 func TestConformance(t *testing.T) {
 	client := newClient(t, testenv.Dynalite(t))
-	storetest.Run(t, func(t *testing.T) store.Store { return freshStore(t, client) }, storetest.Options{})
+	// tables names each store's table, so that Reopen can open another
+	// replica's store on it.
+	var (
+		mu     sync.Mutex
+		tables = map[store.Store]string{}
+	)
+	storetest.Run(t, func(t *testing.T) store.Store {
+		s, name := freshTable(t, client)
+		mu.Lock()
+		tables[s] = name
+		mu.Unlock()
+		return s
+	}, storetest.Options{
+		Reopen: func(t *testing.T, s store.Store) store.Store {
+			mu.Lock()
+			defer mu.Unlock()
+			return dynamo.New(client, tables[s])
+		},
+	})
 }
 
 func TestCreateTable(t *testing.T) {
@@ -266,6 +284,58 @@ func TestEnableTTL(t *testing.T) {
 			}
 			if req.TableName != "state" || req.TimeToLiveSpecification.AttributeName != dynamo.TTLAttribute || !req.TimeToLiveSpecification.Enabled {
 				t.Errorf("request = %s", body)
+			}
+		})
+	}
+}
+
+// TestHistoryItem checks a history bucket's item: its key, its sums (the
+// merge is DynamoDB's ADD on them) and its TTL attribute at At+keep, when
+// the cutoff drops it.
+func TestHistoryItem(t *testing.T) {
+	client := newClient(t, testenv.Dynalite(t))
+	ctx := context.Background()
+	s, table := freshTable(t, client)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	const keep = 14 * 24 * time.Hour
+	pts := []store.HistoryPoint{
+		{Group: "workers", At: at, Arrivals: 2.5, NeedUnits: 4, Samples: 2},
+		{Group: "workers", At: at, Arrivals: 1, NeedUnits: 1, Samples: 1, Campaign: true},
+	}
+	if err := s.RecordHistory(ctx, pts, keep, at.Add(time.Minute)); err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	out, err := client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	if len(out.Items) != 1 {
+		t.Fatalf("got %d items, want 1", len(out.Items))
+	}
+	item := out.Items[0]
+	tests := []struct {
+		attr string
+		want string
+	}{
+		{"pk", "HIST#workers"},
+		{"sk", "2026-03-01T12:00:00.000000000Z"},
+		{"arrivals_sum", "6"},
+		{"need_sum", "9"},
+		{"samples", "3"},
+		{"campaign_samples", "1"},
+		{dynamo.TTLAttribute, strconv.FormatInt(at.Add(keep).Unix(), 10)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.attr, func(t *testing.T) {
+			var got string
+			switch v := item[tc.attr].(type) {
+			case *types.AttributeValueMemberS:
+				got = v.Value
+			case *types.AttributeValueMemberN:
+				got = v.Value
+			}
+			if got != tc.want {
+				t.Errorf("%s = %q, want %q", tc.attr, got, tc.want)
 			}
 		})
 	}

@@ -28,6 +28,10 @@ type Options struct {
 	// a process that has exited and is taken at once. Without it, that
 	// lease is another process's and conflicts until it expires.
 	OneProcess bool
+	// Reopen returns a new store on the state of s, which the suite has
+	// closed: what a restarted process or another replica opens. Nil: the
+	// store keeps nothing across processes, and the suite skips the test.
+	Reopen func(t *testing.T, s store.Store) store.Store
 }
 
 // Run runs the conformance suite against the stores open returns. open is
@@ -45,6 +49,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, o Options) {
 		{"audit", testAudit},
 		{"decisions", testDecisions},
 		{"decision_retention", testDecisionRetention},
+		{"history_merge", testHistoryMerge},
+		{"history_list", testHistoryList},
+		{"history_retention", testHistoryRetention},
+		{"history_bound", testHistoryBound},
+		{"history_many_groups", testHistoryManyGroups},
+		{"history_concurrent", testHistoryConcurrent},
+		{"history_invalid", testHistoryInvalid},
+		{"history_reopen", func(t *testing.T, open func(t *testing.T) store.Store) { testHistoryReopen(t, open, o) }},
 		{"lease", func(t *testing.T, open func(t *testing.T) store.Store) { testLease(t, open, o) }},
 		{"idempotency", testIdempotency},
 		{"concurrent_conflicting_updates", testConcurrentUpdates},
