@@ -520,3 +520,40 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 		}
 	}
 }
+
+// TestHistorySize holds a group's 14 days of history to the size
+// docs/architecture.md#demand-history states: 50 bytes a bucket in full
+// pages, about 200 KB.
+func TestHistorySize(t *testing.T) {
+	s, _ := openTemp(t)
+	t.Cleanup(func() { s.Close() })
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	var pts []store.HistoryPoint
+	for i := range store.HistoryMaxBuckets + 10 {
+		pts = append(pts, store.HistoryPoint{
+			Group: "workers", At: now.Add(-time.Duration(i) * store.HistoryBucket),
+			Arrivals: float64(i), NeedUnits: 3, Samples: 30, Campaign: i%7 == 0,
+		})
+	}
+	if err := s.RecordHistory(context.Background(), pts, store.HistoryKeep, now); err != nil {
+		t.Fatalf("record: %v", err)
+	}
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		st := tx.Bucket(bucketHistory).Bucket([]byte("workers")).Stats()
+		t.Logf("leaf in use %d, leaf alloc %d, branch alloc %d", st.LeafInuse, st.LeafAlloc, st.BranchAlloc)
+		if st.KeyN != store.HistoryMaxBuckets {
+			t.Errorf("%d buckets kept, want %d", st.KeyN, store.HistoryMaxBuckets)
+		}
+		perBucket := 8 + historyRecordSize + 16
+		if want := store.HistoryMaxBuckets * perBucket; st.LeafInuse < want || st.LeafInuse > want*21/20 {
+			t.Errorf("leaf pages use %d bytes, want %d (%d a bucket) to 5%% more", st.LeafInuse, want, perBucket)
+		}
+		if alloc := st.LeafAlloc + st.BranchAlloc; alloc > 210_000 {
+			t.Errorf("the group's history takes %d bytes of pages, want about 200 KB", alloc)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

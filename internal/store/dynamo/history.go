@@ -116,8 +116,8 @@ func (s *Store) RecordHistory(ctx context.Context, pts []store.HistoryPoint, kee
 	return nil
 }
 
-// mergePoints adds each of pts into its bucket's item, historyWriters at a
-// time, and stops sending at the first failure.
+// mergePoints adds each of pts into its bucket's item, historyWriters at
+// a time, and stops sending at the first failure.
 func (s *Store) mergePoints(ctx context.Context, pts []store.HistoryPoint, keep time.Duration) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -128,20 +128,16 @@ func (s *Store) mergePoints(ctx context.Context, pts []store.HistoryPoint, keep 
 		wg     sync.WaitGroup
 	)
 	sem := make(chan struct{}, historyWriters)
+	sent := 0
 	for _, p := range pts {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
-			mu.Lock()
-			failed++
-			if first == nil {
-				first = ctx.Err()
-			}
-			mu.Unlock()
-			continue
+			break
 		}
+		sent++
 		wg.Go(func() {
 			defer func() { <-sem }()
 			if err := s.mergeBucket(ctx, p, keep); err != nil {
@@ -156,8 +152,11 @@ func (s *Store) mergePoints(ctx context.Context, pts []store.HistoryPoint, keep 
 		})
 	}
 	wg.Wait()
+	if first == nil && sent < len(pts) {
+		first = ctx.Err()
+	}
 	if first != nil {
-		return fmt.Errorf("%d of %d points failed or were not sent: %w", failed, len(pts), first)
+		return fmt.Errorf("%d of %d points failed or were not sent: %w", failed+len(pts)-sent, len(pts), first)
 	}
 	return nil
 }

@@ -414,9 +414,10 @@ func testHistoryInvalid(t *testing.T, open func(t *testing.T) store.Store) {
 		{"keep_under_a_bucket", hp("web", 0, 1, 1), bucket - time.Second},
 		{"no_keep", hp("web", 0, 1, 1), 0},
 	}
+	// One store for every case: each must leave it empty.
+	s := fresh(t, open)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := fresh(t, open)
 			err := s.RecordHistory(context.Background(), []store.HistoryPoint{good, tc.bad}, tc.keep, base.Add(time.Minute))
 			if err == nil {
 				t.Fatalf("recorded %s with no error", fmtHistory([]store.HistoryPoint{tc.bad}))
@@ -429,14 +430,22 @@ func testHistoryInvalid(t *testing.T, open func(t *testing.T) store.Store) {
 			}
 		})
 	}
+	t.Run("canceled_context", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := s.RecordHistory(ctx, []store.HistoryPoint{good}, time.Hour, base.Add(time.Minute)); err == nil {
+			t.Error("recorded with a canceled context: no error")
+		}
+		if got := mustListHistory(t, s, "workers", time.Time{}, time.Time{}); len(got) != 0 {
+			t.Errorf("a canceled call stored %s", fmtHistory(got))
+		}
+	})
 	t.Run("list_empty_group", func(t *testing.T) {
-		s := fresh(t, open)
 		if _, err := s.ListHistory(context.Background(), "", time.Time{}, time.Time{}); err == nil {
 			t.Error("listed the history of an empty group name with no error")
 		}
 	})
 	t.Run("no_points", func(t *testing.T) {
-		s := fresh(t, open)
 		wantErr(t, "record nothing", s.RecordHistory(context.Background(), nil, time.Hour, base), nil)
 	})
 }
