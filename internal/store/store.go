@@ -1,8 +1,8 @@
 // Package store keeps what Headroom cannot rebuild: operators' boosts and
 // overrides, the audit trail, recent decisions, each group's demand
-// history and the leader lease. One
-// interface, two implementations that pass the same conformance suite:
-// bbolt (one file, one replica) and DynamoDB (one table, many replicas).
+// history and the leader lease. One interface, two implementations that
+// pass the same conformance suite: bbolt (one file, one replica) and
+// DynamoDB (one table, many replicas).
 //
 // Every update that could race is conditional on the version the caller
 // read: a create expects version 0 (the object must not exist), an update
@@ -168,7 +168,8 @@ type Store interface {
 
 	// RecordHistory merges pts into their groups' buckets and then drops
 	// those groups' buckets whose start is keep old at now (see
-	// HistoryCutoff), so a group holds at most keep/HistoryBucket buckets.
+	// HistoryCutoff), so a group holds at most keep/HistoryBucket buckets
+	// (rounded up).
 	// A point for a stored bucket merges with it as MergeHistory does, and
 	// so do two points for one bucket in the same call; a point already
 	// past the cutoff is not stored. Points are checked first (see
