@@ -51,13 +51,18 @@
 //     day on the other days (daily), so a planned campaign, which a boost
 //     covers, does not raise the forecast.
 //   - A value above median + ClipK * spread of its time of day over all days
-//     is clipped to that bound, where spread is max(1.4826 * MAD,
-//     MinSpread * median). With weekly seasonality it is kept when the same
-//     time of week in another week is above the bound too: a high that
-//     recurs weekly is rhythm, not an outlier. Only highs are clipped: a
-//     low is either a quiet day of the weekly rhythm or an outage, and a
-//     forecast that is too low only costs the lead, the reactive policies
-//     still scale.
+//     is clipped to that bound. The spread is max(1.4826 * MAD, MinSpread *
+//     median): the MAD of the differences from the median or, with weekly
+//     seasonality, of the week-over-week differences over the square root
+//     of 2, so that quiet weekends do not count as weekday noise. With
+//     weekly seasonality a high is kept when it recurs: the same time of
+//     week in another week is above the bound too, and each of the two is
+//     at least halfway from the median to the other; a high that recurs
+//     weekly is rhythm, not an outlier. A one-off high then moves the
+//     components that read it by at most ClipK spreads, halved in a
+//     two-week median. Only highs are clipped: a low is either a quiet day
+//     of the weekly rhythm or an outage, and a forecast that is too low only
+//     costs the lead; the reactive policies still scale.
 //
 // A component's weight is the inverse of its mean squared error in a
 // backtest over the last BacktestDays days (fewer when the history is

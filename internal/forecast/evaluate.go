@@ -25,8 +25,8 @@ type Evaluation struct {
 	MAE float64
 	// MAPE is the mean of |actual - forecast| / actual over the scored
 	// buckets whose actual is above zero (MAPEScored of them); it is
-	// undefined at zero, so ZeroActuals buckets are left out. NaN when
-	// MAPEScored is 0.
+	// undefined at zero, so ZeroActuals buckets are left out. Every figure
+	// is 0 when nothing was scored (MAPE: when MAPEScored is 0).
 	MAPE        float64
 	MAPEScored  int
 	ZeroActuals int
@@ -46,7 +46,7 @@ func Evaluate(history []Point, opt Options, every time.Duration) Evaluation {
 		every = DefaultEvery
 	}
 	o, err := opt.withDefaults()
-	ev := Evaluation{Quantile: o.Quantile, MAE: math.NaN(), MAPE: math.NaN(), Pinball: math.NaN(), Coverage: math.NaN()}
+	ev := Evaluation{Quantile: o.Quantile}
 	if err != nil {
 		return ev
 	}

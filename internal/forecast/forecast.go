@@ -140,7 +140,7 @@ type Component struct {
 	// components.
 	Weight float64
 	// Backtested is the number of buckets the component was scored on;
-	// MAE and RMSE are NaN when it is 0.
+	// MAE and RMSE are 0 when it is 0.
 	Backtested int
 	MAE, RMSE  float64
 }
@@ -375,7 +375,7 @@ func (m *model) backtest(f *Forecast) {
 				n++
 			}
 		}
-		comps[i] = Component{Name: c, Backtested: n, MAE: math.NaN(), RMSE: math.NaN()}
+		comps[i] = Component{Name: c, Backtested: n}
 		if n > 0 {
 			mse := sq / float64(n)
 			comps[i].MAE, comps[i].RMSE = abs/float64(n), math.Sqrt(mse)

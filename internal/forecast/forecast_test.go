@@ -226,7 +226,7 @@ func TestDiagnostics(t *testing.T) {
 	var sum float64
 	for _, c := range d.Components {
 		sum += c.Weight
-		if c.Backtested == 0 || math.IsNaN(c.MAE) {
+		if c.Backtested == 0 || c.MAE == 0 {
 			t.Errorf("component %s not backtested", c.Name)
 		}
 	}

@@ -119,6 +119,7 @@ func (g *grid) clean(weekly bool) (replaced, clipped int) {
 	copy(raw, g.v)
 	free := func(i int) bool { return i >= 0 && i < g.n && !math.IsNaN(raw[i]) && !g.campaign[i] }
 	bound := make([]float64, g.perDay)
+	colMed := make([]float64, g.perDay)
 	var col, dev []float64
 	for c := range bound {
 		col = col[:0]
@@ -132,28 +133,43 @@ func (g *grid) clean(weekly bool) (replaced, clipped int) {
 			continue
 		}
 		med := median(col)
+		colMed[c] = med
+		// The spread is the noise of this time of day. With weekly
+		// seasonality it is measured week over week (the differences of a
+		// day and the same day a week before, over the square root of 2),
+		// so that quiet weekends do not count as noise of the weekdays.
 		dev = dev[:0]
-		for _, x := range col {
-			dev = append(dev, math.Abs(x-med))
+		if weekly {
+			for i := c + week; i < g.n; i += g.perDay {
+				if free(i) && free(i-week) {
+					dev = append(dev, math.Abs(raw[i]-raw[i-week])/math.Sqrt2)
+				}
+			}
+		}
+		if len(dev) == 0 {
+			for _, x := range col {
+				dev = append(dev, math.Abs(x-med))
+			}
 		}
 		spread := math.Max(madToSigma*median(dev), MinSpread*med)
 		bound[c] = med + ClipK*spread
 	}
+	// recurs reports whether the high at i is rhythm: another week's value
+	// at the same time of week is above the bound too, and each of the two
+	// is at least halfway from the median to the other.
 	recurs := func(i int) bool {
-		if !weekly {
-			return false
-		}
-		b := bound[i%g.perDay]
-		for j := i % week; j < g.n; j += week {
-			if j != i && free(j) && raw[j] > b {
+		c := i % g.perDay
+		for j := i % week; weekly && j < g.n; j += week {
+			if j != i && free(j) && raw[j] > bound[c] &&
+				raw[j] >= (colMed[c]+raw[i])/2 && raw[i] >= (colMed[c]+raw[j])/2 {
 				return true
 			}
 		}
 		return false
 	}
 	for i := range g.v {
-		if free(i) && raw[i] > bound[i%g.perDay] && !recurs(i) {
-			g.v[i] = bound[i%g.perDay]
+		if c := i % g.perDay; free(i) && raw[i] > bound[c] && !recurs(i) {
+			g.v[i] = bound[c]
 			clipped++
 		}
 	}
