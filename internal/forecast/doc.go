@@ -25,8 +25,9 @@
 //     anything older means the need is not being recorded;
 //   - the history spans less than MinHistory (one day): a daily rhythm
 //     needs every time of day seen once;
-//   - fewer than half of the last day's buckets hold a value: the forecast
-//     would mostly be its fallback.
+//   - fewer than half of the last day's buckets hold a value, once campaign
+//     buckets with no other day to replace them from are left out: the
+//     forecast would mostly be its fallback.
 //
 // # Model
 //

@@ -250,17 +250,6 @@ func Predict(history []Point, now time.Time, opt Options) Forecast {
 		f.Reason = fmt.Sprintf("history too short: %v of the %v needed", d.History, MinHistory)
 		return f
 	}
-	recent := 0
-	for i := g.n - g.perDay; i < g.n; i++ {
-		if g.has(i) {
-			recent++
-		}
-	}
-	if 2*recent < g.perDay {
-		f.Reason = fmt.Sprintf("history too sparse: %d of the last day's %d buckets hold a value, fewer than half", recent, g.perDay)
-		return f
-	}
-
 	weekly := d.History >= WeeklyHistory
 	d.Seasonality = Daily
 	comps := []string{Yesterday, Median7d}
@@ -269,6 +258,18 @@ func Predict(history []Point, now time.Time, opt Options) Forecast {
 		comps = append(comps, LastWeek, Median4w)
 	}
 	d.Campaign, d.Clipped = g.clean(weekly)
+	// A campaign with no other day to replace it from leaves a gap, so
+	// this is counted after cleaning.
+	recent := 0
+	for i := g.n - g.perDay; i < g.n; i++ {
+		if g.has(i) {
+			recent++
+		}
+	}
+	if 2*recent < g.perDay {
+		f.Reason = fmt.Sprintf("history too sparse: %d of the last day's %d buckets hold a value once campaigns are excluded, fewer than half", recent, g.perDay)
+		return f
+	}
 
 	m := model{g: &g, comps: comps}
 	m.backtest(&f)
@@ -335,8 +336,9 @@ func (m *model) backtest(f *Forecast) {
 		actual float64
 		p      []float64
 	}
-	var rows []row
 	nc := len(m.comps)
+	rows := make([]row, 0, max(days, 0)*g.perDay)
+	flat := make([]float64, max(days, 0)*g.perDay*nc)
 	var meanSq float64
 	for d := days; d >= 1; d-- {
 		origin := g.n - d*g.perDay
@@ -344,7 +346,7 @@ func (m *model) backtest(f *Forecast) {
 			if !g.has(t) {
 				continue
 			}
-			p := make([]float64, nc)
+			p := flat[len(rows)*nc : (len(rows)+1)*nc]
 			for i, c := range m.comps {
 				p[i] = m.predict(c, t, origin)
 			}
@@ -357,11 +359,9 @@ func (m *model) backtest(f *Forecast) {
 		meanSq /= float64(len(rows))
 	}
 	// eps keeps a perfect component's weight finite and scales with the
-	// need, so that a history times k gets the same weights.
-	eps := 1e-12 * meanSq
-	if eps == 0 {
-		eps = math.SmallestNonzeroFloat64
-	}
+	// need, so that a history times k gets the same weights; 1e-300 keeps
+	// it finite for a history of zeros.
+	eps := math.Max(1e-12*meanSq, 1e-300)
 	m.weights = make([]float64, nc)
 	comps := make([]Component, nc)
 	scored := 0
@@ -423,19 +423,6 @@ func (m *model) backtest(f *Forecast) {
 // forecast fills the next n buckets.
 func (m *model) forecast(f *Forecast, n int) {
 	g := m.g
-	colMed := make([]float64, g.perDay)
-	var all []float64
-	for c := range colMed {
-		m.buf = m.buf[:0]
-		for i := g.first + ((c-g.first)%g.perDay+g.perDay)%g.perDay; i < g.n; i += g.perDay {
-			if g.has(i) {
-				m.buf = append(m.buf, g.v[i])
-			}
-		}
-		all = append(all, m.buf...)
-		colMed[c] = median(m.buf)
-	}
-	overall := median(all)
 	f.Buckets = make([]Bucket, n)
 	p := make([]float64, len(m.comps))
 	for i := range f.Buckets {
@@ -446,9 +433,7 @@ func (m *model) forecast(f *Forecast, n int) {
 		v := m.blend(p)
 		if math.IsNaN(v) {
 			f.Diagnostics.Fallback++
-			if v = colMed[t%g.perDay]; math.IsNaN(v) {
-				v = overall
-			}
+			v = m.fallback(t % g.perDay)
 		}
 		f.Buckets[i] = Bucket{At: g.slotTime(t), Need: math.Max(0, v)}
 	}
@@ -458,6 +443,27 @@ func (m *model) forecast(f *Forecast, n int) {
 		b.Low = f.quantileAt(i, f.BandLow)
 		b.High = f.quantileAt(i, f.BandHigh)
 	}
+}
+
+// fallback is the median of time of day c over the history, or of the
+// whole history when no day has c; only a bucket no component can forecast
+// reads it, so it is computed then.
+func (m *model) fallback(c int) float64 {
+	g := m.g
+	m.buf = m.buf[:0]
+	for i := c; i < g.n; i += g.perDay {
+		if g.has(i) {
+			m.buf = append(m.buf, g.v[i])
+		}
+	}
+	if len(m.buf) == 0 {
+		for i := range g.n {
+			if g.has(i) {
+				m.buf = append(m.buf, g.v[i])
+			}
+		}
+	}
+	return median(m.buf)
 }
 
 // median of v, reordering v; NaN when v is empty.

@@ -28,6 +28,15 @@ func TestPredict(t *testing.T) {
 		}
 		return h
 	}
+	never0300 := func() []Point { // no bucket at 03:00 on any day
+		var h []Point
+		for _, p := range series(monday, days(3), func(time.Time) float64 { return 10 }) {
+			if p.At.Hour() != 3 || p.At.Minute() != 0 {
+				h = append(h, p)
+			}
+		}
+		return h
+	}
 	cases := []struct {
 		name  string
 		hist  []Point
@@ -53,6 +62,25 @@ func TestPredict(t *testing.T) {
 				within(t, f, sine, 0.01)
 				if f.Diagnostics.Missing < 200 {
 					t.Errorf("Missing = %d, want the dropped buckets", f.Diagnostics.Missing)
+				}
+			}},
+		{"a time of day never seen falls back to the history's median", never0300(),
+			func(t *testing.T, f Forecast) {
+				if f.Diagnostics.Fallback != 2 {
+					t.Errorf("Fallback = %d, want the two 03:00 buckets", f.Diagnostics.Fallback)
+				}
+				for _, b := range f.Buckets {
+					if b.Need != 10 {
+						t.Fatalf("bucket %v: %+v, want 10", b.At, b)
+					}
+				}
+			}},
+		{"a history of zeros forecasts zero", series(monday, days(3), func(time.Time) float64 { return 0 }),
+			func(t *testing.T, f Forecast) {
+				for _, b := range f.Buckets {
+					if b != (Bucket{At: b.At}) {
+						t.Fatalf("bucket %+v, want zeros", b)
+					}
 				}
 			}},
 		{"campaign buckets are excluded", campaign(),
@@ -105,6 +133,10 @@ func within(t *testing.T, f Forecast, want func(time.Time) float64, rel float64)
 func TestPredictGivesNoForecast(t *testing.T) {
 	flat := func(time.Time) float64 { return 10 }
 	day := series(monday, days(2), flat)
+	allCampaign := series(monday, days(2), flat)
+	for i := range allCampaign {
+		allCampaign[i].Campaign = true
+	}
 	sparse := func() []Point { // every third bucket of the second day: 96 of 288
 		h := series(monday, days(1), flat)
 		for i, p := range series(monday.Add(24*time.Hour), days(1), flat) {
@@ -127,6 +159,7 @@ func TestPredictGivesNoForecast(t *testing.T) {
 		{"shorter than a day", series(monday, 287, flat), monday.Add(287 * step), Options{}, "history too short"},
 		{"stale", day, end(day).Add(3*step + time.Second), Options{}, "stale"},
 		{"sparse last day", sparse(), monday.Add(48 * time.Hour), Options{}, "sparse"},
+		{"every bucket in a campaign", allCampaign, end(allCampaign), Options{}, "sparse"},
 		{"bad quantile", day, end(day), Options{Quantile: 1}, "quantile"},
 		{"bad band", day, end(day), Options{BandLow: 0.9, BandHigh: 0.1}, "band"},
 		{"bad step", day, end(day), Options{Step: 7 * time.Minute}, "step"},
