@@ -7,7 +7,7 @@ STATICCHECK_VERSION := v0.8.2
 BIN := bin/headroom
 TESTENV := scripts/testenv
 # Packages that must import only the standard library.
-PURE_PKGS := ./internal/policy ./internal/schedule ./internal/text
+PURE_PKGS := ./internal/policy ./internal/schedule ./internal/text ./internal/forecast
 
 .PHONY: help build run test testenv bench sim footprint loadtest throttle fuzz soak lint check clean release
 
@@ -30,8 +30,8 @@ test: testenv ## Run every test with the race detector and coverage, then the si
 	$(GO) test -race -cover -timeout 30m ./...
 	$(GO) test -count=1 -run TestOracleIsTheFloor ./internal/sim
 
-bench: ## Run the benchmarks (engine and cycle)
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./internal/policy ./internal/controller
+bench: ## Run the benchmarks (engine, forecast and cycle)
+	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./internal/policy ./internal/forecast ./internal/controller
 
 SIM_OUT ?= sim-out
 sim: ## Score Headroom and every baseline on every built-in scenario, seeds 1-3 and their mean; charts into $(SIM_OUT)/
@@ -60,7 +60,7 @@ lint: ## gofmt, go vet and staticcheck
 check: ## Prove the dependency direction and that go.mod is tidy
 	@for p in $(PURE_PKGS); do \
 	  [ -d $$p ] || continue; \
-	  bad=$$($(GO) list -deps $$p | grep '\.' | grep -v '^github.com/headroom-dev/headroom/internal/\(policy\|schedule\|text\)$$' || true); \
+	  bad=$$($(GO) list -deps $$p | grep '\.' | grep -v '^github.com/headroom-dev/headroom/internal/\(policy\|schedule\|text\|forecast\)$$' || true); \
 	  if [ -n "$$bad" ]; then echo "$$p must import only the standard library, but depends on:"; echo "$$bad"; exit 1; fi; \
 	done; echo "pure packages import only the standard library"
 	@cp go.mod /tmp/headroom.go.mod.bak && cp go.sum /tmp/headroom.go.sum.bak; \
