@@ -40,10 +40,12 @@
 //   - last_week: the same time of week on the most recent week that has it;
 //   - median_4w: the median of the same time of week over the last 4 weeks.
 //
-// A naive component looks up to NaiveTries periods back past gaps. The week
-// components are used only when the history spans at least WeeklyHistory
-// (14 days): then every time of week has been seen twice, and a high that
-// recurs can be told from a one-off. With less, the seasonality is daily.
+// A naive component looks up to NaiveTries periods back past gaps. The
+// seasonality is weekly, with last_week, when the history spans at least
+// WeeklyHistory (8 days: a week before every bucket of the last day, so the
+// component can be backtested), and daily with less. median_4w joins at
+// MedianWeeksHistory (14 days), when every time of week has been seen
+// twice; with one week it would only repeat last_week.
 //
 // Before the components read it, the history is cleaned:
 //
@@ -53,13 +55,14 @@
 //     covers, does not raise the forecast.
 //   - A value above median + ClipK * spread of its time of day over all days
 //     is clipped to that bound. The spread is max(1.4826 * MAD, MinSpread *
-//     median): the MAD of the differences from the median or, with weekly
-//     seasonality, of the week-over-week differences over the square root
-//     of 2, so that quiet weekends do not count as weekday noise. With
-//     weekly seasonality a high is kept when it recurs: the same time of
-//     week in another week is above the bound too, and each of the two is
-//     at least halfway from the median to the other; a high that recurs
-//     weekly is rhythm, not an outlier. A one-off high then moves the
+//     median): the MAD of the differences from the median or, once there
+//     are 7 pairs of days a week apart, of the week-over-week differences
+//     over the square root of 2, so that quiet weekends do not count as
+//     weekday noise. With weekly seasonality a high is kept when it recurs:
+//     the same time of week in another week is above the bound too, and
+//     each of the two is at least halfway from the median to the other; a
+//     high that recurs weekly is rhythm, not an outlier. A weekly high seen
+//     only once is clipped until it recurs. A one-off high then moves the
 //     components that read it by at most ClipK spreads, halved in a
 //     two-week median. Only highs are clipped: a low is either a quiet day
 //     of the weekly rhythm or an outage, and a forecast that is too low only

@@ -26,9 +26,14 @@ const (
 	// MinHistory is the shortest history forecast from: every time of day
 	// seen once.
 	MinHistory = 24 * time.Hour
-	// WeeklyHistory is the history from which weekly seasonality is used:
-	// every time of week seen twice.
-	WeeklyHistory = 14 * 24 * time.Hour
+	// WeeklyHistory is the history from which weekly seasonality is used
+	// (the last_week component): a week before each bucket of the last
+	// day, so that the component can be backtested.
+	WeeklyHistory = 8 * 24 * time.Hour
+	// MedianWeeksHistory is the history from which the median_4w
+	// component is used: every time of week seen twice. With one week it
+	// would only repeat last_week.
+	MedianWeeksHistory = 14 * 24 * time.Hour
 	// MaxLookback is the oldest history read: the 4-week median of the
 	// backtest's first day reaches back 4 weeks and 7 days.
 	MaxLookback = 35 * 24 * time.Hour
@@ -255,7 +260,10 @@ func Predict(history []Point, now time.Time, opt Options) Forecast {
 	comps := []string{Yesterday, Median7d}
 	if weekly {
 		d.Seasonality = Weekly
-		comps = append(comps, LastWeek, Median4w)
+		comps = append(comps, LastWeek)
+	}
+	if d.History >= MedianWeeksHistory {
+		comps = append(comps, Median4w)
 	}
 	d.Campaign, d.Clipped = g.clean(weekly)
 	// A campaign with no other day to replace it from leaves a gap, so

@@ -108,6 +108,17 @@ func TestPredict(t *testing.T) {
 					}
 				}
 			}},
+		{"quiet weekends after one week and a half", series(monday, days(12), noisy(9, 0.03, office)), // ends on a Saturday at 00:00
+			func(t *testing.T, f Forecast) {
+				if d := f.Diagnostics; d.Seasonality != Weekly || len(d.Components) != 3 {
+					t.Fatalf("seasonality %q with %d components, want weekly with last_week and no median_4w", d.Seasonality, len(d.Components))
+				}
+				for _, b := range f.Buckets {
+					if b.Need > 15 {
+						t.Fatalf("weekend bucket %v forecast %.1f, want about 10 (weekdays need 100)", b.At, b.Need)
+					}
+				}
+			}},
 		{"weekdays are forecast busy after a weekend", series(monday, days(21), noisy(2, 0.03, office)), // ends on a Monday at 00:00
 			func(t *testing.T, f Forecast) {
 				within(t, f, office, 0.15)

@@ -134,19 +134,18 @@ func (g *grid) clean(weekly bool) (replaced, clipped int) {
 		}
 		med := median(col)
 		colMed[c] = med
-		// The spread is the noise of this time of day. With weekly
-		// seasonality it is measured week over week (the differences of a
-		// day and the same day a week before, over the square root of 2),
-		// so that quiet weekends do not count as noise of the weekdays.
+		// The spread is the noise of this time of day. With a week of
+		// pairs it is measured week over week (the differences of a day
+		// and the same day a week before, over the square root of 2), so
+		// that quiet weekends do not count as noise of the weekdays.
 		dev = dev[:0]
-		if weekly {
-			for i := c + week; i < g.n; i += g.perDay {
-				if free(i) && free(i-week) {
-					dev = append(dev, math.Abs(raw[i]-raw[i-week])/math.Sqrt2)
-				}
+		for i := c + week; i < g.n; i += g.perDay {
+			if free(i) && free(i-week) {
+				dev = append(dev, math.Abs(raw[i]-raw[i-week])/math.Sqrt2)
 			}
 		}
-		if len(dev) == 0 {
+		if len(dev) < 7 {
+			dev = dev[:0]
 			for _, x := range col {
 				dev = append(dev, math.Abs(x-med))
 			}
