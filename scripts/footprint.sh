@@ -16,8 +16,9 @@
 # default); a longer one lets a large fleet's cycle finish before the next
 # starts. FOOTPRINT_KEEP=1 keeps the run's files (config, logs, metrics)
 # and prints where they are. FOOTPRINT_PPROF=1 also records, from serve's
-# --pprof listener, a CPU profile of the measured window (cpu.pprof) and
-# the heap at its end (heap.pprof) among those files, for
+# --pprof listener, a CPU profile of the measured window (cpu.pprof, and
+# the emulator's emulator-cpu.pprof) and the heap at its end (heap.pprof)
+# among those files, for
 # `go tool pprof bin/headroom FILE`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +35,9 @@ trap cleanup EXIT
 make -s build
 emport=$((20000 + RANDOM % 20000))
 metrics=127.0.0.1:$((emport + 1))
-bin/headroom emulator --listen "127.0.0.1:$emport" --fleet "$groups" \
+emupprof=()
+if [ "${FOOTPRINT_PPROF:-0}" = 1 ]; then emupprof=(--pprof "127.0.0.1:$((emport + 3))"); fi
+bin/headroom emulator --listen "127.0.0.1:$emport" --fleet "$groups" "${emupprof[@]}" \
   --fleet-config "$work/fleet.yaml" --fleet-listen "$metrics" >"$work/emulator.log" 2>&1 &
 emu=$!
 for _ in $(seq 1 1200); do
@@ -78,13 +81,15 @@ left=$((seconds - (SECONDS - start) > 1 ? seconds - (SECONDS - start) : 1))
 if [ "${#pprof[@]}" -gt 0 ] && [ "$left" -gt 2 ]; then
   curl -s -o "$work/cpu.pprof" "http://$pprofaddr/debug/pprof/profile?seconds=$((left - 1))" &
   profiler=$!
+  curl -s -o "$work/emulator-cpu.pprof" "http://127.0.0.1:$((emport + 3))/debug/pprof/profile?seconds=$((left - 1))" &
+  emuprofiler=$!
 fi
 sleep "$left"
 read -r c1 s1 < <(cycles)
 t1=$(cpu)
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$serve/status")
 if [ "${#pprof[@]}" -gt 0 ]; then
-  wait "${profiler:-}" 2>/dev/null || true
+  wait "${profiler:-}" "${emuprofiler:-}" 2>/dev/null || true
   curl -s -o "$work/heap.pprof" "http://$pprofaddr/debug/pprof/heap"
 fi
 kill -INT "$serve"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -149,8 +150,17 @@ func runEmulator(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fleet := fs.Int("fleet", 0, "create this many identical groups, queues and metrics (for load and footprint runs)")
 	fleetConfig := fs.String("fleet-config", "", "with --fleet: write a headroom config managing the fleet to this file")
 	fleetListen := fs.String("fleet-listen", "127.0.0.1:9464", "with --fleet-config: the config's listen address")
+	pprofAddr := fs.String("pprof", "", "serve Go's profiles (net/http/pprof) on this address; empty: off")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
+	}
+	if *pprofAddr != "" {
+		_, stop, err := startPprof(*pprofAddr, slog.New(slog.NewTextHandler(stderr, nil)))
+		if err != nil {
+			fmt.Fprintln(stderr, "headroom emulator: --pprof:", err)
+			return 2
+		}
+		defer stop()
 	}
 	clk := clock.Real()
 	em := emulator.New(clk)

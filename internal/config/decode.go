@@ -35,6 +35,7 @@ type decoded struct {
 	failed  map[string]bool // field paths with decode problems
 	merging map[*yaml.Node]bool
 	visits  int
+	limit   int // of visits (visitLimit)
 }
 
 // pathSet is a set of field paths kept as 128-bit hashes with seeds of
@@ -94,8 +95,15 @@ const (
 )
 
 // maxVisits bounds the walk over documents built from aliases; the
-// decoder has its own limit, this keeps the walk from outliving it.
+// decoder has its own limit, this keeps the walk from outliving it. A
+// document's own values each take at least one of its bytes, so a larger
+// document may visit as many values as it has bytes (visitLimit): a fleet
+// of 50,000 groups is tens of MB of YAML and millions of values, none of
+// them from an alias.
 const maxVisits = 1 << 20
+
+// visitLimit is the walk's bound for a document of n bytes.
+func visitLimit(n int) int { return max(maxVisits, n) }
 
 // decode parses data into c. A nil *decoded means the document could not
 // be read at all (a syntax error) and Problems says why; otherwise the
@@ -121,6 +129,7 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 	}
 
 	d := &decoded{
+		limit:   visitLimit(len(data)),
 		present: newPathSet(),
 		unknown: map[string]bool{},
 		failed:  map[string]bool{},
@@ -128,7 +137,7 @@ func decode(data []byte, c *Config) (*decoded, Problems) {
 	}
 	var probs problems
 	d.walk(&doc, reflect.TypeFor[Config](), "", &probs)
-	if d.visits > maxVisits {
+	if d.visits > d.limit {
 		return nil, Problems{{Reason: "the document expands to too many values (aliases?)"}}
 	}
 
@@ -181,7 +190,7 @@ var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 // Kind mismatches are left to the decoder, which reports them.
 func (d *decoded) walk(n *yaml.Node, t reflect.Type, path string, probs *problems) {
 	d.visits++
-	if d.visits > maxVisits || n == nil {
+	if d.visits > d.limit || n == nil {
 		return
 	}
 	if n.Kind == yaml.DocumentNode {
@@ -225,7 +234,7 @@ func (d *decoded) walk(n *yaml.Node, t reflect.Type, path string, probs *problem
 
 func (d *decoded) walkStruct(n *yaml.Node, t reflect.Type, path string, probs *problems) {
 	d.visits++
-	if d.visits > maxVisits || n.Kind != yaml.MappingNode || d.merging[n] {
+	if d.visits > d.limit || n.Kind != yaml.MappingNode || d.merging[n] {
 		return
 	}
 	// A mapping can merge itself through an alias ("&a {<<: *a}"); the

@@ -62,7 +62,17 @@ var _ store.Store = (*Store)(nil)
 // Open opens (creating if needed) the state file at path. Every commit is
 // fsynced (bbolt's default), so a write that returned is on disk.
 func Open(path string) (*Store, error) {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: LockTimeout})
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{
+		Timeout: LockTimeout,
+		// The free-page list is kept as a map and not written at each
+		// commit (it is rebuilt by a scan of the file when it opens), as
+		// etcd runs bbolt: with the array list and its sync, every
+		// commit costs in proportion to the file's free pages, which
+		// grow with the groups' decision history, so each cycle's write
+		// grew with the fleet faster than the fleet.
+		FreelistType:   bbolt.FreelistMapType,
+		NoFreelistSync: true,
+	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open state file %q: %w (file lock not acquired within %s): %w", path, ErrLocked, LockTimeout, err)
 	}
