@@ -2,12 +2,13 @@
 # Measures `headroom serve` managing a fleet of identical groups (two
 # CloudWatch queries and one queue each) against the emulator in a separate
 # process. After the first two cycles (start-up: config, store, first
-# describes) it reads, from /proc and serve's own metrics, over the rest of
-# the run:
+# describes) it reads, from /proc and serve's log, over the whole cycles
+# of the rest of the run (which ends at the first cycle to finish after
+# SECONDS):
 #   cpu_seconds_per_cycle  CPU time (user + system) serve spent per cycle,
 #                          which other load on the machine disturbs less
 #                          than the wall time
-#   mean_cycle_seconds     the cycle's wall time (the duration histogram)
+#   mean_cycle_seconds     the cycle's wall time (from the log's cycle lines)
 #   peak_rss_mib           serve's peak resident memory (VmHWM)
 #
 #   scripts/footprint.sh [GROUPS] [SECONDS]     (defaults: 2000 groups, 60 s)
@@ -62,18 +63,19 @@ serve=$!
 echo "serve pid $serve" >&2
 start=$SECONDS
 
-# cycles prints serve's completed cycles and their summed duration.
+# cycles prints serve's completed cycles and their summed duration, from
+# its log: scraping /metrics instead would cost serve more than a cycle's
+# worth of CPU at 20,000 groups (tens of MB of series) inside the window.
 cycles() {
-  curl -s "http://$metrics/metrics" >"$work/metrics.txt" 2>/dev/null || true
-  awk '/^headroom_cycle_duration_seconds_count/ {c = $2} /^headroom_cycle_duration_seconds_sum/ {s = $2}
-       END {printf "%d %s\n", c + 0, s + 0}' "$work/metrics.txt"
+  awk '/"msg":"cycle"/ {c++; if (match($0, /"duration_seconds":[0-9.e+-]+/)) s += substr($0, RSTART + 19, RLENGTH - 19)}
+       END {printf "%d %.6f\n", c + 0, s + 0}' "$work/serve.err"
 }
 # cpu prints serve's CPU time so far, in clock ticks.
 cpu() { awk '{print $14 + $15}' "/proc/$serve/stat"; }
 
 read -r c0 s0 < <(cycles)
 while [ "$c0" -lt 2 ] && [ $((SECONDS - start)) -lt "$seconds" ] && kill -0 "$serve" 2>/dev/null; do
-  sleep 0.2
+  sleep 0.5
   read -r c0 s0 < <(cycles)
 done
 t0=$(cpu)
@@ -85,7 +87,15 @@ if [ "${#pprof[@]}" -gt 0 ] && [ "$left" -gt 2 ]; then
   emuprofiler=$!
 fi
 sleep "$left"
+# End the window, like its start, just after a cycle ends: CPU time is
+# then that of whole cycles (serve idles between them).
 read -r c1 s1 < <(cycles)
+want=$((c1 + 1))
+for _ in $(seq 1 600); do
+  read -r c1 s1 < <(cycles)
+  [ "$c1" -ge "$want" ] && break
+  sleep 0.5
+done
 t1=$(cpu)
 hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$serve/status")
 if [ "${#pprof[@]}" -gt 0 ]; then
