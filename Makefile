@@ -7,7 +7,7 @@ STATICCHECK_VERSION := v0.8.2
 BIN := bin/headroom
 TESTENV := scripts/testenv
 # Packages that must import only the standard library.
-PURE_PKGS := ./internal/policy ./internal/schedule ./internal/text ./internal/forecast
+PURE_PKGS := ./internal/policy ./internal/schedule ./internal/text ./internal/forecast ./internal/campaign
 
 .PHONY: help build run test testenv bench sim footprint loadtest throttle fuzz soak lint check clean release
 
@@ -60,7 +60,7 @@ lint: ## gofmt, go vet and staticcheck
 check: ## Prove the dependency direction and that go.mod is tidy
 	@for p in $(PURE_PKGS); do \
 	  [ -d $$p ] || continue; \
-	  bad=$$($(GO) list -deps $$p | grep '\.' | grep -v '^github.com/headroom-dev/headroom/internal/\(policy\|schedule\|text\|forecast\)$$' || true); \
+	  bad=$$($(GO) list -deps $$p | grep '\.' | grep -v '^github.com/headroom-dev/headroom/internal/\(policy\|schedule\|text\|forecast\|campaign\)$$' || true); \
 	  if [ -n "$$bad" ]; then echo "$$p must import only the standard library, but depends on:"; echo "$$bad"; exit 1; fi; \
 	done; echo "pure packages import only the standard library"
 	@cp go.mod /tmp/headroom.go.mod.bak && cp go.sum /tmp/headroom.go.sum.bak; \
