@@ -106,6 +106,11 @@ type Options struct {
 	// Cycle is the control loop's interval: a new boost may start at
 	// most one cycle in the past. 0 means DefaultCycle.
 	Cycle time.Duration
+	// CampaignCosts are the configured groups' default cost per message
+	// (units per message per second, from their backlog queues; see
+	// config.Group.UnitsPerMessage), used for a campaign's floor until the
+	// group's history measures the cost. A group absent here has none.
+	CampaignCosts map[string]float64
 	// MaxBoostWindow is the longest a boost's window may be
 	// (api.max_boost_window); 0 means DefaultMaxBoostWindow.
 	MaxBoostWindow time.Duration
@@ -151,6 +156,8 @@ type server struct {
 	// objects serializes this replica's writes to each object.
 	objects objectLocks
 	limits  boostLimits
+	// costs are Options.CampaignCosts.
+	costs map[string]float64
 	// authFails paces failed authentications per client address.
 	authFails *authLimiter
 	metrics   *metrics
@@ -214,6 +221,9 @@ func New(o Options) (http.Handler, error) {
 		r.Get("/groups/{name}/decisions", s.listDecisions)
 		r.Post("/groups/{name}/preview", s.preview)
 		r.Get("/groups/{name}/overrides", s.listGroupOverrides)
+		r.Get("/campaigns", s.listCampaigns)
+		r.Get("/campaigns/{id}", s.getCampaign)
+		r.Post("/campaigns/preview", s.previewCampaign)
 		r.Get("/boosts", s.listBoosts)
 		r.Get("/boosts/{id}", s.getBoost)
 		r.Get("/overrides", s.listOverrides)
@@ -223,6 +233,7 @@ func New(o Options) (http.Handler, error) {
 		r.Group(func(r chi.Router) {
 			r.Use(requireRole(RoleOperator), s.limitWrites)
 			r.Post("/boosts", s.createBoost)
+			r.Post("/campaigns", s.createCampaign)
 			r.Patch("/boosts/{id}", s.updateBoost)
 			r.Delete("/boosts/{id}", s.cancelBoost)
 			r.Post("/groups/{name}/overrides", s.createOverride)
@@ -256,7 +267,7 @@ func newServer(o Options) (*server, error) {
 		}
 	}
 	s := &server{store: o.Store, fleet: o.Fleet, tokens: o.Tokens, clock: o.Clock, log: o.Log,
-		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL, replays: o.Replays,
+		maxBody: o.MaxBody, idemTTL: o.IdempotencyTTL, replays: o.Replays, costs: o.CampaignCosts,
 		limits: boostLimits{cycle: o.Cycle, maxWindow: o.MaxBoostWindow}.orDefaults()}
 	if s.clock == nil {
 		s.clock = clock.Real()

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -91,6 +92,15 @@ type boostDoc struct {
 	CancelledBy   *string    `json:"cancelled_by"`
 	Version       int64      `json:"version"`
 	State         string     `json:"state"`
+	// Campaign is the campaign the boost was made from, with how its
+	// floor was sized; null for a boost made directly.
+	Campaign *boostCampaignDoc `json:"campaign"`
+}
+
+// boostCampaignDoc is a boost's campaign section as the API shows it.
+type boostCampaignDoc struct {
+	ID     string          `json:"id"`
+	Sizing json.RawMessage `json:"sizing"`
 }
 
 // decodeBoost decodes a POST /v1/boosts body.
@@ -245,6 +255,12 @@ func boostView(b store.Boost, now time.Time, f fleet) boostDoc {
 	}
 	if b.Cancelled() {
 		d.CancelledAt, d.CancelledBy = utc(b.CancelledAt), &b.CancelledBy
+	}
+	if b.Campaign != nil {
+		d.Campaign = &boostCampaignDoc{ID: b.Campaign.ID, Sizing: b.Campaign.Sizing}
+		if len(d.Campaign.Sizing) == 0 {
+			d.Campaign.Sizing = json.RawMessage("{}")
+		}
 	}
 	return d
 }

@@ -276,7 +276,7 @@ const overrideBody = `{"kind":"pin","capacity":12,"reason":"incident 42","ttl":"
 
 var (
 	boostKeys = []string{"id", "name", "reason", "groups", "start", "end", "time_zone", "min_capacity", "multiplier",
-		"ramp", "lead", "effective_lead", "cap_at_max", "created_by", "created_at", "updated_at", "cancelled_at", "cancelled_by", "version", "state"}
+		"ramp", "lead", "effective_lead", "cap_at_max", "created_by", "created_at", "updated_at", "cancelled_at", "cancelled_by", "version", "state", "campaign"}
 	overrideKeys = []string{"id", "group", "kind", "capacity", "min", "max", "cap_at_max", "reason", "expires_at", "created_by",
 		"created_at", "cancelled_at", "cancelled_by", "version", "state"}
 	summaryKeys = []string{"name", "asg", "min", "max", "asg_min", "asg_max", "known", "lead", "desired", "decided",

@@ -69,6 +69,30 @@ var (
 		"cancelled_by": nullable("string", "Token name that cancelled it; null while it is not cancelled."),
 		"version":      integer("Increases with every write; send it back in PATCH for optimistic concurrency."),
 		"state":        obj{"type": "string", "enum": []string{stateScheduled, stateLeading, stateActive, stateEnded, stateCancelled}},
+		"campaign": obj{"oneOf": []obj{respObject(obj{"id": str("The campaign's id (c-...)."), "sizing": ref("CampaignSizing")}), {"type": "null"}},
+			"description": "The campaign the boost was made from, with how its floor was sized; null for a boost made directly."},
+	}
+	campaignInputProps = obj{
+		"name":                   str("Short name of the campaign; free text like a boost's name, at most 128 bytes."),
+		"groups":                 obj{"type": "array", "minItems": 1, "items": str("A configured group name (not a tag selector): each gets its own boost.")},
+		"start":                  str("When the campaign is sent: RFC 3339 with an offset. On create at most one cycle in the past; a preview takes any start."),
+		"end":                    str("Optional window end (RFC 3339), after start; default: start plus the time by which 95% of the expected arrivals have come (per group)."),
+		"audience":               integer("Recipients the campaign reaches, 1 to 1,000,000,000."),
+		"messages_per_recipient": integer("Messages one response makes, 1 to 1000; default 1 (a response is one action, queued as one message)."),
+	}
+	campaignSizingProps = obj{
+		"audience": integer(""), "messages_per_recipient": integer(""),
+		"peak_arrivals_per_second":     number("Audience x messages per recipient x the curve's highest bucket fraction / 300 s."),
+		"peak_after":                   str("Go duration: the start of the peak bucket after the campaign's start."),
+		"units_per_message_per_second": number("The group's cost per message: capacity units one message per second needs."),
+		"source":                       obj{"type": "string", "enum": []string{"history", "default"}, "description": "Where the response curve came from."},
+		"campaigns_learned_from":       integer("Earlier campaigns on the group the curve was learned from; 0 with the default curve."),
+		"cost_source":                  obj{"type": "string", "enum": []string{"history", "default"}, "description": "Where the cost per message came from: the group's history outside campaigns, or its backlog queues' seconds_per_message / (concurrency x target_utilization)."},
+		"expected_messages":            number("Audience x messages per recipient x the curve's total."),
+		"arrivals_95":                  str("Go duration: when 95% of the expected messages have arrived."),
+		"wanted":                       integer("ceil(peak x cost), at least 1, before the cap."),
+		"floor":                        integer("The boost's min_capacity: wanted capped at the group's maximum."),
+		"capped_at_max":                boolean("wanted was above the group's maximum."),
 	}
 	overrideProps = obj{
 		"id": str("o- followed by 16 hex characters."), "group": str(""),
@@ -141,11 +165,24 @@ func schemas() obj {
 			"detail": str(""), "instance": str("The request path."), "field": str("The first invalid field (JSON path)."),
 			"errors": arrayOf(ref("FieldError")), "request_id": str(""),
 		}, "type", "title", "status"),
-		"FieldError":    object(obj{"field": str(""), "detail": str("")}, "field", "detail"),
-		"BoostInput":    object(boostInputProps, "name", "reason", "groups", "start", "end"),
-		"BoostPatch":    object(patch),
-		"Boost":         respObject(boostProps),
-		"BoostList":     respObject(obj{"boosts": arrayOf(ref("Boost")), "next": nextProp}),
+		"FieldError":     object(obj{"field": str(""), "detail": str("")}, "field", "detail"),
+		"BoostInput":     object(boostInputProps, "name", "reason", "groups", "start", "end"),
+		"BoostPatch":     object(patch),
+		"Boost":          respObject(boostProps),
+		"BoostList":      respObject(obj{"boosts": arrayOf(ref("Boost")), "next": nextProp}),
+		"CampaignInput":  object(campaignInputProps, "name", "groups", "start", "audience"),
+		"CampaignSizing": respObject(campaignSizingProps),
+		"CampaignGroup": respObject(obj{"group": str(""), "boost": nullable("string", "The boost's id; null in a preview."),
+			"start": dateTime("The boost's window start: the campaign's start (the floor is reached the group's lead before it)."),
+			"end":   dateTime("The boost's window end."), "sizing": ref("CampaignSizing")}),
+		"Campaign": respObject(obj{
+			"id": nullable("string", "c- followed by 16 hex characters; null in a preview."), "name": str(""), "groups": arrayOf(str("")),
+			"start": dateTime("UTC."), "end": dateTime("UTC: the latest of its boosts' ends."), "end_given": boolean("The end was given, not derived."),
+			"audience": integer(""), "messages_per_recipient": integer(""), "sizing": arrayOf(ref("CampaignGroup")),
+			"created_by": nullable("string", "Token name; null in a preview."), "created_at": nullable("string", "date-time; null in a preview."),
+			"state": nullable("string", "The earliest state among its boosts (scheduled, leading, active, ended, cancelled); null in a preview."),
+		}),
+		"CampaignList":  respObject(obj{"campaigns": arrayOf(ref("Campaign")), "next": nextProp}),
 		"OverrideInput": overrideInputSchema(),
 		"Override":      respObject(overrideProps),
 		"OverrideList":  respObject(obj{"overrides": arrayOf(ref("Override")), "next": nextProp}),
@@ -195,7 +232,7 @@ func schemas() obj {
 		"PreviewResult": respObject(obj{"decision": ref("Decision")}),
 		"AuditEntry": respObject(obj{
 			"id": str(""), "at": dateTime(""), "actor": str("Token name, or headroom."),
-			"action": obj{"type": "string", "enum": []string{"boost.create", "boost.update", "boost.cancel", "override.create", "override.cancel", "override.expire"}},
+			"action": obj{"type": "string", "enum": []string{"boost.create", "boost.update", "boost.cancel", "campaign.create", "override.create", "override.cancel", "override.expire"}},
 			"object": str("Id of what changed."), "before": obj{"description": "The object before (null for a create)."},
 			"after": obj{"description": "The object after (a cancel's shows it cancelled; null for an expiry)."},
 		}),
@@ -243,6 +280,7 @@ var (
 	groupName    = pathParam("name", "The group's Headroom name.")
 	boostID      = pathParam("id", "The boost's id.")
 	overID       = pathParam("id", "The override's id.")
+	campaignID   = pathParam("id", "The campaign's id.")
 	paramSince   = queryParam("since", "RFC 3339 time; only entries at or after it.", obj{"type": "string", "format": "date-time"})
 	paramLimit   = queryParam("limit", "At most this many in a page (default 100).", obj{"type": "integer", "minimum": 1, "maximum": maxLimit})
 	paramCursor  = queryParam("cursor", "Opaque: where the page starts, as the previous page's next link gives it.", obj{"type": "string"})
@@ -285,7 +323,15 @@ func paths() map[string]map[string]op {
 			"patch":  {summary: "Change a boost; without version, retried by the server on a concurrent change.", role: RoleOperator, params: []obj{boostID}, body: "BoostPatch", ok: 200, okSchema: "Boost", errs: append([]int{404}, write...), idem: true},
 			"delete": {summary: "Cancel a boost; the answer is the cancelled boost, which stays readable.", role: RoleOperator, params: []obj{boostID, paramVersion}, ok: 200, okSchema: "Boost", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},
 		},
-		"/v1/overrides": {"get": {summary: "Every active override (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{paramAll, paramLimit, paramCursor}, ok: 200, okSchema: "OverrideList", errs: append([]int{422}, read...), paged: true}},
+		"/v1/campaigns": {
+			"get": {summary: "Campaigns with a boost neither ended nor cancelled (all=true: every campaign), by start.", role: RoleViewer,
+				params: []obj{paramAll, paramLimit, paramCursor}, ok: 200, okSchema: "CampaignList", errs: append([]int{422}, read...), paged: true},
+			"post": {summary: "Announce a campaign by its audience: one boost per group, its floor sized from the expected arrivals.", role: RoleOperator, body: "CampaignInput", ok: 201, okSchema: "Campaign", errs: write, idem: true},
+		},
+		"/v1/campaigns/preview": {"post": {summary: "Size a campaign without storing anything.", role: RoleViewer,
+			body: "CampaignInput", ok: 200, okSchema: "Campaign", errs: []int{400, 401, 403, 413, 415, 422, 429, 503}}},
+		"/v1/campaigns/{id}": {"get": {summary: "One campaign and its boosts' sizing.", role: RoleViewer, params: []obj{campaignID}, ok: 200, okSchema: "Campaign", errs: append([]int{404}, read...)}},
+		"/v1/overrides":      {"get": {summary: "Every active override (all=true: expired and cancelled too).", role: RoleViewer, params: []obj{paramAll, paramLimit, paramCursor}, ok: 200, okSchema: "OverrideList", errs: append([]int{422}, read...), paged: true}},
 		"/v1/overrides/{id}": {
 			"get":    {summary: "One override.", role: RoleViewer, params: []obj{overID}, ok: 200, okSchema: "Override", errs: append([]int{404}, read...)},
 			"delete": {summary: "Cancel an override; the answer is the cancelled override, readable until it expires.", role: RoleOperator, params: []obj{overID, paramVersion}, ok: 200, okSchema: "Override", errs: []int{401, 403, 404, 409, 422, 429, 503}, idem: true},

@@ -53,8 +53,36 @@ type Boost struct {
 	CancelledAt time.Time `json:"cancelled_at,omitzero"`
 	// CancelledBy is the token name that cancelled it.
 	CancelledBy string `json:"cancelled_by,omitempty"`
+	// Campaign is set on a boost made from a campaign announced by its
+	// audience: the campaign and how its floor was sized. Nil on a boost
+	// an operator made directly.
+	Campaign *BoostCampaign `json:"campaign,omitempty"`
 	// Version increases by one with every write; 0 means never stored.
 	Version int64 `json:"version"`
+}
+
+// BoostCampaign is the campaign a boost was made from. A campaign on
+// several groups makes one boost per group (each group's floor is its
+// own); they share ID.
+type BoostCampaign struct {
+	// ID is the campaign's id ("c-..."), shared by its boosts.
+	ID string `json:"id"`
+	// Name is the campaign's name as announced.
+	Name string `json:"name"`
+	// Groups are all the campaign's groups, in the order announced; the
+	// boost's own Groups holds its one group.
+	Groups []string `json:"groups"`
+	// Audience is how many recipients the campaign reaches, and
+	// MessagesPerRecipient how many messages each response makes: what a
+	// later campaign's response curve is normalised by.
+	Audience             int `json:"audience"`
+	MessagesPerRecipient int `json:"messages_per_recipient"`
+	// EndGiven: the campaign gave its end; otherwise the boost's End is
+	// when 95% of the expected arrivals have come.
+	EndGiven bool `json:"end_given,omitempty"`
+	// Sizing is how the floor (the boost's MinCapacity) was found, as
+	// the API shows it: a JSON object of internal/campaign.Sizing.
+	Sizing json.RawMessage `json:"sizing,omitempty"`
 }
 
 // Cancelled reports whether an operator cancelled b.

@@ -154,6 +154,23 @@ func testBoosts(t *testing.T, open func(t *testing.T) store.Store) {
 			wantErr(t, "get", err, nil)
 			sameJSON(t, "get", read, b)
 		}},
+		{"campaign_section_round_trips", func(t *testing.T, s store.Store) {
+			b := sampleBoost("b1", base)
+			b.Campaign = &store.BoostCampaign{ID: "c-1", Name: "winter rewards", Groups: []string{"workers", "mailers"},
+				Audience: 50000, MessagesPerRecipient: 2, EndGiven: true,
+				Sizing: json.RawMessage(`{"audience":50000,"floor":12,"source":"history"}`)}
+			got := mustPutBoost(t, s, b)
+			b.Version = got.Version
+			sameJSON(t, "put result", got, b)
+			read, err := s.GetBoost(ctx, "b1")
+			wantErr(t, "get", err, nil)
+			sameJSON(t, "get", read, b)
+			list, err := s.ListBoosts(ctx)
+			wantErr(t, "list", err, nil)
+			if len(list) != 1 || list[0].Campaign == nil || list[0].Campaign.Audience != 50000 {
+				t.Fatalf("list lost the campaign section: %+v", list)
+			}
+		}},
 		{"cancel_is_kept", func(t *testing.T, s store.Store) {
 			b := mustPutBoost(t, s, sampleBoost("b1", base))
 			b.CancelledAt, b.CancelledBy = base.Add(time.Minute), "ops"
