@@ -438,12 +438,18 @@ func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store
 	if err != nil {
 		return nil, err
 	}
+	costs := map[string]float64{}
+	for _, g := range cfg.Groups {
+		if v, ok := g.UnitsPerMessage(); ok {
+			costs[g.Name] = v
+		}
+	}
 	a, err := api.New(api.Options{
 		Store: st, Fleet: ctrl, Tokens: tokens, Clock: d.clk, Log: log,
 		Ready: func() error { return ctrl.Ready(d.clk.Now()) }, Registry: d.m.Registry,
 		WriteRate: writeRate, WriteBurst: cfg.API.WriteBurst, Dashboard: dash, Replays: d.m.IdempotentReplays,
 		AuthFailureRate: authFailRate, AuthFailureBurst: cfg.API.AuthFailureBurst,
-		Cycle: cfg.Interval.Std(), MaxBoostWindow: cfg.API.MaxBoostWindow.Std(),
+		Cycle: cfg.Interval.Std(), MaxBoostWindow: cfg.API.MaxBoostWindow.Std(), CampaignCosts: costs,
 	})
 	if err != nil {
 		return nil, err

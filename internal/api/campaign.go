@@ -227,7 +227,7 @@ func (s *server) planCampaign(ctx context.Context, in campaignInput, now time.Ti
 		for _, b := range p.boosts {
 			p.end = later(p.end, b.End)
 		}
-		if !p.end.After(now) {
+		if create && !p.end.After(now) {
 			ps.add("start", "the campaign's expected arrivals are over by %s; give a later start or an end", p.end.Format(time.RFC3339))
 		}
 	}

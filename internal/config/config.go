@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/headroom-dev/headroom/internal/campaign"
 	"github.com/headroom-dev/headroom/internal/policy"
 )
 
@@ -255,4 +256,35 @@ func Parse(data []byte) (*Config, error) {
 		return nil, probs
 	}
 	return &c, nil
+}
+
+// UnitsPerMessage returns the capacity units one message per second keeps
+// busy on the group, from its backlog queues: seconds_per_message /
+// (concurrency x target_utilization) (campaign.DefaultCost), the highest
+// over its queues, since a campaign's messages may land on any of them
+// and the costliest must not be short. ok is false when no backlog queue
+// gives seconds_per_message (per_instance queues given by
+// target_per_instance alone do not say what a message costs). A
+// campaign's floor uses it until the group's history measures the cost.
+func (g Group) UnitsPerMessage() (float64, bool) {
+	best, found := 0.0, false
+	for _, p := range g.Policies {
+		if p.Backlog == nil {
+			continue
+		}
+		u := p.Backlog.TargetUtilization
+		if u <= 0 {
+			u = DefaultTargetUtilization
+		}
+		for _, q := range p.Backlog.Queues {
+			c := q.Concurrency
+			if c <= 0 {
+				c = DefaultConcurrency
+			}
+			if v, ok := campaign.DefaultCost(q.SecondsPerMessage, c, u); ok && v > best {
+				best, found = v, true
+			}
+		}
+	}
+	return best, found
 }
