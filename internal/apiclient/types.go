@@ -189,6 +189,77 @@ type Boost struct {
 	CancelledBy *string    `json:"cancelled_by"`
 	Version     int64      `json:"version"`
 	State       string     `json:"state"`
+	// Campaign is the campaign the boost was made from; nil for a boost
+	// made directly.
+	Campaign *BoostCampaign `json:"campaign"`
+}
+
+// BoostCampaign is a boost's campaign and how its floor was sized.
+type BoostCampaign struct {
+	ID     string         `json:"id"`
+	Sizing CampaignSizing `json:"sizing"`
+}
+
+// CampaignSizing is how a campaign's floor on one group was found.
+type CampaignSizing struct {
+	Audience                 int     `json:"audience"`
+	MessagesPerRecipient     int     `json:"messages_per_recipient"`
+	PeakArrivalsPerSecond    float64 `json:"peak_arrivals_per_second"`
+	PeakAfter                string  `json:"peak_after"`
+	UnitsPerMessagePerSecond float64 `json:"units_per_message_per_second"`
+	// Source is where the response curve came from: history or default.
+	Source               string `json:"source"`
+	CampaignsLearnedFrom int    `json:"campaigns_learned_from"`
+	// CostSource is where the cost per message came from.
+	CostSource       string  `json:"cost_source"`
+	ExpectedMessages float64 `json:"expected_messages"`
+	Arrivals95       string  `json:"arrivals_95"`
+	Wanted           int     `json:"wanted"`
+	Floor            int     `json:"floor"`
+	CappedAtMax      bool    `json:"capped_at_max"`
+}
+
+// CampaignGroup is a campaign's boost on one group.
+type CampaignGroup struct {
+	Group string `json:"group"`
+	// Boost is the boost's id; nil in a preview.
+	Boost  *string        `json:"boost"`
+	Start  time.Time      `json:"start"`
+	End    time.Time      `json:"end"`
+	Sizing CampaignSizing `json:"sizing"`
+}
+
+// Campaign is a campaign as the API returns it; a preview's has no id,
+// creator or state.
+type Campaign struct {
+	ID                   *string         `json:"id"`
+	Name                 string          `json:"name"`
+	Groups               []string        `json:"groups"`
+	Start                time.Time       `json:"start"`
+	End                  time.Time       `json:"end"`
+	EndGiven             bool            `json:"end_given"`
+	Audience             int             `json:"audience"`
+	MessagesPerRecipient int             `json:"messages_per_recipient"`
+	Sizing               []CampaignGroup `json:"sizing"`
+	CreatedBy            *string         `json:"created_by"`
+	CreatedAt            *time.Time      `json:"created_at"`
+	State                *string         `json:"state"`
+}
+
+// CampaignList is a page of campaigns.
+type CampaignList struct {
+	Campaigns []Campaign `json:"campaigns"`
+	Next      *string    `json:"next"`
+}
+
+// CampaignInput is the body of POST /v1/campaigns and of its preview.
+type CampaignInput struct {
+	Name                 string   `json:"name"`
+	Groups               []string `json:"groups"`
+	Start                string   `json:"start"`
+	End                  *string  `json:"end,omitempty"`
+	Audience             int      `json:"audience"`
+	MessagesPerRecipient *int     `json:"messages_per_recipient,omitempty"`
 }
 
 // Override is an override as the API returns it.

@@ -60,7 +60,8 @@ func server(t *testing.T, mutate ...func(*api.Options)) string {
 	rec := record()
 	f := fleet{controller.GroupView{Name: "web", ASG: "web-asg", Min: 2, Max: 40, ASGMin: 1, ASGMax: 50, Known: true, Lead: time.Minute, Queues: []string{"jobs"}, Last: &rec}}
 	o := api.Options{Store: st, Fleet: f, Clock: clock.NewFake(t0),
-		Tokens: []api.Token{{Name: "op", Role: api.RoleOperator, SHA256: sha256.Sum256([]byte(token))}}}
+		Tokens:        []api.Token{{Name: "op", Role: api.RoleOperator, SHA256: sha256.Sum256([]byte(token))}},
+		CampaignCosts: map[string]float64{"web": 0.2}}
 	for _, m := range mutate {
 		m(&o)
 	}
@@ -114,6 +115,8 @@ var wireTypes = map[string]any{
 	"Boost": Boost{}, "BoostList": BoostList{}, "BoostPatch": BoostPatch{}, "BoostInput": BoostInput{},
 	"Override": Override{}, "OverrideList": OverrideList{}, "OverrideInput": OverrideInput{},
 	"AuditEntry": AuditEntry{}, "AuditList": AuditList{},
+	"Campaign": Campaign{}, "CampaignList": CampaignList{}, "CampaignInput": CampaignInput{},
+	"CampaignSizing": CampaignSizing{}, "CampaignGroup": CampaignGroup{},
 }
 
 // TestWireTypesMatchOpenAPI checks every wire type against the schema of
@@ -253,12 +256,22 @@ func TestDecodeRealAnswersStrictly(t *testing.T) {
 	ttl := "1h"
 	var o Override
 	strict(t, "POST overrides", call(t, base, "POST", "/v1/groups/web/overrides", OverrideInput{Kind: "pause", Reason: "r", TTL: &ttl}), &o)
+	var c Campaign
+	strict(t, "POST /v1/campaigns", call(t, base, "POST", "/v1/campaigns", CampaignInput{Name: "winter", Groups: []string{"web"},
+		Start: start, Audience: 50000}), &c)
+	if c.ID == nil || len(c.Sizing) != 1 || c.Sizing[0].Boost == nil {
+		t.Fatalf("campaign %+v", c)
+	}
 	for _, tc := range []struct {
 		method, path string
 		body         any
 		into         any
 	}{
 		{"GET", "/v1/groups", nil, &GroupList{}},
+		{"GET", "/v1/campaigns", nil, &CampaignList{}},
+		{"GET", "/v1/campaigns/" + *c.ID, nil, &Campaign{}},
+		{"POST", "/v1/campaigns/preview", CampaignInput{Name: "w", Groups: []string{"web"}, Start: start, Audience: 10}, &Campaign{}},
+		{"GET", "/v1/boosts/" + *c.Sizing[0].Boost, nil, &Boost{}},
 		{"GET", "/v1/groups/web", nil, &GroupDetail{}},
 		{"GET", "/v1/groups/web/decisions", nil, &DecisionList{}},
 		{"POST", "/v1/groups/web/preview", PreviewInput{Queues: map[string]QueueReading{"jobs": {Visible: 5}}}, &PreviewResult{}},
@@ -275,9 +288,10 @@ func TestDecodeRealAnswersStrictly(t *testing.T) {
 	}
 	var a AuditList
 	strict(t, "audit", call(t, base, "GET", "/v1/audit", nil), &a)
-	if len(a.Entries) != 2 {
-		t.Fatalf("%d audit entries, want 2", len(a.Entries))
+	if len(a.Entries) != 3 {
+		t.Fatalf("%d audit entries, want 3", len(a.Entries))
 	}
 	strict(t, "audit after of a boost", a.Entries[0].After, &Boost{})
 	strict(t, "audit after of an override", a.Entries[1].After, &Override{})
+	strict(t, "audit after of a campaign", a.Entries[2].After, &Campaign{})
 }
