@@ -140,6 +140,12 @@ func commands() []command {
 			{name: "update", args: "ID [create's flags, only those given are sent] [--version V]", summary: "change a boost", run: runBoostUpdate},
 			{name: "cancel", args: "ID", summary: "cancel a boost", run: runBoostCancel},
 		}},
+		{name: "campaign", summary: "announce campaigns by their audience: each becomes a boost per group, its floor sized from the expected responses", subs: []command{
+			{name: "create", args: "--name N --group G... --start T --audience N [--end T] [--messages-per-recipient N]", summary: "announce a campaign", run: runCampaignCreate},
+			{name: "preview", args: "--name N --group G... --start T --audience N [--end T] [--messages-per-recipient N]", summary: "size a campaign; writes nothing", run: runCampaignPreview},
+			{name: "list", args: "[--all]", summary: "list campaigns neither ended nor cancelled (--all: every one)", run: runCampaignList},
+			{name: "get", args: "ID", summary: "show a campaign and its sizing", run: runCampaignGet},
+		}},
 		{name: "override", summary: "manage overrides (temporary pin, pause or bounds on a group)", subs: []command{
 			{name: "pin", args: "GROUP --capacity N --reason R (--ttl D | --expires-at T)", summary: "hold a group at exactly N instances", run: runOverridePin},
 			{name: "pause", args: "GROUP --reason R (--ttl D | --expires-at T)", summary: "stop acting on a group (decisions are still computed)", run: runOverridePause},

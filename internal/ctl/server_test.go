@@ -64,7 +64,13 @@ func startReal(t *testing.T, views ...controller.GroupView) *realServer {
 	}
 	t.Cleanup(func() { _ = st.Close() })
 	fl := &realFleet{views: views}
-	h, err := api.New(api.Options{Store: st, Fleet: fl, Clock: clock.NewFake(testNow),
+	// Every group costs 0.2 units per message per second, as a backlog
+	// queue of 0.2 s a message would.
+	costs := map[string]float64{}
+	for _, v := range views {
+		costs[v.Name] = 0.2
+	}
+	h, err := api.New(api.Options{Store: st, Fleet: fl, Clock: clock.NewFake(testNow), CampaignCosts: costs,
 		Tokens: []api.Token{{Name: "op", Role: api.RoleOperator, SHA256: sha256.Sum256([]byte(realToken))}}})
 	if err != nil {
 		t.Fatalf("api.New: %v", err)
