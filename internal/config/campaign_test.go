@@ -2,6 +2,7 @@ package config
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +29,35 @@ func TestUnitsPerMessage(t *testing.T) {
 				t.Errorf("UnitsPerMessage = %g, %v; want %g, %v", got, ok, tc.want, tc.ok)
 			}
 		})
+	}
+}
+
+func TestCampaignsQueueURL(t *testing.T) {
+	for _, tc := range []struct {
+		name, url string
+		ok        bool
+	}{
+		{"none", "", true},
+		{"an SQS URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/campaigns", true},
+		{"an emulator's", "http://127.0.0.1:4566/000000000000/campaigns", true},
+		{"a queue name", "campaigns", false},
+		{"no path", "https://sqs.eu-west-1.amazonaws.com/", false},
+		{"another scheme", "sqs://campaigns", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, valid)
+			c.Campaigns.QueueURL = tc.url
+			err := c.Validate()
+			if (err == nil) != tc.ok {
+				t.Fatalf("Validate = %v, want ok %v", err, tc.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), "campaigns.queue_url") {
+				t.Errorf("problem does not name campaigns.queue_url: %v", err)
+			}
+		})
+	}
+	c := mustParse(t, valid+"campaigns:\n  queue_url: https://sqs.eu-west-1.amazonaws.com/123456789012/campaigns\n")
+	if c.Campaigns.QueueURL == "" {
+		t.Error("campaigns.queue_url not read from YAML")
 	}
 }

@@ -41,8 +41,10 @@ type Config struct {
 	// Lease configures the leader lease between replicas.
 	Lease Lease `yaml:"lease"`
 	// AWS configures the budget of Auto Scaling writes and retries.
-	AWS    AWS     `yaml:"aws"`
-	Groups []Group `yaml:"groups"`
+	AWS AWS `yaml:"aws"`
+	// Campaigns configures the queue campaigns are announced on.
+	Campaigns Campaigns `yaml:"campaigns,omitempty"`
+	Groups    []Group   `yaml:"groups"`
 }
 
 // Group is one EC2 Auto Scaling group under management.

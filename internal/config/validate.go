@@ -146,6 +146,7 @@ func (c *Config) problems() Problems {
 	c.checkState(&ps)
 	c.checkLease(&ps)
 	c.checkAWS(&ps)
+	c.checkCampaigns(&ps)
 	if len(c.Groups) == 0 {
 		ps.add("groups", "at least one group is required")
 	}
