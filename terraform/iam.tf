@@ -82,6 +82,17 @@ data "aws_iam_policy_document" "task" {
     ]
     resources = [aws_dynamodb_table.state.arn]
   }
+
+  # The campaigns queue (campaigns.queue_url): the leader receives the
+  # campaigns announced on it and deletes each once it is handled.
+  statement {
+    sid = "CampaignsQueue"
+    actions = [
+      "sqs:DeleteMessage",
+      "sqs:ReceiveMessage",
+    ]
+    resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.campaigns_queue_name}"]
+  }
 }
 
 resource "aws_iam_role_policy" "task" {

@@ -172,3 +172,9 @@ variable "cpu_architecture" {
     error_message = "cpu_architecture must be X86_64 or ARM64."
   }
 }
+
+variable "campaigns_queue_name" {
+  description = "Name of the SQS queue campaigns are announced on (campaigns.queue_url in the config). The task role may receive and delete messages on this queue only; with no campaigns.queue_url the daemon never calls it."
+  type        = string
+  default     = "headroom-campaigns"
+}

@@ -29,8 +29,12 @@ var Actions = []string{
 	"dynamodb:Query",
 	// UpdateItem merges a demand history bucket atomically (ADD).
 	"dynamodb:UpdateItem",
+	// The campaigns queue (internal/intake), read by the leader when
+	// campaigns.queue_url is set.
+	"sqs:DeleteMessage",
 	"sqs:GetQueueAttributes",
 	"sqs:GetQueueUrl",
+	"sqs:ReceiveMessage",
 }
 
 // iamPrefix maps the SDK's service ids to IAM's action prefixes.

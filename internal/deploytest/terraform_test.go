@@ -593,6 +593,8 @@ func TestTerraformTaskRoleGrantsExactlyTheActions(t *testing.T) {
 		"autoscaling:SetDesiredCapacity",
 		"autoscaling:UpdateAutoScalingGroup",
 	}
+	// The campaigns queue's actions are granted on that queue alone.
+	campaignsQueue := []string{"sqs:DeleteMessage", "sqs:ReceiveMessage"}
 	var granted []string
 	for _, addr := range docs {
 		if !strings.HasPrefix(addr, "data.aws_iam_policy_document.") {
@@ -613,12 +615,15 @@ func TestTerraformTaskRoleGrantsExactlyTheActions(t *testing.T) {
 				want = wantGroups
 			case slices.ContainsFunc(actions, func(a string) bool { return strings.HasPrefix(a, "dynamodb:") }):
 				want = []string{fakeARNs["aws_dynamodb_table"]}
+			case slices.ContainsFunc(actions, func(a string) bool { return slices.Contains(campaignsQueue, a) }):
+				want = []string{"arn:aws:sqs:us-east-1:111122223333:headroom-campaigns"}
 			default:
 				want = []string{"*"}
 			}
 			for _, a := range actions {
-				isWrite, isTable := slices.Contains(writes, a), strings.HasPrefix(a, "dynamodb:")
-				if (isWrite && !slices.Equal(want, wantGroups)) || (isTable && want[0] != fakeARNs["aws_dynamodb_table"]) || (!isWrite && !isTable && want[0] != "*") {
+				isWrite, isTable, isQueue := slices.Contains(writes, a), strings.HasPrefix(a, "dynamodb:"), slices.Contains(campaignsQueue, a)
+				if (isWrite && !slices.Equal(want, wantGroups)) || (isTable && want[0] != fakeARNs["aws_dynamodb_table"]) ||
+					(isQueue && !strings.HasPrefix(want[0], "arn:aws:sqs:")) || (!isWrite && !isTable && !isQueue && want[0] != "*") {
 					t.Errorf("%s statement %d mixes %s with actions of another scope", addr, i, a)
 				}
 			}
