@@ -13,12 +13,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/headroom-dev/headroom/internal/api"
 	"github.com/headroom-dev/headroom/internal/awsapi"
@@ -26,6 +28,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/controller"
 	"github.com/headroom-dev/headroom/internal/dashboard"
+	"github.com/headroom-dev/headroom/internal/intake"
 	"github.com/headroom-dev/headroom/internal/lease"
 	"github.com/headroom-dev/headroom/internal/store"
 	"github.com/headroom-dev/headroom/internal/store/bolt"
@@ -470,12 +473,31 @@ func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store
 		}
 		return msg, nil
 	})
+	var in *intake.Intake
+	if q := cfg.Campaigns.QueueURL; q != "" {
+		ci, err := api.NewCampaignIntake(api.Options{Store: st, Fleet: ctrl, Clock: d.clk, Log: log,
+			Cycle: cfg.Interval.Std(), MaxBoostWindow: cfg.API.MaxBoostWindow.Std(), CampaignCosts: costs})
+		if err != nil {
+			return nil, err
+		}
+		if in, err = intake.New(intake.Options{QueueURL: q, SQS: sqs.NewFromConfig(d.awsCfg), Creator: ci,
+			Leader: elector.Leader, Messages: d.m.CampaignMessages, Log: log, Clock: d.clk}); err != nil {
+			return nil, err
+		}
+	}
 	handler.Store(&h)
 	lctx, cancel := context.WithCancel(ctx)
 	l := &loop{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
+		var wg sync.WaitGroup
+		if in != nil {
+			wg.Go(func() { in.Run(lctx) })
+		}
 		_ = ctrl.Run(lctx)
+		// The intake stops with the loop, whatever ended it.
+		cancel()
+		wg.Wait()
 	}()
 	return l, nil
 }

@@ -63,6 +63,10 @@ type Metrics struct {
 	// IdempotentReplays counts API responses replayed from an earlier
 	// request with the same Idempotency-Key, which wrote nothing.
 	IdempotentReplays prometheus.Counter
+	// CampaignMessages counts messages of the campaigns queue by result:
+	// created (stored, deleted), rejected (refused for good: logged and
+	// deleted), retry (not stored: left on the queue).
+	CampaignMessages *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics on a new registry, with the Go and process
@@ -138,12 +142,16 @@ func NewMetrics() *Metrics {
 			Name: "headroom_idempotent_replays_total",
 			Help: "Admin API writes answered from an earlier request with the same Idempotency-Key (nothing written).",
 		}),
+		CampaignMessages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "headroom_campaign_messages_total",
+			Help: "Messages of the campaigns queue by result (created, rejected: refused and deleted, retry: left on the queue).",
+		}, []string{"result"}),
 	}
 	m.Registry.MustRegister(
 		m.GroupCapacity, m.PolicyProposal, m.ObservationAge, m.ScalingActions,
 		m.DecisionsSkipped, m.GroupErrors, m.AWSCalls, m.AWSErrors, m.AWSCallDuration,
 		m.CycleDuration, m.Leader, m.LeaseRenewals, m.LeaseTransitions,
-		m.LeaseCallDuration, m.LeaseRenewalsLost, m.IdempotentReplays,
+		m.LeaseCallDuration, m.LeaseRenewalsLost, m.IdempotentReplays, m.CampaignMessages,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
