@@ -1,9 +1,11 @@
 package api
 
 import (
+	"path/filepath"
 	"testing"
 
 	"github.com/headroom-dev/headroom/internal/store"
+	"github.com/headroom-dev/headroom/internal/store/bolt"
 )
 
 // checkDecodeProblem requires what every request decoder promises: an
@@ -76,6 +78,41 @@ func FuzzDecodePreview(f *testing.F) {
 		if p == nil {
 			_, ps := buildPreview(req, "workers", t0, fl)
 			checkProblems(t, ps)
+		}
+	})
+}
+
+func FuzzDecodeCampaign(f *testing.F) {
+	f.Add([]byte(campaignBody))
+	st, err := bolt.Open(filepath.Join(f.TempDir(), "headroom.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = st.Close() })
+	s, err := newServer(Options{Store: st, Fleet: testFleet(), CampaignCosts: map[string]float64{"workers": 0.3}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	fl := newFleet(testFleet().views)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in, p := decodeCampaign(data)
+		checkDecodeProblem(t, p)
+		if p != nil {
+			return
+		}
+		for _, create := range []bool{true, false} {
+			plan, ps, err := s.planCampaign(t.Context(), in, t0, fl, create)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkProblems(t, ps)
+			if ps.problem() == nil {
+				for _, b := range plan.boosts {
+					if b.MinCapacity < 1 || !b.End.After(b.Start) {
+						t.Fatalf("boost %+v: floor below 1 or an empty window", b)
+					}
+				}
+			}
 		}
 	})
 }
