@@ -64,8 +64,10 @@ const DefaultActor = "campaigns-queue"
 // allows, so an idle queue costs three requests a minute.
 const DefaultWait = 20 * time.Second
 
-// DefaultBackoff is how long the intake waits after a failed receive, and
-// how often a follower checks whether it has become the leader.
+// DefaultBackoff is how long the intake waits after a failed or empty
+// receive, and how often a follower checks whether it has become the
+// leader: an idle queue is received from at most every 30 s with
+// DefaultWait.
 const DefaultBackoff = 10 * time.Second
 
 // maxMessages is how many messages one receive takes: SQS's maximum.
@@ -130,8 +132,15 @@ func (in *Intake) Run(ctx context.Context) {
 			in.pause(ctx)
 			continue
 		}
-		if _, err := in.Poll(ctx); err != nil && ctx.Err() == nil {
+		counts, err := in.Poll(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
 			in.o.Log.WarnContext(ctx, "cannot receive from the campaigns queue", "queue", in.o.QueueURL, "err", err)
+			in.pause(ctx)
+		case len(counts) == 0:
+			// Nothing arrived. Campaigns are announced hours ahead, so a
+			// pause costs nothing that matters, and a receive that
+			// answers at once (a queue without long polls) cannot spin.
 			in.pause(ctx)
 		}
 	}

@@ -215,3 +215,23 @@ func TestClassify(t *testing.T) {
 		}
 	}
 }
+
+// TestIdleQueuePauses: after an empty receive the leader waits Backoff
+// before the next, so an idle queue is not received from in a loop.
+func TestIdleQueuePauses(t *testing.T) {
+	w := newWorld(t)
+	in := w.intake(t, w.api, func() bool { return true })
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); in.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for want := 1; want <= 2; want++ {
+		if err := w.clk.BlockUntilContext(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		if n := w.emu.Count("SQS", "ReceiveMessage"); n != want {
+			t.Fatalf("%d receives while paused, want %d", n, want)
+		}
+		w.clk.Advance(DefaultBackoff)
+	}
+}
