@@ -44,9 +44,21 @@ type campaignDay struct {
 	dbPath string
 	addr   string
 	stop   func()
+	// sleepers is how many of serve's goroutines wait on the clock when
+	// it is idle: the loop and the lease's two timers, and the campaigns
+	// queue's intake when it is configured.
+	sleepers int
 }
 
 func newCampaignDay(t *testing.T) *campaignDay {
+	t.Helper()
+	return newCampaignDayWith(t, nil)
+}
+
+// newCampaignDayWith is newCampaignDay with more top-level config, which
+// extra returns once the emulator runs; a campaigns key adds the intake's
+// sleeper.
+func newCampaignDayWith(t *testing.T, extra func(em *emulator.Server) string) *campaignDay {
 	t.Helper()
 	start := time.Date(2026, 12, 15, 8, 0, 0, 0, time.UTC)
 	clk := clock.NewFake(start)
@@ -62,7 +74,11 @@ func newCampaignDay(t *testing.T) *campaignDay {
 	if _, err := sqs.NewFromConfig(em.AWSConfig()).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("jobs")}); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse([]byte(fmt.Sprintf(`
+	more := ""
+	if extra != nil {
+		more = extra(em)
+	}
+	cfg, err := config.Parse([]byte(more + fmt.Sprintf(`
 interval: 10s
 jitter: 0s
 call_timeout: 2s
@@ -94,7 +110,10 @@ groups:
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &campaignDay{t: t, clk: clk, em: em, asg: client, cfg: cfg, dbPath: cfg.Store.Path, addr: cfg.Listen}
+	d := &campaignDay{t: t, clk: clk, em: em, asg: client, cfg: cfg, dbPath: cfg.Store.Path, addr: cfg.Listen, sleepers: 3}
+	if cfg.Campaigns.QueueURL != "" {
+		d.sleepers++
+	}
 	d.start()
 	t.Cleanup(func() {
 		if d.stop != nil {
@@ -199,12 +218,13 @@ func (d *campaignDay) waitPersisted() {
 // advance waits until the control loop sleeps on the clock, so that no
 // advance happens before the loop's timer is set. The clock's sleepers are
 // the loop and the lease's renewal ticker and deadline timer (the emulator
-// reads the time, it does not wait on it).
+// reads the time, it does not wait on it), and the campaigns intake's
+// pause when it runs.
 func (d *campaignDay) cycles(n int) {
 	d.t.Helper()
 	for range n {
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		err := d.clk.BlockUntilContext(ctx, 3)
+		err := d.clk.BlockUntilContext(ctx, d.sleepers)
 		cancel()
 		if err != nil {
 			d.t.Fatalf("the control loop did not wait for its next cycle at %s", d.clk.Now().Format(time.TimeOnly))
