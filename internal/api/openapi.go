@@ -59,7 +59,7 @@ var (
 		"cap_at_max":   boolean("Accept a floor above a group's maximum and cap it there."),
 	}
 	boostProps = obj{
-		"id": str("b- followed by 16 hex characters."), "name": str(""), "reason": str(""),
+		"id": str("b- followed by 16 hex characters; a campaign's boosts add -N, N its group's place in the campaign's groups (from 1)."), "name": str(""), "reason": str(""),
 		"groups": arrayOf(str("")), "start": dateTime("UTC."), "end": dateTime("UTC."),
 		"time_zone": nullable("string", "The zone local times were given in."), "min_capacity": nullable("integer", ""),
 		"multiplier": nullable("number", ""), "ramp": str("Go duration."), "lead": str("Go duration; 0s means the group's lead."),
