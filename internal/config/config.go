@@ -86,7 +86,36 @@ type Group struct {
 	// Hysteresis holds a rate-mode backlog proposal at current capacity
 	// when it is within these bands of it.
 	Hysteresis Hysteresis `yaml:"hysteresis"`
-	Policies   []Policy   `yaml:"policies"`
+	// Predictive turns on the predictive floor: a forecast of the
+	// group's need from its own demand history. Nil (the block absent)
+	// means off.
+	Predictive *Predictive `yaml:"predictive,omitempty"`
+	Policies   []Policy    `yaml:"policies"`
+}
+
+// Predictive modes.
+const (
+	// PredictiveForecastOnly computes the predictive floor and shows it in
+	// every decision without applying it.
+	PredictiveForecastOnly = "forecast_only"
+	// PredictiveFloor applies the predictive floor.
+	PredictiveFloor = "floor"
+)
+
+// Predictive configures a group's predictive floor
+// (docs/configuration.md, predictive).
+type Predictive struct {
+	// Mode is PredictiveForecastOnly or PredictiveFloor; required.
+	Mode string `yaml:"mode"`
+	// Lead is how far ahead the floor looks; zero means the group's
+	// measured launch lead (launch p90 + warmup + one interval, or
+	// boost_lead until launches are measured), computed each cycle.
+	Lead Duration `yaml:"lead"`
+	// Quantile is the forecast quantile the floor is taken at, in (0, 1).
+	Quantile float64 `yaml:"quantile"`
+	// MaxFloor caps the floor, in the group's units; zero means no cap
+	// but the group's max.
+	MaxFloor int `yaml:"max_floor"`
 }
 
 // Hysteresis is the pair of bands, as fractions of current capacity,

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -367,6 +368,42 @@ groups:
 	}
 }
 
+func TestPredictive(t *testing.T) {
+	const group = `
+groups:
+  - asg: w
+    max: 5
+%s    policies:
+      - name: q
+        backlog:
+          acceptable_latency: 10s
+          queues: [{queue: jobs, seconds_per_message: 1}]
+`
+	tests := []struct {
+		name  string
+		block string
+		want  *Predictive
+	}{
+		{"absent is off", "", nil},
+		{"defaults", "    predictive: {mode: floor}\n", &Predictive{Mode: PredictiveFloor, Quantile: DefaultPredictiveQuantile}},
+		{"every key", "    predictive: {mode: forecast_only, lead: 20m, quantile: 0.75, max_floor: 4}\n",
+			&Predictive{Mode: PredictiveForecastOnly, Lead: Duration(20 * time.Minute), Quantile: 0.75, MaxFloor: 4}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := mustParse(t, fmt.Sprintf(group, tc.block))
+			if got := c.Groups[0].Predictive; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("predictive = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	// An explicit zero quantile is refused, not replaced by the default.
+	_, err := Parse([]byte(fmt.Sprintf(group, "    predictive: {mode: floor, quantile: 0}\n")))
+	if err == nil || !strings.Contains(err.Error(), "groups[0].predictive.quantile: must be in (0,1)") {
+		t.Errorf("quantile 0: err = %v, want groups[0].predictive.quantile: must be in (0,1)", err)
+	}
+}
+
 func TestCountInFlightFalseKept(t *testing.T) {
 	c := mustParse(t, `
 groups:
@@ -543,6 +580,17 @@ func TestRules(t *testing.T) {
 		{"jump_factor above 1", func(c *Config) { backlog(c).JumpFactor = 1 }, bl0 + ".jump_factor", "> 1"},
 		{"arrival_smoothing not negative", func(c *Config) { backlog(c).ArrivalSmoothing = -1 }, bl0 + ".arrival_smoothing", ">= 0"},
 		{"jump_memory positive", func(c *Config) { backlog(c).JumpMemory = 0 }, bl0 + ".jump_memory", "> 0"},
+		{"predictive mode required", func(c *Config) { c.Groups[0].Predictive = &Predictive{Quantile: 0.9} }, "groups[0].predictive.mode", "required"},
+		{"predictive mode known", func(c *Config) { c.Groups[0].Predictive = &Predictive{Mode: "on", Quantile: 0.9} }, "groups[0].predictive.mode", `"on" must be`},
+		{"predictive quantile below 1", func(c *Config) { c.Groups[0].Predictive = &Predictive{Mode: "floor", Quantile: 1} }, "groups[0].predictive.quantile", "must be in (0,1)"},
+		{"predictive quantile above 0", func(c *Config) { c.Groups[0].Predictive = &Predictive{Mode: "floor"} }, "groups[0].predictive.quantile", "must be in (0,1)"},
+		{"predictive quantile a number", func(c *Config) { c.Groups[0].Predictive = &Predictive{Mode: "floor", Quantile: math.NaN()} }, "groups[0].predictive.quantile", "must be in (0,1)"},
+		{"predictive lead not negative", func(c *Config) { c.Groups[0].Predictive = &Predictive{Mode: "floor", Quantile: 0.9, Lead: -1} }, "groups[0].predictive.lead", ">= 0"},
+		{"predictive lead at most a day", func(c *Config) {
+			c.Groups[0].Predictive = &Predictive{Mode: "floor", Quantile: 0.9, Lead: Duration(25 * time.Hour)}
+		}, "groups[0].predictive.lead", "at most 24h"},
+		{"predictive max_floor not negative", func(c *Config) { c.Groups[0].Predictive = &Predictive{Mode: "floor", Quantile: 0.9, MaxFloor: -1} }, "groups[0].predictive.max_floor", ">= 0"},
+		{"predictive max_floor within max", func(c *Config) { c.Groups[0].Predictive = &Predictive{Mode: "floor", Quantile: 0.9, MaxFloor: 21} }, "groups[0].predictive.max_floor", "at most max (20)"},
 		{"hysteresis below 1", func(c *Config) { c.Groups[0].Hysteresis.ScaleIn = 1 }, "groups[0].hysteresis.scale_in", "< 1"},
 		{"hysteresis not negative", func(c *Config) { c.Groups[0].Hysteresis.ScaleOut = -0.1 }, "groups[0].hysteresis.scale_out", ">= 0"},
 		{"at least one queue", func(c *Config) { backlog(c).Queues = nil }, bl0 + ".queues", "at least one queue"},

@@ -34,6 +34,12 @@ const (
 	// DefaultBoostLead covers a typical EC2 launch (a few minutes from
 	// RunInstances to InService) until the group's own is measured.
 	DefaultBoostLead = 10 * time.Minute
+	// DefaultPredictiveQuantile is the forecast quantile of a predictive
+	// floor: the need is above it one bucket in ten. The floor only
+	// starts capacity early, and the reactive policies still cover a miss,
+	// so the 90th percentile buys a launch ahead of most peaks without
+	// paying for the rarest ones all day.
+	DefaultPredictiveQuantile = 0.9
 	// DefaultPeriod is CloudWatch's standard resolution: one datapoint a
 	// minute.
 	DefaultPeriod    = 60 * time.Second
@@ -120,6 +126,9 @@ func (g *Group) applyDefaults(path string, present func(string) bool, interval D
 	}
 	if !has("hysteresis.scale_out") {
 		g.Hysteresis.ScaleOut = DefaultHysteresis
+	}
+	if g.Predictive != nil && !has("predictive.quantile") {
+		g.Predictive.Quantile = DefaultPredictiveQuantile
 	}
 	if g.FallbackCapacity > 0 && !has("fallback_after") {
 		g.FallbackAfter = DefaultFallbackAfter

@@ -242,6 +242,9 @@ func (g *Group) check(ps *problems, path string) {
 	case g.FallbackCapacity == 0 && g.FallbackAfter > 0:
 		ps.add(path+".fallback_after", "only applies with fallback_capacity")
 	}
+	if g.Predictive != nil {
+		g.Predictive.check(ps, path+".predictive", g.Max)
+	}
 	if len(g.Policies) == 0 {
 		ps.add(path+".policies", "at least one policy is required")
 	}
@@ -254,6 +257,26 @@ func (g *Group) check(ps *problems, path string) {
 			names[p.Name] = i
 		}
 		p.check(ps, pp)
+	}
+}
+
+func (p *Predictive) check(ps *problems, path string, groupMax int) {
+	switch p.Mode {
+	case PredictiveForecastOnly, PredictiveFloor:
+	case "":
+		ps.add(path+".mode", fmt.Sprintf("required: %q or %q", PredictiveForecastOnly, PredictiveFloor))
+	default:
+		ps.add(path+".mode", fmt.Sprintf("%q must be %q or %q", p.Mode, PredictiveForecastOnly, PredictiveFloor))
+	}
+	checkWindow(ps, path+".lead", p.Lead, true)
+	if !(p.Quantile > 0 && p.Quantile < 1) {
+		ps.add(path+".quantile", "must be in (0,1)")
+	}
+	switch {
+	case p.MaxFloor < 0:
+		ps.add(path+".max_floor", "must be >= 0 (0: no cap but the group's max)")
+	case groupMax > 0 && p.MaxFloor > groupMax:
+		ps.add(path+".max_floor", fmt.Sprintf("must be at most max (%d)", groupMax))
 	}
 }
 
