@@ -163,6 +163,20 @@ func Decide(g Group, in Input, st State) (Decision, State) {
 		}
 		lo = max(lo, floor)
 	}
+	if pf := capacity(in.Predictive); pf > 0 {
+		// After the boosts' floors: a higher boost has already raised
+		// the number, so the predictive floor changes it only when it is
+		// the higher of the two.
+		if pf > hi {
+			d.Notes = append(d.Notes, c.t.s("predictive floor ").i(pf).s(" capped at max ").i(hi).take())
+			pf = hi
+		}
+		if n < pf {
+			d.change(RulePredictive, n, pf, c.t.s("predictive floor ").i(pf).take())
+			n = pf
+		}
+		lo = max(lo, pf)
+	}
 	d.Min, d.Max = lo, hi
 	if n < lo {
 		d.change(RuleBoundsMin, n, lo, c.t.s("min ").i(lo).take())

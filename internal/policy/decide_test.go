@@ -326,6 +326,53 @@ func TestFloors(t *testing.T) {
 	})
 }
 
+func TestPredictiveFloor(t *testing.T) {
+	pred := func(input Input, units int, fs ...Floor) Input {
+		input.Predictive, input.Floors = units, fs
+		return input
+	}
+	capped := group(fixed("a", 10))
+	capped.Max = 40
+	narrowed := func(input Input) Input {
+		input.Overrides = []Override{{ID: "o1", Kind: OverrideBounds, Max: ip(25)}}
+		return input
+	}
+	pinned := func(input Input, kind OverrideKind) Input {
+		input.Overrides = []Override{{ID: "o1", Kind: kind, Capacity: 12}}
+		return input
+	}
+	runDecide(t, []decideCase{
+		{name: "the predictive floor raises the number as its own rule", g: group(fixed("a", 10)),
+			in: pred(in(10, 10, fixedInput("a")), 30), st: settled(), want: 30,
+			rules: []string{RulePredictive}, min: 30, max: 100,
+			reason: `scale out 10 -> 30: step "a" wants 10 (predictive)`},
+		{name: "a higher boost floor wins", g: group(fixed("a", 10)),
+			in: pred(in(10, 10, fixedInput("a")), 30, Floor{Name: "boost b", Capacity: 45}), st: settled(), want: 45,
+			rules: []string{RuleFloor}, min: 45, max: 100},
+		{name: "a higher predictive floor wins over a boost's", g: group(fixed("a", 10)),
+			in: pred(in(10, 10, fixedInput("a")), 45, Floor{Name: "boost b", Capacity: 30}), st: settled(), want: 45,
+			rules: []string{RuleFloor, RulePredictive}, min: 45, max: 100},
+		{name: "a predictive floor above max is capped and reported", g: capped,
+			in: pred(in(10, 10, fixedInput("a")), 50), st: settled(), want: 40,
+			rules: []string{RulePredictive}, notes: "predictive floor 50 capped at max 40", min: 40, max: 40},
+		{name: "a bounds override still bounds it", g: group(fixed("a", 10)),
+			in: narrowed(pred(in(10, 10, fixedInput("a")), 30)), st: settled(), want: 25,
+			rules: []string{RulePredictive}, notes: "predictive floor 30 capped at max 25", min: 25, max: 25},
+		{name: "a pin wins", g: group(fixed("a", 10)),
+			in: pinned(pred(in(10, 10, fixedInput("a")), 30), OverridePin), st: settled(), want: 12,
+			rules: []string{RulePredictive, RulePin}},
+		{name: "a pause shows it and acts on nothing", g: group(fixed("a", 10)),
+			in: pinned(pred(in(10, 10, fixedInput("a")), 30), OverridePause), st: settled(), want: 30,
+			rules: []string{RulePredictive}},
+		{name: "below the number it changes nothing", g: group(fixed("a", 30)),
+			in: pred(in(30, 30, fixedInput("a")), 20), st: settled(), want: 30, min: 20, max: 100},
+		{name: "it stops a scale-in", g: group(fixed("a", 5)),
+			in: pred(in(30, 30, fixedInput("a")), 20), st: settled(), want: 20, rules: []string{RulePredictive}},
+		{name: "zero or negative is none", g: group(fixed("a", 5)),
+			in: pred(in(10, 10, fixedInput("a")), -3), st: settled(), want: 5},
+	})
+}
+
 func TestBounds(t *testing.T) {
 	cfg := func(min, max int, ps ...Policy) Group { g := group(ps...); g.Min, g.Max = min, max; return g }
 	asg := func(input Input, min, max int) Input { input.ASGMin, input.ASGMax = min, max; return input }

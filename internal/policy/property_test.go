@@ -224,6 +224,9 @@ func (g gen) sample() (Group, Input, State) {
 		}
 		in.Floors = append(in.Floors, Floor{Name: fmt.Sprintf("f%d", i), Capacity: g.between(-5, 120)})
 	}
+	if !g.tame || g.chance(0.3) {
+		in.Predictive = g.between(-5, 120)
+	}
 	for i := g.between(0, 3); i > 0; i-- {
 		if g.tame && g.chance(0.8) {
 			break
@@ -300,6 +303,7 @@ func refBounds(g Group, in Input) (lo, hi int) {
 	for _, f := range in.Floors {
 		lo = max(lo, min(f.Capacity, hi))
 	}
+	lo = max(lo, min(in.Predictive, hi))
 	return lo, hi
 }
 
@@ -456,7 +460,7 @@ func TestInvariants(t *testing.T) {
 	}
 	// The sample must reach every rule often, or the invariants prove little.
 	for _, k := range []string{"scale in", "scale out", "scale in allowed", RuleStabilization, RuleStartup, RuleNoScaleIn,
-		RuleFallback, RuleFloor, RuleBoundsMin, RuleBoundsMax, RulePin, RuleRateScaleOut, RuleRateScaleIn} {
+		RuleFallback, RuleFloor, RulePredictive, RuleBoundsMin, RuleBoundsMax, RulePin, RuleRateScaleOut, RuleRateScaleIn} {
 		if seen[k] < n/200 {
 			t.Errorf("only %d of %d cases show %q", seen[k], n, k)
 		}

@@ -22,6 +22,8 @@ const (
 	RuleFallback = "fallback"
 	// RuleFloor: raised to the highest floor (normally a boost).
 	RuleFloor = "floor"
+	// RulePredictive: raised to the predictive floor (Input.Predictive).
+	RulePredictive = "predictive"
 	// RuleBoundsMin and RuleBoundsMax: limited to the effective bounds.
 	RuleBoundsMin = "bounds.min"
 	RuleBoundsMax = "bounds.max"

@@ -245,9 +245,15 @@ type Input struct {
 	// the hard bounds no decision may leave.
 	ASGMin, ASGMax int
 	// Policies holds each policy's input by policy name.
-	Policies  map[string]PolicyInput
-	Floors    []Floor
-	Overrides []Override
+	Policies map[string]PolicyInput
+	Floors   []Floor
+	// Predictive is the predictive floor in units, from a forecast of the
+	// group's need one lead ahead; zero or less means none. It ranks below
+	// boosts and overrides: the highest of it and Floors raises the
+	// number, bounds (overrides included) cap it, and a pin replaces it.
+	// The decision shows it as its own rule, RulePredictive.
+	Predictive int
+	Overrides  []Override
 }
 
 // State is what the engine carries from one cycle of a group to the next.
