@@ -417,7 +417,7 @@ func startLoop(ctx context.Context, d daemon, cfg *config.Config, st store.Store
 	log := d.log
 	planner := &controller.StorePlanner{Store: st, Leader: elector.Leader, Log: log}
 	ctrl, err := controller.NewAWS(cfg, d.awsCfg, controller.Deps{
-		Clock: d.clk, Log: log, Telemetry: d.m, Planner: planner, Decisions: st, Leader: elector.Leader, Acting: elector.Acting,
+		Clock: d.clk, Log: log, Telemetry: d.m, Planner: planner, Decisions: st, History: st, Leader: elector.Leader, Acting: elector.Acting,
 	}, controller.Options{Retention: store.Retention{Count: cfg.Store.Decisions.Keep, Age: cfg.Store.Decisions.MaxAge.Std()}})
 	if err != nil {
 		return nil, err

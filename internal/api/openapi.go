@@ -130,7 +130,8 @@ var (
 		"queues":           arrayOf(ref("QueueSizing")),
 		"scale_in_blocked": str(""), "paused": boolean(""), "notes": arrayOf(str("")), "reason": str(""),
 		"acted": boolean(""), "skipped": str(""), "error": str(""),
-		"warm_pool": ref("WarmPool"),
+		"warm_pool":  ref("WarmPool"),
+		"predictive": ref("Predictive"),
 	}
 	warmPoolProps = obj{
 		"pool_state":              str("Stopped, Running or Hibernated: the state the pool keeps its instances in."),
@@ -202,6 +203,14 @@ func schemas() obj {
 		}),
 		"WarmPool": object(warmPoolProps, "pool_state", "min_size", "max_prepared_capacity", "ready", "entering", "leaving", "instances",
 			"warm_launch_p90_seconds", "warm_launch_samples", "warm_lead_seconds", "cold_lead_seconds", "expected_warm", "expected_cold", "raised_from"),
+		"Predictive": respObject(obj{
+			"mode":         obj{"type": "string", "enum": []string{"forecast_only", "floor"}},
+			"floor":        integer("The predictive floor in the group's units, capped at max_floor and the group's max; 0 when there is none (reason says why)."),
+			"lead_seconds": number("How far ahead the floor looks: the highest forecast over [now, now + lead]."),
+			"quantile":     number("The forecast quantile the floor is taken at."),
+			"applied":      boolean("The floor was given to the engine (mode floor and a floor above 0); the changes show whether it raised the number (rule predictive)."),
+			"reason":       str("How the floor was found, or why there is none."),
+		}),
 		"WarmInstanceCounts": respObject(obj{"ready": integer(""), "entering": integer(""), "leaving": integer("")}),
 		"Proposal":           respObject(obj{"policy": str(""), "kind": str(""), "capacity": integer(""), "ok": boolean(""), "reason": str("")}),
 		"Change":             respObject(obj{"rule": str(""), "from": integer(""), "to": integer(""), "reason": str("")}),

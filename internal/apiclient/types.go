@@ -71,10 +71,23 @@ type Decision struct {
 	Paused         bool          `json:"paused"`
 	Notes          []string      `json:"notes"`
 	WarmPool       *WarmPool     `json:"warm_pool,omitempty"`
+	Predictive     *Predictive   `json:"predictive,omitempty"`
 	Reason         string        `json:"reason"`
 	Acted          bool          `json:"acted"`
 	Skipped        string        `json:"skipped"`
 	Error          string        `json:"error"`
+}
+
+// Predictive is a decision's predictive floor: the mode, the floor in the
+// group's units (0: none, Reason says why), how far ahead it looks, the
+// quantile and whether the engine was given it.
+type Predictive struct {
+	Mode        string  `json:"mode"`
+	Floor       int     `json:"floor"`
+	LeadSeconds float64 `json:"lead_seconds"`
+	Quantile    float64 `json:"quantile"`
+	Applied     bool    `json:"applied"`
+	Reason      string  `json:"reason"`
 }
 
 // WarmPool is a group's warm pool in a decision: what it holds in the

@@ -135,6 +135,11 @@ type Deps struct {
 	// WarmPools raises a warm pool before a boost and restores it after;
 	// nil means Headroom never changes a warm pool.
 	WarmPools WarmPools
+	// History records each group's demand, one point a group every 5
+	// minutes, and gives the history the predictive floor is forecast
+	// from; nil: no history is recorded and no group has a predictive
+	// floor.
+	History HistoryStore
 }
 
 // Skip reasons: why a decision that differed from the group's desired
@@ -193,6 +198,9 @@ type Record struct {
 	// RaisedFrom is the pool's MinSize before Headroom raised it for a
 	// boost, -1 while Headroom holds no change to the pool.
 	RaisedFrom int
+	// Predictive is the group's predictive floor this cycle; nil when the
+	// group has no predictive block.
+	Predictive *Predictive
 }
 
 // setCapacity copies the group's capacity, in units and in instances,
@@ -276,6 +284,10 @@ type groupRun struct {
 	// deferred is how many cycles in a row the group's write was deferred
 	// for the write budget.
 	deferred int
+	// demand sums the samples of the history bucket in progress; pred
+	// caches the history and forecast of the predictive floor.
+	demand demand
+	pred   predictor
 }
 
 // boostState is a boost as one group has seen it.
@@ -316,6 +328,9 @@ type Controller struct {
 	// views is what Views and View answer: published at the end of New
 	// and of every cycle's record phase.
 	views atomic.Pointer[views]
+	// finished holds the ended history buckets the next flushHistory
+	// writes.
+	finished []store.HistoryPoint
 }
 
 // New builds a controller for a validated config.
@@ -408,7 +423,14 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		pols    asg.Policies
 		polsOK  bool
 	)
-	wg.Add(5)
+	wg.Add(6)
+	go func() {
+		defer wg.Done()
+		if c.deps.History != nil {
+			defer calls.time("read_history", time.Now())
+			c.refreshForecasts(readCtx, now)
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		if c.deps.Policies != nil {
@@ -514,8 +536,16 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		in := c.input(gr, g, now, series, queues)
 		in.Floors = c.floors(gr, g, now, selected[gr.cfg.Name])
 		in.Overrides = plan.Overrides[gr.cfg.Name]
+		pred := c.predictive(gr, g, now)
+		if pred != nil && pred.Applied {
+			in.Predictive = pred.Floor
+		}
 		d, st := c.decide(gr, g, in, gr.state)
 		gr.state = st
+		c.sample(gr, d, len(in.Floors) > 0, now)
+		if pred != nil && pred.Floor == 0 {
+			d.Notes = append(d.Notes, "no predictive floor: "+pred.Reason)
+		}
 		floor := 0
 		for _, f := range in.Floors {
 			floor = max(floor, f.Capacity)
@@ -524,7 +554,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		acting, idle := policyNotes(pols.ByGroup[gr.cfg.ASG], g.Suspended)
 		d.Notes = appendNonEmpty(d.Notes, acting, idle)
 		d.Notes = append(d.Notes, warmNotes(g, d)...)
-		records[i] = Record{Decision: d, ASG: gr.cfg.ASG}
+		records[i] = Record{Decision: d, ASG: gr.cfg.ASG, Predictive: pred}
 		records[i].setCapacity(g)
 		records[i].setWarm(c, gr, g)
 		if d.Desired == g.Desired {
@@ -573,6 +603,9 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 	began := time.Now()
 	c.persist(ctx, records, now)
 	calls.time("record_decisions", began)
+	began = time.Now()
+	c.flushHistory(ctx, now)
+	calls.time("record_history", began)
 	c.mu.Lock()
 	c.lastRun, c.lastErr = now, nil
 	c.mu.Unlock()

@@ -44,10 +44,25 @@ type DecisionDoc struct {
 	Paused         bool          `json:"paused"`
 	Notes          []string      `json:"notes,omitempty"`
 	WarmPool       *WarmPoolDoc  `json:"warm_pool,omitempty"`
-	Reason         string        `json:"reason"`
-	Acted          bool          `json:"acted"`
-	Skipped        string        `json:"skipped,omitempty"`
-	Error          string        `json:"error,omitempty"`
+	// Predictive is the predictive floor; absent for a group without a
+	// predictive block.
+	Predictive *PredictiveDoc `json:"predictive,omitempty"`
+	Reason     string         `json:"reason"`
+	Acted      bool           `json:"acted"`
+	Skipped    string         `json:"skipped,omitempty"`
+	Error      string         `json:"error,omitempty"`
+}
+
+// PredictiveDoc is a decision's predictive floor: the mode, the floor in
+// the group's units (0: none, reason says why), how far ahead it looks,
+// the quantile, and whether it was given to the engine.
+type PredictiveDoc struct {
+	Mode        string  `json:"mode"`
+	Floor       int     `json:"floor"`
+	LeadSeconds float64 `json:"lead_seconds"`
+	Quantile    float64 `json:"quantile"`
+	Applied     bool    `json:"applied"`
+	Reason      string  `json:"reason"`
 }
 
 // InstancesDoc counts a group's instances by state, beside the decision's
@@ -138,6 +153,9 @@ func Doc(r Record) DecisionDoc {
 	}
 	d.Replacing, d.Instances.Replacing = r.Replacing, r.Instances.Replacing
 	d.WarmPool = warmPoolDoc(r)
+	if p := r.Predictive; p != nil {
+		d.Predictive = &PredictiveDoc{Mode: p.Mode, Floor: p.Floor, LeadSeconds: p.Lead.Seconds(), Quantile: p.Quantile, Applied: p.Applied, Reason: p.Reason}
+	}
 	for _, q := range r.Queues {
 		d.Queues = append(d.Queues, QueueDocOf(q))
 	}
@@ -320,10 +338,14 @@ func (c *Controller) Preview(_ context.Context, name string, p Preview) (Record,
 	in.Floors = c.floors(gr, g, now, append(append([]schedule.Boost(nil), c.lastPlan.Boosts...), p.Boosts...))
 	gr.boosts = saved
 	in.Overrides = c.lastPlan.Overrides[gr.cfg.Name]
+	pred := c.predictive(gr, g, now)
+	if pred != nil && pred.Applied {
+		in.Predictive = pred.Floor
+	}
 	d, _ := c.decide(gr, g, in, gr.state)
 	d.Notes = append(d.Notes, warmNotes(g, d)...)
 	r := Record{Decision: d, ASG: gr.cfg.ASG, Serving: g.Serving, Pending: g.Pending,
-		Warming: g.Warming, ASGMin: g.Min, ASGMax: g.Max, Skipped: SkipDryRun}
+		Warming: g.Warming, ASGMin: g.Min, ASGMax: g.Max, Skipped: SkipDryRun, Predictive: pred}
 	r.setWarm(c, gr, g)
 	return r, nil
 }
