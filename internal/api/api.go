@@ -219,6 +219,7 @@ func New(o Options) (http.Handler, error) {
 		r.Get("/groups", s.listGroups)
 		r.Get("/groups/{name}", s.getGroup)
 		r.Get("/groups/{name}/decisions", s.listDecisions)
+		r.Get("/groups/{name}/forecast", s.getForecast)
 		r.Post("/groups/{name}/preview", s.preview)
 		r.Get("/groups/{name}/overrides", s.listGroupOverrides)
 		r.Get("/campaigns", s.listCampaigns)

@@ -394,3 +394,37 @@ type AuditList struct {
 type PreviewResult struct {
 	Decision Decision `json:"decision"`
 }
+
+// Forecast is GET /v1/groups/{name}/forecast: a group's need forecast for
+// the next 48 hours, the demand history it came from by the hour, and its
+// latest predictive floor (nil without one).
+type Forecast struct {
+	Group       string          `json:"group"`
+	At          time.Time       `json:"at"`
+	OK          bool            `json:"ok"`
+	Reason      string          `json:"reason"`
+	StepSeconds float64         `json:"step_seconds"`
+	BandLow     float64         `json:"band_low"`
+	BandHigh    float64         `json:"band_high"`
+	Points      []ForecastPoint `json:"points"`
+	History     []HistoryHour   `json:"history"`
+	Predictive  *Predictive     `json:"predictive"`
+}
+
+// ForecastPoint is one forecast bucket in the group's units: the point
+// forecast and the band's low and high.
+type ForecastPoint struct {
+	At   time.Time `json:"at"`
+	Need float64   `json:"need"`
+	Low  float64   `json:"low"`
+	High float64   `json:"high"`
+}
+
+// HistoryHour is one hour of demand history: the means of its buckets.
+type HistoryHour struct {
+	At       time.Time `json:"at"`
+	Need     float64   `json:"need"`
+	Arrivals float64   `json:"arrivals"`
+	Buckets  int       `json:"buckets"`
+	Campaign bool      `json:"campaign"`
+}

@@ -117,6 +117,7 @@ var wireTypes = map[string]any{
 	"AuditEntry": AuditEntry{}, "AuditList": AuditList{},
 	"Campaign": Campaign{}, "CampaignList": CampaignList{}, "CampaignInput": CampaignInput{},
 	"CampaignSizing": CampaignSizing{}, "CampaignGroup": CampaignGroup{},
+	"Forecast": Forecast{}, "Predictive": Predictive{},
 }
 
 // TestWireTypesMatchOpenAPI checks every wire type against the schema of

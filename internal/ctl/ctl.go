@@ -131,6 +131,7 @@ func commands() []command {
 		{name: "groups", summary: "list the groups with their latest decision", run: runGroups},
 		{name: "group", args: "NAME", summary: "show a group: its latest decision, boosts and overrides", run: runGroup},
 		{name: "decisions", args: "NAME [--since T] [--limit N]", summary: "list a group's recent decisions, newest first", run: runDecisions},
+		{name: "forecast", args: "NAME", summary: "show a group's need forecast for the next 48 hours, an hour a row, and its predictive floor", run: runForecast},
 		{name: "preview", args: "NAME [--current N] [--serving N] [--metric P=V]... [--queue Q=VISIBLE[,INFLIGHT[,DELAYED]]]... [--boost-min N] ...",
 			summary: "compute a decision with inputs replaced; writes nothing", run: runPreview},
 		{name: "boost", summary: "manage boosts (campaign windows that raise a floor)", subs: []command{

@@ -108,6 +108,8 @@ func TestCommands(t *testing.T) {
 		{name: "group flags after name", args: []string{"group", "web", "--output", "json"}, req: get("/v1/groups/web", ""), golden: "group_web_json.golden"},
 		{name: "group flags before command", args: []string{"--output", "json", "group", "web"}, req: get("/v1/groups/web", ""), golden: "group_web_json.golden"},
 		{name: "group name escaped", args: []string{"group", "a/b c"}, code: ExitNotFound, req: get("/v1/groups/a%2Fb%20c", "")},
+		{name: "forecast", args: []string{"forecast", "web"}, req: get("/v1/groups/web/forecast", ""), golden: "forecast.golden"},
+		{name: "forecast without one", args: []string{"forecast", "workers"}, req: get("/v1/groups/workers/forecast", ""), golden: "forecast_none.golden"},
 		{name: "decisions since duration", args: []string{"decisions", "web", "--since", "2h", "--limit", "5"},
 			req: get("/v1/groups/web/decisions", "limit=5&since=2026-12-01T08%3A00%3A00Z"), golden: "decisions.golden"},
 		{name: "decisions since time", args: []string{"decisions", "--since", "2026-12-01T09:00:00+01:00", "web"},

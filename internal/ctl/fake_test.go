@@ -41,6 +41,11 @@ const testToken = "s3cret"
 // Documents the fake API answers with, as the admin API contract shapes
 // them.
 const (
+	forecastJSON = `{"group":"web","at":"2026-12-01T09:02:00Z","ok":true,"reason":"","step_seconds":300,"band_low":0.1,"band_high":0.9,
+ "points":[{"at":"2026-12-01T09:00:00Z","need":2,"low":1.5,"high":2.5},{"at":"2026-12-01T09:55:00Z","need":4,"low":3,"high":5},
+           {"at":"2026-12-01T10:00:00Z","need":9,"low":8,"high":10.25}],
+ "history":[{"at":"2026-11-23T09:00:00Z","need":2,"arrivals":20,"buckets":12,"campaign":false},{"at":"2026-12-01T08:00:00Z","need":2.5,"arrivals":25,"buckets":12,"campaign":true}],
+ "predictive":{"mode":"floor","floor":9,"lead_seconds":900,"quantile":0.9,"applied":true,"reason":"highest q0.9 forecast over [...]: 9.00"}}`
 	decisionJSON = `{"group":"web","asg":"web-prod","at":"2026-12-01T09:00:00Z","current":11,"desired":20,
  "min":2,"max":40,"serving":8,"pending":2,"warming":1,"terminating":0,"standby":2,"capacity_type":"units","weighted":true,
  "instances":{"in_service":5,"serving":4,"warming":1,"pending":1,"terminating":0,"standby":1,"protected":0},"asg_min":0,"asg_max":100,
@@ -115,6 +120,8 @@ func newFakeAPI() *fakeAPI {
 		"GET /v1/groups":                    ok(`{"groups":[` + summaryWebJSON + `,` + summaryWorkersJSON + `]}`),
 		"GET /v1/groups/web":                ok(`{"group":` + summaryWebJSON + `,"decision":` + decisionJSON + `,"boosts":[` + boostJSON + `],"overrides":[]}`),
 		"GET /v1/groups/workers":            ok(`{"group":` + summaryWorkersJSON + `,"decision":null,"boosts":[],"overrides":[` + overrideJSON + `]}`),
+		"GET /v1/groups/web/forecast":       ok(forecastJSON),
+		"GET /v1/groups/workers/forecast":   ok(`{"group":"workers","at":"2026-12-01T09:00:00Z","ok":false,"reason":"history too short: 3h0m0s of the 24h0m0s needed","step_seconds":300,"band_low":0.1,"band_high":0.9,"points":[],"history":[{"at":"2026-12-01T06:00:00Z","need":2,"arrivals":20,"buckets":12,"campaign":false}],"predictive":null}`),
 		"GET /v1/groups/web/decisions":      ok(`{"decisions":[` + decisionJSON + `,` + decisionJSON + `]}`),
 		"POST /v1/groups/web/preview":       ok(`{"decision":` + decisionJSON + `}`),
 		"POST /v1/groups/workers/preview":   ok(`{"decision":` + strings.ReplaceAll(decisionJSON, `"web"`, `"workers"`) + `}`),

@@ -227,6 +227,9 @@ func printDecision(w io.Writer, d Decision) {
 	if wp := d.WarmPool; wp != nil {
 		fmt.Fprintf(tw, "  warm pool\t%s\n", warmPoolLine(*wp))
 	}
+	if p := d.Predictive; p != nil {
+		fmt.Fprintf(tw, "  predictive\t%s\n", predictiveLine(*p))
+	}
 	fmt.Fprintf(tw, "  bounds\t%d-%d this cycle (MinSize-MaxSize %d-%d)\n", d.Min, d.Max, d.ASGMin, d.ASGMax)
 	acted := yesNo(d.Acted)
 	if d.Skipped != "" {
@@ -395,6 +398,58 @@ func printAudit(w io.Writer, es []AuditEntry) error {
 	fmt.Fprintln(tw, "AT\tACTOR\tACTION\tOBJECT\tID")
 	for _, e := range es {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", ts(e.At), e.Actor, e.Action, e.Object, e.ID)
+	}
+	return tw.Flush()
+}
+
+// predictiveLine is a decision's predictive floor on one line, e.g.
+// `floor 9 (applied), lead 15m0s, q0.9: highest q0.9 forecast ...`.
+func predictiveLine(p Predictive) string {
+	state := "not applied: " + p.Mode
+	if p.Applied {
+		state = "applied"
+	}
+	floor := "none"
+	if p.Floor > 0 {
+		floor = fmt.Sprint(p.Floor)
+	}
+	return fmt.Sprintf("floor %s (%s), lead %s, q%v: %s", floor, state,
+		time.Duration(p.LeadSeconds*float64(time.Second)), p.Quantile, p.Reason)
+}
+
+// printForecast prints a group's forecast an hour a row: the highest
+// point forecast, low and high of the hour's buckets, so that a peak
+// inside an hour shows.
+func printForecast(w io.Writer, f Forecast) error {
+	tw := newTable(w)
+	fmt.Fprintf(tw, "group\t%s\n", f.Group)
+	fmt.Fprintf(tw, "at\t%s\n", ts(f.At))
+	if f.Predictive != nil {
+		fmt.Fprintf(tw, "predictive\t%s\n", predictiveLine(*f.Predictive))
+	}
+	if n := len(f.History); n > 0 {
+		fmt.Fprintf(tw, "history\t%dh recorded, %s to %s\n", n, ts(f.History[0].At), ts(f.History[n-1].At))
+	} else {
+		fmt.Fprintf(tw, "history\tnone\n")
+	}
+	if !f.OK {
+		fmt.Fprintf(tw, "forecast\tnone: %s\n", f.Reason)
+		return tw.Flush()
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = newTable(w)
+	fmt.Fprintf(tw, "HOUR\tNEED\tLOW (q%v)\tHIGH (q%v)\n", f.BandLow, f.BandHigh)
+	for i := 0; i < len(f.Points); {
+		hour := f.Points[i].At.UTC().Truncate(time.Hour)
+		need, low, high := 0.0, 0.0, 0.0
+		for ; i < len(f.Points) && f.Points[i].At.UTC().Truncate(time.Hour).Equal(hour); i++ {
+			p := f.Points[i]
+			need, low, high = max(need, p.Need), max(low, p.Low), max(high, p.High)
+		}
+		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\n", ts(hour), need, low, high)
 	}
 	return tw.Flush()
 }

@@ -36,6 +36,15 @@ func runGroup(c *invocation, name string, args []string) int {
 	return c.do(Request{Method: http.MethodGet, Path: "/v1/groups/" + seg(pos[0])}, showAs(printGroup))
 }
 
+func runForecast(c *invocation, name string, args []string) int {
+	fs := c.flags(name, "NAME")
+	pos, code := c.parse(fs, args, false, "NAME")
+	if code >= 0 {
+		return code
+	}
+	return c.do(Request{Method: http.MethodGet, Path: "/v1/groups/" + seg(pos[0]) + "/forecast"}, showAs(printForecast))
+}
+
 func runDecisions(c *invocation, name string, args []string) int {
 	fs := c.flags(name, "NAME [--since T] [--limit N]")
 	sinceV := fs.String("since", "", "only decisions at or after T: RFC 3339, or a duration back from now (2h)")

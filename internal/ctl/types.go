@@ -20,6 +20,8 @@ type (
 	OverrideInput = apiclient.OverrideInput
 	PreviewInput  = apiclient.PreviewInput
 	QueueReading  = apiclient.QueueReading
+	Forecast      = apiclient.Forecast
+	Predictive    = apiclient.Predictive
 )
 
 // The client of the admin API is apiclient's.
