@@ -3,6 +3,8 @@ package dashboard
 import (
 	"bytes"
 	"encoding/json"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +15,7 @@ type series struct {
 	Name  string
 	Class string
 	At    []time.Time
-	V     []int
+	V     []float64
 }
 
 // chartLine is a series drawn: an SVG polyline's points.
@@ -30,6 +32,9 @@ type chart struct {
 	From, To     time.Time
 	Empty        bool
 	PlotW, PlotH int
+	// Band is an SVG polygon's points filling between two series (a
+	// forecast's low and high); empty when the chart has none.
+	Band string
 }
 
 // chartPad is the room left of and below the plot for the axis labels.
@@ -39,7 +44,7 @@ const chartPad = 30
 // to the largest value.
 func lineChart(ss []series, from, to time.Time, w, h int) chart {
 	c := chart{W: w, H: h, From: from, To: to, PlotW: w - chartPad, PlotH: h - chartPad}
-	top := 0
+	top := 0.0
 	n := 0
 	for _, s := range ss {
 		for _, v := range s.V {
@@ -51,20 +56,31 @@ func lineChart(ss []series, from, to time.Time, w, h int) chart {
 		c.Empty = true
 		return c
 	}
-	if top == 0 {
-		top = 1
-	}
-	c.Top = top
+	c.Top = max(int(math.Ceil(top)), 1)
 	for _, s := range ss {
 		c.Lines = append(c.Lines, chartLine{Name: s.Name, Class: s.Class,
-			Points: points(s.At, s.V, from, to, top, chartPad, c.PlotW, c.PlotH)})
+			Points: points(s.At, s.V, from, to, float64(c.Top), chartPad, c.PlotW, c.PlotH)})
 	}
 	return c
 }
 
+// band returns the polygon between lo and hi, which must be at the same
+// times, in c's box: along hi forwards, then back along lo.
+func (c chart) band(lo, hi series) string {
+	if c.Empty || len(lo.V) == 0 || len(lo.V) != len(hi.V) {
+		return ""
+	}
+	rat, rv := slices.Clone(lo.At), slices.Clone(lo.V)
+	slices.Reverse(rat)
+	slices.Reverse(rv)
+	at := append(slices.Clone(hi.At), rat...)
+	v := append(slices.Clone(hi.V), rv...)
+	return points(at, v, c.From, c.To, float64(c.Top), chartPad, c.PlotW, c.PlotH)
+}
+
 // points renders values as "x,y x,y ..." in a box at x offset left,
 // width w, height h, with y growing downwards as SVG has it.
-func points(at []time.Time, v []int, from, to time.Time, top, left, w, h int) string {
+func points(at []time.Time, v []float64, from, to time.Time, top float64, left, w, h int) string {
 	span := to.Sub(from).Seconds()
 	if span <= 0 {
 		span = 1
@@ -72,7 +88,7 @@ func points(at []time.Time, v []int, from, to time.Time, top, left, w, h int) st
 	var b strings.Builder
 	for i := range v {
 		x := float64(left) + float64(w)*at[i].Sub(from).Seconds()/span
-		y := float64(h) - float64(h)*float64(v[i])/float64(top)
+		y := float64(h) - float64(h)*v[i]/top
 		if i > 0 {
 			b.WriteByte(' ')
 		}

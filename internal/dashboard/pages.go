@@ -374,7 +374,11 @@ func (d *Dashboard) spark(ctx context.Context, group string, now time.Time) spar
 	if len(at) > 0 && at[0].After(from) {
 		from = at[0]
 	}
-	sp.Points = points(at, v, from, now, top, 0, sparkW, sparkH-2)
+	fv := make([]float64, len(v))
+	for i, x := range v {
+		fv[i] = float64(x)
+	}
+	sp.Points = points(at, fv, from, now, float64(top), 0, sparkW, sparkH-2)
 	return sp
 }
 
@@ -386,14 +390,20 @@ const (
 )
 
 type groupData struct {
-	D         groupDetail
-	Chart     chart
-	Recent    []apiclient.Decision
-	Upcoming  []boostDoc
-	Return    string
-	IdemKey   string
-	HasFloor  bool
-	FloorText string
+	D     groupDetail
+	Chart chart
+	// Forecast charts the recorded need and the forecast with its band;
+	// ForecastNote says why there is no forecast, or that it could not be
+	// read.
+	Forecast     chart
+	ForecastNote string
+	Predictive   *apiclient.Predictive
+	Recent       []apiclient.Decision
+	Upcoming     []boostDoc
+	Return       string
+	IdemKey      string
+	HasFloor     bool
+	FloorText    string
 }
 
 func (d *Dashboard) groupPage(w http.ResponseWriter, r *http.Request) {
@@ -415,6 +425,16 @@ func (d *Dashboard) groupPage(w http.ResponseWriter, r *http.Request) {
 	}
 	data.Recent = ds.Decisions[:min(len(ds.Decisions), recentDecisions)]
 	data.Chart = decisionChart(ds.Decisions)
+	var f apiclient.Forecast
+	if err := c.call(http.MethodGet, "/v1/groups/"+esc+"/forecast", nil, "", &f); err != nil {
+		// The forecast is an aid: the page stands without it.
+		data.Forecast, data.ForecastNote = chart{Empty: true}, "forecast not available: "+err.Error()
+	} else {
+		data.Forecast, data.Predictive = forecastChart(f), f.Predictive
+		if !f.OK {
+			data.ForecastNote = "no forecast: " + f.Reason
+		}
+	}
 	data.Return = "/groups/" + esc
 	for _, b := range data.D.Boosts {
 		if b.State == "active" || b.State == "leading" {
@@ -437,6 +457,32 @@ func boostFloor(b boostDoc) string {
 	return strings.Join(parts, ", ")
 }
 
+// forecastBack is how much recorded need the forecast chart shows before
+// now: as much as the forecast looks ahead.
+const forecastBack = 48 * time.Hour
+
+// forecastChart charts a group's recorded need by the hour over the last
+// forecastBack, then the forecast with its band (low to high).
+func forecastChart(f apiclient.Forecast) chart {
+	from, to := f.At.Add(-forecastBack), f.At
+	ss := []series{{Name: "recorded need", Class: "recorded"}, {Name: "forecast", Class: "forecast"},
+		{Name: "low", Class: "low"}, {Name: "high", Class: "high"}}
+	for _, h := range f.History {
+		if !h.At.Before(from) {
+			ss[0].At, ss[0].V = append(ss[0].At, h.At), append(ss[0].V, h.Need)
+		}
+	}
+	for _, p := range f.Points {
+		for j, v := range []float64{p.Need, p.Low, p.High} {
+			ss[j+1].At, ss[j+1].V = append(ss[j+1].At, p.At), append(ss[j+1].V, v)
+		}
+		to = p.At
+	}
+	c := lineChart(ss, from, to, 720, 220)
+	c.Band = c.band(ss[2], ss[3])
+	return c
+}
+
 // decisionChart charts current, decided, min and max over the decisions
 // (given newest first).
 func decisionChart(ds []apiclient.Decision) chart {
@@ -449,7 +495,7 @@ func decisionChart(ds []apiclient.Decision) chart {
 		x := ds[i]
 		for j, v := range []int{x.Current, x.Desired, x.Min, x.Max} {
 			ss[j].At = append(ss[j].At, x.At)
-			ss[j].V = append(ss[j].V, v)
+			ss[j].V = append(ss[j].V, float64(v))
 		}
 	}
 	from, to := ds[len(ds)-1].At, ds[0].At

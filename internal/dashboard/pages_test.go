@@ -263,6 +263,43 @@ func validBoostForm() url.Values {
 		"min_capacity": {"15"}, "ramp": {"10m"}, "lead": {"15m"}, "idem": {"k-1"}}
 }
 
+func TestGroupPageForecast(t *testing.T) {
+	e := newEnv(t, testViews())
+	seed(t, e)
+	// Two days of need before t0: 2 units, 6 from 12:00 to 13:00.
+	var pts []store.HistoryPoint
+	for at := t0.Add(-48 * time.Hour); at.Before(t0); at = at.Add(store.HistoryBucket) {
+		need := 2.0
+		if at.Hour() == 12 {
+			need = 6
+		}
+		pts = append(pts, store.HistoryPoint{Group: "workers", At: at, NeedUnits: need, Samples: 30})
+	}
+	if err := e.store.RecordHistory(context.Background(), pts, store.HistoryKeep, t0); err != nil {
+		t.Fatal(err)
+	}
+	op := e.login(operatorToken)
+	r := op.get("/groups/workers")
+	for _, w := range []string{`<svg class="chart forecast"`, `<polygon class="band" points="`, `<polyline class="recorded"`,
+		`<polyline class="forecast"`, `<text x="2" y="10">6</text>`} {
+		if !strings.Contains(r.body, w) {
+			t.Errorf("workers page lacks %q", w)
+		}
+	}
+	if pts := regexp.MustCompile(`<polyline class="forecast" points="([^"]*)"`).FindStringSubmatch(r.body); pts == nil ||
+		len(strings.Fields(pts[1])) != 576 {
+		t.Errorf("forecast line: %v, want 576 points", pts)
+	}
+	if strings.Contains(r.body, `id="forecast-note"`) {
+		t.Error("a note beside a forecast")
+	}
+	// web has no history: the page says why and draws no forecast.
+	w := op.get("/groups/web")
+	if !strings.Contains(w.body, `id="forecast-note">no forecast: no history before now&#39;s bucket<`) || strings.Contains(w.body, `chart forecast`) {
+		t.Errorf("web page forecast:\n%s", w.body)
+	}
+}
+
 func TestBoostForms(t *testing.T) {
 	e := newEnv(t, testViews())
 	op := e.login(operatorToken)
