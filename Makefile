@@ -9,7 +9,7 @@ TESTENV := scripts/testenv
 # Packages that must import only the standard library.
 PURE_PKGS := ./internal/policy ./internal/schedule ./internal/text ./internal/forecast ./internal/campaign
 
-.PHONY: help build run test testenv bench sim footprint loadtest throttle fuzz soak lint check clean release
+.PHONY: help build run test testenv bench sim footprint footprint-scale loadtest throttle fuzz soak lint check clean release
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ soak: ## Run SOAK_RUNS (default 500) seeded chaos runs from SOAK_FROM (default 1
 
 footprint: ## Measure serve's peak memory and cycle time managing 2,000 groups (scripts/footprint.sh)
 	scripts/footprint.sh 2000 60
+
+footprint-scale: ## Measure serve at 2,000, 20,000 and 50,000 groups, one cycle every 40 s (about 15 minutes; docs/performance.md)
+	for n in 2000 20000 50000; do FOOTPRINT_INTERVAL=40s scripts/footprint.sh $$n 200 || exit 1; done
 
 loadtest: ## Drive serve's admin API (2,000 groups, 10 reads/s, 100 writes/s) and print p50/p99 (scripts/loadtest.sh)
 	scripts/loadtest.sh 2000 10 100 60
