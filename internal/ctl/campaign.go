@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -109,25 +108,7 @@ func runCampaignPreview(c *invocation, name string, args []string) int {
 }
 
 func runCampaignList(c *invocation, name string, args []string) int {
-	fs := c.flags(name, "[--all]")
-	all := fs.Bool("all", false, "include ended and cancelled campaigns")
-	if _, code := c.parse(fs, args, false); code >= 0 {
-		return code
-	}
-	var q url.Values
-	if *all {
-		q = url.Values{"all": {"true"}}
-	}
-	return c.list(Request{Method: http.MethodGet, Path: "/v1/campaigns", Query: q}, "campaigns", 0,
-		showAs(func(w io.Writer, v struct {
-			Campaigns []Campaign `json:"campaigns"`
-		}) error {
-			if len(v.Campaigns) == 0 {
-				_, err := fmt.Fprintln(w, "no campaigns")
-				return err
-			}
-			return printCampaigns(w, v.Campaigns)
-		}))
+	return runListAll(c, name, args, "/v1/campaigns", "campaigns", printCampaigns)
 }
 
 func runCampaignGet(c *invocation, name string, args []string) int {

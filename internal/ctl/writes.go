@@ -163,8 +163,15 @@ func runBoostUpdate(c *invocation, name string, args []string) int {
 }
 
 func runBoostList(c *invocation, name string, args []string) int {
+	return runListAll(c, name, args, "/v1/boosts", "boosts", printBoosts)
+}
+
+// runListAll lists every item under path (the JSON key of its page is
+// key), the ended and cancelled ones too with --all, and prints them with
+// show, or "no KEY" when there are none.
+func runListAll[T any](c *invocation, name string, args []string, path, key string, show func(io.Writer, []T) error) int {
 	fs := c.flags(name, "[--all]")
-	all := fs.Bool("all", false, "include ended and cancelled boosts")
+	all := fs.Bool("all", false, "include ended and cancelled "+key)
 	if _, code := c.parse(fs, args, false); code >= 0 {
 		return code
 	}
@@ -172,15 +179,13 @@ func runBoostList(c *invocation, name string, args []string) int {
 	if *all {
 		q = url.Values{"all": {"true"}}
 	}
-	return c.list(Request{Method: http.MethodGet, Path: "/v1/boosts", Query: q}, "boosts", 0,
-		showAs(func(w io.Writer, v struct {
-			Boosts []Boost `json:"boosts"`
-		}) error {
-			if len(v.Boosts) == 0 {
-				_, err := fmt.Fprintln(w, "no boosts")
+	return c.list(Request{Method: http.MethodGet, Path: path, Query: q}, key, 0,
+		showAs(func(w io.Writer, v map[string][]T) error {
+			if len(v[key]) == 0 {
+				_, err := fmt.Fprintln(w, "no "+key)
 				return err
 			}
-			return printBoosts(w, v.Boosts)
+			return show(w, v[key])
 		}))
 }
 
