@@ -194,22 +194,7 @@ type Store interface {
 	// first, at most limit (0: no limit).
 	ListDecisions(ctx context.Context, group string, since time.Time, limit int) ([]Decision, error)
 
-	// RecordHistory merges pts into their groups' buckets and then drops
-	// those groups' buckets whose start is keep old at now (see
-	// HistoryCutoff), so a group holds at most keep/HistoryBucket buckets
-	// (rounded up).
-	// A point for a stored bucket merges with it as MergeHistory does, and
-	// so do two points for one bucket in the same call; a point already
-	// past the cutoff is not stored. Points are checked first (see
-	// CheckHistory) and a call with any bad point stores nothing. The
-	// merge of each bucket is atomic, so concurrent callers lose no
-	// samples, but a call is not: one that fails may have merged some of
-	// its buckets, and sending it again counts those twice, so a caller
-	// drops a failed call's samples rather than retrying them.
-	RecordHistory(ctx context.Context, pts []HistoryPoint, keep time.Duration, now time.Time) error
-	// ListHistory returns a group's buckets that start at or after since
-	// and before until (zero: no upper bound), oldest first.
-	ListHistory(ctx context.Context, group string, since, until time.Time) ([]HistoryPoint, error)
+	History
 
 	// AcquireLease takes or renews the lease for the process nonce of
 	// holder until now+ttl. The same holder and nonce renew (the token
@@ -234,4 +219,26 @@ type Store interface {
 	LoadIdempotent(ctx context.Context, key string, now time.Time) ([]byte, error)
 
 	Close() error
+}
+
+// History is the demand history of each group: the part of a Store the
+// controller records to and forecasts from, which the simulator also
+// keeps in memory (package memory).
+type History interface {
+	// RecordHistory merges pts into their groups' buckets and then drops
+	// those groups' buckets whose start is keep old at now (see
+	// HistoryCutoff), so a group holds at most keep/HistoryBucket buckets
+	// (rounded up).
+	// A point for a stored bucket merges with it as MergeHistory does, and
+	// so do two points for one bucket in the same call; a point already
+	// past the cutoff is not stored. Points are checked first (see
+	// CheckHistory) and a call with any bad point stores nothing. The
+	// merge of each bucket is atomic, so concurrent callers lose no
+	// samples, but a call is not: one that fails may have merged some of
+	// its buckets, and sending it again counts those twice, so a caller
+	// drops a failed call's samples rather than retrying them.
+	RecordHistory(ctx context.Context, pts []HistoryPoint, keep time.Duration, now time.Time) error
+	// ListHistory returns a group's buckets that start at or after since
+	// and before until (zero: no upper bound), oldest first.
+	ListHistory(ctx context.Context, group string, since, until time.Time) ([]HistoryPoint, error)
 }

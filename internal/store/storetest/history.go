@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"sync"
 	"testing"
@@ -22,14 +23,14 @@ func withSamples(p store.HistoryPoint, n int, campaign bool) store.HistoryPoint 
 	return p
 }
 
-func mustRecord(t *testing.T, s store.Store, pts []store.HistoryPoint, keep time.Duration, now time.Time) {
+func mustRecord(t *testing.T, s store.History, pts []store.HistoryPoint, keep time.Duration, now time.Time) {
 	t.Helper()
 	if err := s.RecordHistory(context.Background(), pts, keep, now); err != nil {
 		t.Fatalf("record %d history points at %s: %v", len(pts), now.Format(time.RFC3339), err)
 	}
 }
 
-func mustListHistory(t *testing.T, s store.Store, group string, since, until time.Time) []store.HistoryPoint {
+func mustListHistory(t *testing.T, s store.History, group string, since, until time.Time) []store.HistoryPoint {
 	t.Helper()
 	got, err := s.ListHistory(context.Background(), group, since, until)
 	if err != nil {
@@ -84,7 +85,7 @@ func starts(ps []store.HistoryPoint) []time.Duration {
 
 const bucket = store.HistoryBucket
 
-func testHistoryMerge(t *testing.T, open func(t *testing.T) store.Store) {
+func testHistoryMerge(t *testing.T, open func(t *testing.T) store.History) {
 	const keep = time.Hour
 	now := base.Add(2 * time.Minute)
 	tests := []struct {
@@ -162,7 +163,7 @@ func testHistoryMerge(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := fresh(t, open)
+			s := freshHistory(t, open)
 			for _, c := range tc.calls {
 				mustRecord(t, s, c, keep, now)
 			}
@@ -171,8 +172,8 @@ func testHistoryMerge(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 }
 
-func testHistoryList(t *testing.T, open func(t *testing.T) store.Store) {
-	s := fresh(t, open)
+func testHistoryList(t *testing.T, open func(t *testing.T) store.History) {
+	s := freshHistory(t, open)
 	const keep = 24 * time.Hour
 	now := base.Add(25 * time.Minute)
 	// One bucket a call, out of order; web's buckets lie between.
@@ -222,7 +223,7 @@ func testHistoryList(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 }
 
-func testHistoryRetention(t *testing.T, open func(t *testing.T) store.Store) {
+func testHistoryRetention(t *testing.T, open func(t *testing.T) store.History) {
 	const keep = time.Hour
 	tests := []struct {
 		name string
@@ -241,7 +242,7 @@ func testHistoryRetention(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := fresh(t, open)
+			s := freshHistory(t, open)
 			var first []store.HistoryPoint
 			for m := -55; m <= 0; m += 5 {
 				first = append(first, hp("workers", time.Duration(m)*time.Minute, 1, 1))
@@ -257,7 +258,7 @@ func testHistoryRetention(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 
 	t.Run("old_points_are_not_stored", func(t *testing.T) {
-		s := fresh(t, open)
+		s := freshHistory(t, open)
 		mustRecord(t, s, []store.HistoryPoint{
 			hp("workers", -60*time.Minute, 1, 1), // keep old: dropped
 			hp("workers", -55*time.Minute, 1, 1),
@@ -268,7 +269,7 @@ func testHistoryRetention(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("a_call_of_only_old_points_still_drops", func(t *testing.T) {
-		s := fresh(t, open)
+		s := freshHistory(t, open)
 		mustRecord(t, s, []store.HistoryPoint{hp("workers", -30*time.Minute, 1, 1), hp("workers", 0, 1, 1)}, keep, base)
 		mustRecord(t, s, []store.HistoryPoint{hp("workers", -30*time.Minute, 1, 1)}, keep, base.Add(40*time.Minute))
 		sameJSON(t, "workers buckets", starts(mustListHistory(t, s, "workers", time.Time{}, time.Time{})), buckets(0, 0))
@@ -288,7 +289,7 @@ func buckets(from, to int) []time.Duration {
 // testHistoryBound records as the controller will, one sample per group
 // every cycle, for longer than keep, and checks the bound after every
 // call and the buckets' contents at the end.
-func testHistoryBound(t *testing.T, open func(t *testing.T) store.Store) {
+func testHistoryBound(t *testing.T, open func(t *testing.T) store.History) {
 	tests := []struct {
 		name  string
 		keep  time.Duration
@@ -301,7 +302,7 @@ func testHistoryBound(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			s := fresh(t, open)
+			s := freshHistory(t, open)
 			groups := []string{"workers", "web"}
 			most := 0
 			var now time.Time
@@ -342,8 +343,8 @@ func testHistoryBound(t *testing.T, open func(t *testing.T) store.Store) {
 
 // testHistoryManyGroups records more groups in one call than one
 // DynamoDB batch or one round of parallel writes takes.
-func testHistoryManyGroups(t *testing.T, open func(t *testing.T) store.Store) {
-	s := fresh(t, open)
+func testHistoryManyGroups(t *testing.T, open func(t *testing.T) store.History) {
+	s := freshHistory(t, open)
 	const groups = 60
 	var pts []store.HistoryPoint
 	for i := range groups {
@@ -366,8 +367,8 @@ func testHistoryManyGroups(t *testing.T, open func(t *testing.T) store.Store) {
 
 // testHistoryConcurrent has writers merge into one bucket at once: the
 // merge of a bucket is atomic, so no sample is lost.
-func testHistoryConcurrent(t *testing.T, open func(t *testing.T) store.Store) {
-	s := fresh(t, open)
+func testHistoryConcurrent(t *testing.T, open func(t *testing.T) store.History) {
+	s := freshHistory(t, open)
 	const writers, calls = 8, 5
 	errs := make([]error, writers)
 	start := make(chan struct{})
@@ -394,7 +395,7 @@ func testHistoryConcurrent(t *testing.T, open func(t *testing.T) store.Store) {
 	sameHistory(t, "web", mustListHistory(t, s, "web", time.Time{}, time.Time{}), []store.HistoryPoint{withSamples(hp("web", 0, 1, 1), writers*calls, false)})
 }
 
-func testHistoryInvalid(t *testing.T, open func(t *testing.T) store.Store) {
+func testHistoryInvalid(t *testing.T, open func(t *testing.T) store.History) {
 	good := hp("workers", 0, 1, 1)
 	tests := []struct {
 		name string
@@ -415,7 +416,7 @@ func testHistoryInvalid(t *testing.T, open func(t *testing.T) store.Store) {
 		{"no_keep", hp("web", 0, 1, 1), 0},
 	}
 	// One store for every case: each must leave it empty.
-	s := fresh(t, open)
+	s := freshHistory(t, open)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			err := s.RecordHistory(context.Background(), []store.HistoryPoint{good, tc.bad}, tc.keep, base.Add(time.Minute))
@@ -484,4 +485,43 @@ func testHistoryReopen(t *testing.T, open func(t *testing.T) store.Store, o Opti
 		hp("workers", -30*time.Minute, 2, 2),
 		withSamples(hp("workers", 0, 4, 4), 3, true),
 	})
+}
+
+// historySuites are the history cases any store.History passes.
+var historySuites = []struct {
+	name string
+	run  func(t *testing.T, open func(t *testing.T) store.History)
+}{
+	{"history_merge", testHistoryMerge},
+	{"history_list", testHistoryList},
+	{"history_retention", testHistoryRetention},
+	{"history_bound", testHistoryBound},
+	{"history_many_groups", testHistoryManyGroups},
+	{"history_concurrent", testHistoryConcurrent},
+	{"history_invalid", testHistoryInvalid},
+}
+
+// RunHistory runs the history cases on a store.History that keeps
+// nothing across processes (package memory): every case of Run's but
+// history_reopen.
+func RunHistory(t *testing.T, open func(t *testing.T) store.History) {
+	t.Helper()
+	for _, s := range historySuites {
+		t.Run(s.name, func(t *testing.T) { s.run(t, open) })
+	}
+}
+
+// freshHistory opens a history for one subtest and closes it, if it can
+// be closed, when the subtest ends.
+func freshHistory(t *testing.T, open func(t *testing.T) store.History) store.History {
+	t.Helper()
+	s := open(t)
+	if c, ok := s.(io.Closer); ok {
+		t.Cleanup(func() {
+			if err := c.Close(); err != nil {
+				t.Errorf("close store: %v", err)
+			}
+		})
+	}
+	return s
 }

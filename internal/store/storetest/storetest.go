@@ -49,13 +49,6 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, o Options) {
 		{"audit", testAudit},
 		{"decisions", testDecisions},
 		{"decision_retention", testDecisionRetention},
-		{"history_merge", testHistoryMerge},
-		{"history_list", testHistoryList},
-		{"history_retention", testHistoryRetention},
-		{"history_bound", testHistoryBound},
-		{"history_many_groups", testHistoryManyGroups},
-		{"history_concurrent", testHistoryConcurrent},
-		{"history_invalid", testHistoryInvalid},
 		{"history_reopen", func(t *testing.T, open func(t *testing.T) store.Store) { testHistoryReopen(t, open, o) }},
 		{"lease", func(t *testing.T, open func(t *testing.T) store.Store) { testLease(t, open, o) }},
 		{"idempotency", testIdempotency},
@@ -64,6 +57,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, o Options) {
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.run(t, open) })
+	}
+	history := func(t *testing.T) store.History { return open(t) }
+	for _, s := range historySuites {
+		t.Run(s.name, func(t *testing.T) { s.run(t, history) })
 	}
 }
 
