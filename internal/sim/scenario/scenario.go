@@ -43,10 +43,12 @@ type Scenario struct {
 	components []component
 }
 
-// MaxDuration is the longest run a scenario may ask for: a week of
-// one-second steps is 604,800 samples per policy, which the world and the
-// scorecard still hold comfortably in memory.
-const MaxDuration = 7 * 24 * time.Hour
+// MaxDuration is the longest run a scenario may ask for: two weeks, so
+// that a weekly rhythm is seen once as history and once again as what a
+// forecast of it must meet. Two weeks of one-second steps are 1,209,600
+// samples per policy, which the world and the scorecard still hold
+// comfortably in memory.
+const MaxDuration = 14 * 24 * time.Hour
 
 // Workers describes the Auto Scaling group's instances and the work one of
 // them does.
