@@ -29,16 +29,23 @@ import (
 
 // Policy names.
 const (
-	Headroom       = "headroom"
-	TargetTracking = "aws-target-tracking"
-	Step           = "aws-step"
-	HPA            = "hpa"
-	StaticPeak     = "static-peak"
-	Oracle         = "oracle"
+	// Headroom runs the daemon with the scenario's headroom config as
+	// given.
+	Headroom = "headroom"
+	// HeadroomReactive runs the daemon with the same config less any
+	// predictive block (WithoutPredictive): what Headroom does on its
+	// reactive policies alone.
+	HeadroomReactive = "headroom-reactive"
+	TargetTracking   = "aws-target-tracking"
+	Predictive       = "aws-predictive"
+	Step             = "aws-step"
+	HPA              = "hpa"
+	StaticPeak       = "static-peak"
+	Oracle           = "oracle"
 )
 
 // Policies lists every policy in the order reports show them.
-var Policies = []string{Headroom, TargetTracking, Step, HPA, StaticPeak, Oracle}
+var Policies = []string{Headroom, HeadroomReactive, TargetTracking, Predictive, Step, HPA, StaticPeak, Oracle}
 
 // demandSmoothing is the trailing window the demand figure averages the
 // arrival rate over: per-second noise is not demand a scaler should chase.
@@ -312,8 +319,8 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 
 	var a actor
 	switch policy {
-	case Headroom:
-		h, err := newHeadroomActor(sc, awsCfg, clk, opts.Log)
+	case Headroom, HeadroomReactive:
+		h, err := newHeadroomActor(sc, policy, awsCfg, clk, opts.Log)
 		if err != nil {
 			return nil, err
 		}
@@ -401,18 +408,7 @@ func newBaseline(sc *scenario.Scenario, policy string, demand []int, plan baseli
 	b := sc.Baselines
 	switch policy {
 	case TargetTracking:
-		tt := b.TargetTracking
-		return baseline.NewTargetTracking(baseline.TargetTrackingConfig{
-			Metric:             tt.Metric,
-			Target:             targetTrackingTarget(sc),
-			ScaleOutDatapoints: tt.ScaleOutDatapoints,
-			ScaleOutPeriods:    tt.ScaleOutPeriods,
-			ScaleInDatapoints:  tt.ScaleInDatapoints,
-			ScaleInPeriods:     tt.ScaleInPeriods,
-			ScaleInRatio:       tt.ScaleInRatio,
-			Warmup:             sc.Workers.Warmup,
-			Period:             alarmPeriod(sc, tt.Metric),
-		}), nil
+		return baseline.NewTargetTracking(targetTrackingConfig(sc)), nil
 	case Step:
 		s := b.Step
 		c := baseline.StepConfig{
@@ -446,12 +442,45 @@ func newBaseline(sc *scenario.Scenario, policy string, demand []int, plan baseli
 			Sync:                   h.Sync,
 			ScaleDownStabilization: h.ScaleDownStabilization,
 		}), nil
+	case Predictive:
+		return baseline.NewPredictive(baseline.PredictiveConfig{
+			LoadMetric:        baseline.MetricSQSSent,
+			TargetPerInstance: predictiveTarget(sc),
+			TargetTracking:    targetTrackingConfig(sc),
+		}), nil
 	case StaticPeak:
 		return baseline.NewStatic(staticCapacity(sc, demand)), nil
 	case Oracle:
 		return baseline.NewOracle(plan, Tick), nil
 	}
 	return nil, fmt.Errorf("unknown policy %q", policy)
+}
+
+// targetTrackingConfig is the aws-target-tracking baseline's config, which
+// aws-predictive runs beside its forecast too.
+func targetTrackingConfig(sc *scenario.Scenario) baseline.TargetTrackingConfig {
+	tt := sc.Baselines.TargetTracking
+	return baseline.TargetTrackingConfig{
+		Metric:             tt.Metric,
+		Target:             targetTrackingTarget(sc),
+		ScaleOutDatapoints: tt.ScaleOutDatapoints,
+		ScaleOutPeriods:    tt.ScaleOutPeriods,
+		ScaleInDatapoints:  tt.ScaleInDatapoints,
+		ScaleInPeriods:     tt.ScaleInPeriods,
+		ScaleInRatio:       tt.ScaleInRatio,
+		Warmup:             sc.Workers.Warmup,
+		Period:             alarmPeriod(sc, tt.Metric),
+	}
+}
+
+// predictiveTarget is aws-predictive's target per instance, in messages
+// sent per minute: what one instance completes in a minute. The capacity
+// forecast is then the instances that keep up with the forecast arrivals,
+// the same work-conserving target the oracle holds the group to; an
+// hourly mean already smooths away the peaks within the hour, which
+// target tracking is there to meet.
+func predictiveTarget(sc *scenario.Scenario) float64 {
+	return sc.Workers.PerInstanceRate * time.Minute.Seconds()
 }
 
 // alarmPeriod is the period of an alarm on metric: a minute, or five for
@@ -562,7 +591,10 @@ type headroomActor struct {
 	interval int
 }
 
-func newHeadroomActor(sc *scenario.Scenario, awsCfg aws.Config, clk clock.Clock, log *slog.Logger) (*headroomActor, error) {
+func newHeadroomActor(sc *scenario.Scenario, policy string, awsCfg aws.Config, clk clock.Clock, log *slog.Logger) (*headroomActor, error) {
+	if policy == HeadroomReactive {
+		sc = WithoutPredictive(sc)
+	}
 	cfg, err := HeadroomConfig(sc)
 	if err != nil {
 		return nil, err
@@ -625,6 +657,38 @@ func CampaignPlan(sc *scenario.Scenario) controller.Planner {
 	}
 	return p
 }
+
+// WithoutPredictive returns sc with its headroom config stripped of any
+// `predictive` block, the scenario headroom-reactive runs: headroom runs
+// the scenario's config as given, headroom-reactive the same config less
+// its predictive floor, so that the two differ by that floor alone. A
+// scenario without a headroom block, or whose block has no predictive key,
+// is returned as it is; a block that is not valid YAML is too, for
+// HeadroomConfig to report. A block left empty stays an (empty) block, not
+// the default config, as it would for headroom.
+func WithoutPredictive(sc *scenario.Scenario) *scenario.Scenario {
+	if strings.TrimSpace(sc.Headroom) == "" {
+		return sc
+	}
+	var block map[string]any
+	if err := yaml.Unmarshal([]byte(sc.Headroom), &block); err != nil {
+		return sc
+	}
+	if _, ok := block[predictiveKey]; !ok {
+		return sc
+	}
+	delete(block, predictiveKey)
+	text, err := yaml.Marshal(block)
+	if err != nil {
+		return sc
+	}
+	out := *sc
+	out.Headroom = string(text)
+	return &out
+}
+
+// predictiveKey is the group key of Headroom's predictive floor.
+const predictiveKey = "predictive"
 
 // headroomGroup is Headroom's name for the simulated group.
 const headroomGroup = "workers"

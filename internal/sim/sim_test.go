@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -89,6 +90,104 @@ func TestWorldSteadyState(t *testing.T) {
 	}
 	if cpu := w.Published().Last(baseline.MetricCPU, 1); len(cpu) != 1 || cpu[0].Value != 100 {
 		t.Fatalf("cpu %v: five instances with all their slots busy run at 100%%", cpu)
+	}
+	// NumberOfMessagesSent: 50 a second is 3,000 in each of the minutes.
+	sent := w.Published().Last(baseline.MetricSQSSent, 10)
+	if len(sent) != 3 {
+		t.Fatalf("published messages-sent datapoints %v, want the minutes 06:00 to 06:02", sent)
+	}
+	for _, d := range sent {
+		if d.Value != 3000 {
+			t.Errorf("messages sent in the minute of %s = %v, want 3000", d.At.Format("15:04"), d.Value)
+		}
+	}
+}
+
+func TestPolicies(t *testing.T) {
+	want := []string{"headroom", "headroom-reactive", "aws-target-tracking", "aws-predictive", "aws-step", "hpa", "static-peak", "oracle"}
+	if !slices.Equal(Policies, want) {
+		t.Errorf("Policies = %v, want %v", Policies, want)
+	}
+	if baseline.NamePredictive != Predictive || baseline.NameTargetTracking != TargetTracking {
+		t.Errorf("baseline names %q, %q differ from the policy names", baseline.NamePredictive, baseline.NameTargetTracking)
+	}
+}
+
+func TestWithoutPredictive(t *testing.T) {
+	policies := `
+  policies:
+    - name: q
+      backlog:
+        mode: per_instance
+        queues:
+          - {queue: sim-queue, target_per_instance: 300}
+`
+	tests := []struct {
+		name  string
+		block string
+		// same is true when the scenario comes back as it is.
+		same bool
+	}{
+		{name: "no headroom block", same: true},
+		{name: "no predictive key", block: "headroom:\n  scale_in_window: 120s\n" + policies, same: true},
+		{name: "predictive dropped, the rest kept", block: "headroom:\n  scale_in_window: 120s\n  predictive: {mode: floor}\n" + policies},
+		{name: "only a predictive key", block: "headroom:\n  predictive: {mode: floor}\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parse(t, steady+tc.block)
+			before := sc.Headroom
+			got := WithoutPredictive(sc)
+			if sc.Headroom != before {
+				t.Fatalf("the scenario's own headroom block changed to %q", sc.Headroom)
+			}
+			if tc.same {
+				if got != sc {
+					t.Fatalf("got a new scenario with headroom %q, want the same one", got.Headroom)
+				}
+				return
+			}
+			if strings.Contains(got.Headroom, "predictive") {
+				t.Fatalf("headroom block %q still has a predictive key", got.Headroom)
+			}
+			if strings.Contains(before, "scale_in_window") != strings.Contains(got.Headroom, "scale_in_window") ||
+				strings.Contains(before, "per_instance") != strings.Contains(got.Headroom, "per_instance") {
+				t.Fatalf("headroom block %q lost keys of %q", got.Headroom, before)
+			}
+			if strings.TrimSpace(got.Headroom) == "" {
+				t.Fatalf("an emptied block became no block: headroom-reactive would run the default config")
+			}
+		})
+	}
+}
+
+// TestHeadroomReactiveConfig checks that headroom-reactive runs the
+// scenario's config less its predictive block: the same group config
+// headroom runs when there is none.
+func TestHeadroomReactiveConfig(t *testing.T) {
+	block := `
+headroom:
+  scale_in_window: 120s
+  predictive: {mode: floor}
+  policies:
+    - name: q
+      backlog:
+        mode: per_instance
+        queues:
+          - {queue: sim-queue, target_per_instance: 300}
+`
+	with := parse(t, steady+block)
+	without := parse(t, steady+strings.Replace(block, "  predictive: {mode: floor}\n", "", 1))
+	got, err := HeadroomConfig(WithoutPredictive(with))
+	if err != nil {
+		t.Fatalf("headroom-reactive config: %v", err)
+	}
+	want, err := HeadroomConfig(without)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Groups, want.Groups) {
+		t.Errorf("headroom-reactive groups\n%+v\nwant\n%+v", got.Groups, want.Groups)
 	}
 }
 

@@ -100,6 +100,7 @@ type World struct {
 	cpuPeriod int // seconds per EC2 CPU datapoint
 	cpuSum    float64
 	cpuN      int
+	sent      int // messages that arrived in the current minute
 }
 
 // NewWorld builds the world of a scenario inside em, whose clock clk the
@@ -246,6 +247,7 @@ func (w *World) Step(i int) (State, error) {
 		}
 	}
 	st.Arrived = arrived
+	w.sent += arrived
 
 	g, ok := w.em.AutoScaling.Group(GroupName)
 	if !ok {
@@ -304,6 +306,8 @@ func (w *World) Step(i int) (State, error) {
 		a := map[string]string{"AutoScalingGroupName": GroupName}
 		w.schedule(nsSQS, "ApproximateNumberOfMessagesVisible", q, baseline.MetricSQSVisible, periodStart, float64(visible), w.sc.Monitoring.SQSDelay)
 		w.schedule(nsSQS, "ApproximateAgeOfOldestMessage", q, baseline.MetricSQSAge, periodStart, oldest.Seconds(), w.sc.Monitoring.SQSDelay)
+		w.schedule(nsSQS, "NumberOfMessagesSent", q, baseline.MetricSQSSent, periodStart, float64(w.sent), w.sc.Monitoring.SQSDelay)
+		w.sent = 0
 		// A weighted group's in-service figure is its capacity in units,
 		// GroupInServiceCapacity, which AWS publishes beside the instance
 		// count for exactly such groups (Amazon CloudWatch metrics for

@@ -1,6 +1,7 @@
 // Package baseline holds the scaling policies Headroom is compared with in
-// the simulator: EC2 Auto Scaling target tracking and step scaling, the
-// Kubernetes Horizontal Pod Autoscaler fed by KEDA's SQS scaler, a static
+// the simulator: EC2 Auto Scaling target tracking and step scaling, EC2
+// Auto Scaling predictive scaling beside target tracking, the Kubernetes
+// Horizontal Pod Autoscaler fed by KEDA's SQS scaler, a static
 // group sized for the peak, and an oracle that knows the future.
 //
 // Each baseline decides the group's desired capacity from what it could
@@ -86,6 +87,9 @@ const (
 	MetricCPU = "ec2_cpu"
 	// MetricInService is AWS/AutoScaling GroupInServiceInstances.
 	MetricInService = "asg_in_service"
+	// MetricSQSSent is AWS/SQS NumberOfMessagesSent (Sum over the minute):
+	// the messages that arrived on the queue.
+	MetricSQSSent = "sqs_sent"
 )
 
 // Names of the alarm metrics target tracking and step scaling can use.
@@ -114,4 +118,5 @@ const (
 	NameHPA            = "hpa"
 	NameStatic         = "static-peak"
 	NameOracle         = "oracle"
+	NamePredictive     = "aws-predictive"
 )

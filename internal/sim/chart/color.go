@@ -17,14 +17,15 @@ var (
 		"hpa":                 {R: 0x94, G: 0x67, B: 0xbd, A: 0xff}, // purple
 		"static-peak":         {R: 0x8c, G: 0x56, B: 0x4b, A: 0xff}, // brown
 		"oracle":              {R: 0x17, G: 0xbe, B: 0xcf, A: 0xff}, // cyan
+		// Each variant takes the light shade of the policy it varies.
+		"headroom-reactive": {R: 0xae, G: 0xc7, B: 0xe8, A: 0xff}, // light blue
+		"aws-predictive":    {R: 0xff, G: 0xbb, B: 0x78, A: 0xff}, // light orange
 	}
 	// spareColors go to other policies in the order they first appear.
 	spareColors = []color.RGBA{
 		{R: 0xe3, G: 0x77, B: 0xc2, A: 0xff}, // pink
 		{R: 0xbc, G: 0xbd, B: 0x22, A: 0xff}, // olive
 		{R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff}, // grey
-		{R: 0xae, G: 0xc7, B: 0xe8, A: 0xff}, // light blue
-		{R: 0xff, G: 0xbb, B: 0x78, A: 0xff}, // light orange
 		{R: 0x98, G: 0xdf, B: 0x8a, A: 0xff}, // light green
 	}
 )
