@@ -14,7 +14,8 @@ import (
 func TestBuiltinNames(t *testing.T) {
 	want := []string{
 		"azure-functions-day", "azure-llm-code-hour", "bulk-dispatch", "diurnal", "flash-spike",
-		"flash-spike-warm-pool", "metric-outage", "onboarding-wave", "weighted-campaign", "year-end-campaign",
+		"flash-spike-warm-pool", "metric-outage", "onboarding-wave", "weekly-rhythm", "weighted-campaign",
+		"year-end-campaign",
 	}
 	if got := BuiltinNames(); !reflect.DeepEqual(got, want) {
 		t.Errorf("BuiltinNames() = %v, want %v", got, want)
@@ -57,6 +58,16 @@ func TestBuiltinsLoad(t *testing.T) {
 			at:     map[time.Duration]float64{30 * time.Minute: 50, time.Hour + 20*time.Minute: 400, 2 * time.Hour: 50},
 			faults: 2},
 		{name: "azure-functions-day", duration: 24 * time.Hour, slo: 5 * time.Minute, peakMin: 599.999, peakMax: 600.001},
+		// Monday 03:00 at night; 09:00 the rush's peak, 30 + 570; 14:00
+		// the afternoon hump, 30 + 220 and the rush's tail 570 e^(-4h/90m);
+		// Saturday 11:00 the weekend hump, 30 + 70; Thursday 19:02 the
+		// campaign, 30 + 870; a week later only the night.
+		{name: "weekly-rhythm", duration: 14 * 24 * time.Hour, slo: 2 * time.Minute, peakMin: 850, peakMax: 1050,
+			at: map[time.Duration]float64{
+				3 * time.Hour: 30, 9 * time.Hour: 600, 14 * time.Hour: 250 + 570*math.Exp(-4.0/1.5),
+				5*24*time.Hour + 11*time.Hour: 100, 3*24*time.Hour + 19*time.Hour + 2*time.Minute: 900,
+				10*24*time.Hour + 19*time.Hour + 2*time.Minute: 30,
+			}},
 		// Minute k of the trace holds count_k / 60 x 600 / (585 / 60) =
 		// count_k x 600 / 585 messages per second.
 		{name: "azure-llm-code-hour", duration: 57 * time.Minute, slo: 5 * time.Minute, peakMin: 599.999, peakMax: 600.001,
@@ -135,6 +146,46 @@ func TestBuiltinYearEndCampaign(t *testing.T) {
 	}
 	if s.Workers.Min != 2 || s.Workers.Max != 200 {
 		t.Errorf("bounds %d..%d, want 2..200", s.Workers.Min, s.Workers.Max)
+	}
+}
+
+// TestBuiltinWeeklyRhythm checks the weekly shape: a 09:00 rush on each
+// of the ten weekdays, none on the four weekend days, the unannounced
+// campaign of week one, and year-end-campaign's group and SLO.
+func TestBuiltinWeeklyRhythm(t *testing.T) {
+	s, err := Builtin("weekly-rhythm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ye, err := Builtin("year-end-campaign")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s.Workers, ye.Workers) || s.SLO != ye.SLO {
+		t.Errorf("workers %+v, SLO %s; want year-end-campaign's %+v, %s", s.Workers, s.SLO, ye.Workers, ye.SLO)
+	}
+	if s.Start.Weekday() != time.Monday || s.Start.Hour() != 0 {
+		t.Errorf("starts %s, want a Monday at 00:00", s.Start)
+	}
+	rates := s.Load(1).Rates
+	for d := range 14 {
+		day := s.Start.AddDate(0, 0, d)
+		at := day.Add(9 * time.Hour)
+		r := rates[int(at.Sub(s.Start).Seconds())]
+		weekend := day.Weekday() == time.Saturday || day.Weekday() == time.Sunday
+		if weekend && r > 150 || !weekend && r < 500 {
+			t.Errorf("%s 09:00: %g msg/s, want a rush (over 500) on weekdays only", day.Format("Mon 2006-01-02"), r)
+		}
+	}
+	if len(s.Campaigns) != 1 {
+		t.Fatalf("campaigns %+v, want one", s.Campaigns)
+	}
+	c := s.Campaigns[0]
+	if c.Announced || c.Start >= 7*24*time.Hour || c.Capacity != 90 {
+		t.Errorf("campaign %+v, want an unannounced one of 90 instances in week one", c)
+	}
+	if got := s.Start.Add(c.Start).Format("Mon 15:04 MST"); got != "Thu 19:00 CET" {
+		t.Errorf("campaign starts %s, want Thu 19:00 CET", got)
 	}
 }
 

@@ -54,7 +54,7 @@ func TestParseTraceErrors(t *testing.T) {
 		{"NaN", "second,rate\n0,NaN\n", "t.csv:2: rate \"NaN\" is not a number >= 0"},
 		{"three fields", "second,rate\n0,1\n1,2,3\n", "t.csv:3: want two fields, got 3"},
 		{"unterminated quote", "second,rate\n0,1\n1,\"2\n", "t.csv:3:"},
-		{"past the longest run", "minute,invocations\n0,1\n20000,1\n", "t.csv:3: minute 20000 is past the longest run"},
+		{"past the longest run", "minute,invocations\n0,1\n40000,1\n", "t.csv:3: minute 40000 is past the longest run"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
