@@ -161,6 +161,33 @@ func TestWithoutPredictive(t *testing.T) {
 	}
 }
 
+// TestHeadroomReactiveReusesHeadroom checks that Compare's shortcut (one
+// run for both when the scenario has no predictive block) gives what
+// simulating headroom-reactive on its own gives.
+func TestHeadroomReactiveReusesHeadroom(t *testing.T) {
+	sc := parse(t, spike)
+	rep, err := Compare(context.Background(), sc, []string{Headroom, HeadroomReactive}, Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone, err := Simulate(context.Background(), sc, HeadroomReactive, Options{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rep.Results[1]
+	want := alone.Result
+	want.OracleCostRatio = got.OracleCostRatio // set by Compare, against its oracle
+	if got.Policy != HeadroomReactive || rep.Runs[1].Policy != HeadroomReactive {
+		t.Fatalf("second result is %q (run %q), want %s", got.Policy, rep.Runs[1].Policy, HeadroomReactive)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("headroom-reactive in Compare\n%+v\nsimulated alone\n%+v", got, want)
+	}
+	if h := rep.Results[0]; h.Policy != Headroom || h.InstanceHours != got.InstanceHours {
+		t.Errorf("headroom %+v differs from headroom-reactive %+v on a scenario without a predictive block", h, got)
+	}
+}
+
 // TestHeadroomReactiveConfig checks that headroom-reactive runs the
 // scenario's config less its predictive block: the same group config
 // headroom runs when there is none.
@@ -447,7 +474,7 @@ func TestOracleIsTheFloor(t *testing.T) {
 	if raceDetector {
 		t.Skip("numbers only; run without -race (make test does)")
 	}
-	baselines := []string{TargetTracking, Step, HPA, StaticPeak, Oracle}
+	baselines := []string{TargetTracking, Predictive, Step, HPA, StaticPeak, Oracle}
 	for _, name := range scenario.BuiltinNames() {
 		sc, err := scenario.Builtin(name)
 		if err != nil {
