@@ -25,6 +25,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/sim/baseline"
 	"github.com/headroom-dev/headroom/internal/sim/scenario"
 	"github.com/headroom-dev/headroom/internal/sim/score"
+	"github.com/headroom-dev/headroom/internal/store/memory"
 )
 
 // Policy names.
@@ -623,7 +624,7 @@ func newHeadroomActor(sc *scenario.Scenario, policy string, awsCfg aws.Config, c
 	}
 	// Headroom's own call deadline, as serve sets it.
 	awsapi.Instrument(&awsCfg, nil, cfg.CallTimeout.Std())
-	ctrl, err := controller.NewAWS(cfg, awsCfg, controller.Deps{Clock: clk, Log: log, Planner: CampaignPlan(sc)}, controller.Options{})
+	ctrl, err := controller.NewAWS(cfg, awsCfg, controller.Deps{Clock: clk, Log: log, Planner: CampaignPlan(sc), History: memory.NewHistory()}, controller.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -712,9 +713,11 @@ const predictiveKey = "predictive"
 // headroomGroup is Headroom's name for the simulated group.
 const headroomGroup = "workers"
 
-// HeadroomConfig is the config Headroom runs a scenario with: the
-// scenario's `headroom` block, or by default a backlog policy on the queue
-// with the same acceptable latency the baselines get. The default boost
+// HeadroomConfig is the config Headroom runs a scenario with: by default
+// a backlog policy on the queue with the same acceptable latency the
+// baselines get, and over it each key of the scenario's `headroom` block
+// (a block's `policies` replace the default policy; a block of
+// `predictive` alone keeps it). The default boost
 // lead is what an operator who knows the group's launch times would set:
 // their p90 plus the warmup and one interval (Headroom measures it itself
 // once instances have launched).
@@ -741,7 +744,6 @@ func HeadroomConfig(sc *scenario.Scenario) (*config.Config, error) {
 		if err := yaml.Unmarshal([]byte(sc.Headroom), &block); err != nil {
 			return nil, fmt.Errorf("scenario %q: headroom: %w", sc.Name, err)
 		}
-		group = map[string]any{}
 		for k, v := range block {
 			switch k {
 			case "interval", "jitter", "call_timeout":
