@@ -26,11 +26,8 @@ const (
 	// maxMessagesPerRecipient: a response that makes more messages than
 	// this is a batch job, not a campaign.
 	maxMessagesPerRecipient = 1000
-	// defaultMessagesPerRecipient: a reward campaign's response is one
-	// action of the recipient (a claim, a redemption), which the platform
-	// queues as one message; a campaign that fans a response out into
-	// several messages says so.
-	defaultMessagesPerRecipient = 1
+	// defaultMessagesPerRecipient: see campaign.DefaultMessagesPerRecipient.
+	defaultMessagesPerRecipient = campaign.DefaultMessagesPerRecipient
 )
 
 // campaignInput is a POST /v1/campaigns (and preview) body.
@@ -212,8 +209,7 @@ func (s *server) planCampaign(ctx context.Context, in campaignInput, now time.Ti
 		}
 		end := p.end
 		if !p.endGiven {
-			d, _ := time.ParseDuration(sz.Arrivals95)
-			end = p.start.Add(d)
+			end = sz.End(p.start)
 		}
 		raw, _ := json.Marshal(sz)
 		p.boosts = append(p.boosts, store.Boost{Name: p.name, Groups: []string{g},
@@ -254,23 +250,9 @@ func (s *server) sizeGroup(ctx context.Context, g string, p campaignPlan, boosts
 		}
 		earlier = append(earlier, campaign.Earlier{Start: b.Start, Audience: b.Campaign.Audience, MessagesPerRecipient: b.Campaign.MessagesPerRecipient})
 	}
-	in := campaign.Input{Audience: p.audience, MessagesPerRecipient: p.perRecip, Max: maxOf(f.views[f.byName[g]])}
-	in.Curve, in.LearnedFrom = campaign.Learn(earlier, pts, now)
-	in.CurveSource = campaign.SourceHistory
-	if in.LearnedFrom == 0 {
-		in.Curve, in.CurveSource = campaign.DefaultCurve(), campaign.SourceDefault
-	}
-	cost, ok := campaign.LearnCost(pts)
-	in.CostSource = campaign.SourceHistory
-	if !ok {
-		cost, ok = s.costs[g]
-		in.CostSource = campaign.SourceDefault
-	}
-	if !ok || cost <= 0 {
-		return campaign.Sizing{}, false, nil
-	}
-	in.UnitsPerMessagePerSecond = cost
-	return campaign.Size(in), true, nil
+	sz, ok := campaign.SizeGroup(campaign.Group{Audience: p.audience, MessagesPerRecipient: p.perRecip,
+		Earlier: earlier, History: pts, Now: now, DefaultCost: s.costs[g], Max: maxOf(f.views[f.byName[g]])})
+	return sz, ok, nil
 }
 
 func later(a, b time.Time) time.Time {

@@ -328,6 +328,65 @@ func Size(in Input) Sizing {
 	return s
 }
 
+// DefaultMessagesPerRecipient is the messages one response makes when a
+// campaign does not say: a reward campaign's response is one action of
+// the recipient (a claim, a redemption), which the platform queues as one
+// message; a campaign that fans a response out into several messages says
+// so.
+const DefaultMessagesPerRecipient = 1
+
+// Group is a campaign on one group and what the group's store and
+// configuration know: the input of SizeGroup.
+type Group struct {
+	Audience             int
+	MessagesPerRecipient int
+	// Earlier are the group's earlier campaigns and History its demand
+	// history, both as the store holds them; Now is when the campaign is
+	// sized.
+	Earlier []Earlier
+	History []Point
+	Now     time.Time
+	// DefaultCost is the group's cost per message from its backlog
+	// configuration (see DefaultCost); 0 or less when it has none.
+	DefaultCost float64
+	// Max is the group's maximum capacity; below 0 when unknown.
+	Max int
+}
+
+// SizeGroup sizes a campaign on one group as the API does: the response
+// curve learned from the group's earlier campaigns (Learn) or else
+// DefaultCurve, the cost per message learned from its history (LearnCost)
+// or else its DefaultCost. ok is false when the group has neither cost.
+func SizeGroup(g Group) (s Sizing, ok bool) {
+	in := Input{Audience: g.Audience, MessagesPerRecipient: g.MessagesPerRecipient, Max: g.Max}
+	in.Curve, in.LearnedFrom = Learn(g.Earlier, g.History, g.Now)
+	in.CurveSource = SourceHistory
+	if in.LearnedFrom == 0 {
+		in.Curve, in.CurveSource = DefaultCurve(), SourceDefault
+	}
+	cost, learned := LearnCost(g.History)
+	in.CostSource = SourceHistory
+	if !learned {
+		cost, in.CostSource = g.DefaultCost, SourceDefault
+	}
+	if cost <= 0 || math.IsNaN(cost) {
+		return Sizing{}, false
+	}
+	in.UnitsPerMessagePerSecond = cost
+	return Size(in), true
+}
+
+// End is where the window of a campaign starting at start ends when the
+// campaign gives no end: start + Arrivals95. An unreadable Arrivals95
+// gives one Bucket.
+func (s Sizing) End(start time.Time) time.Time {
+	d, err := time.ParseDuration(s.Arrivals95)
+	if err != nil || d <= 0 {
+		d = Bucket
+	}
+	return start.Add(d)
+}
+
 // DefaultCost returns the units one message per second keeps busy on a
 // queue where a message takes secondsPerMessage of one of concurrency
 // slots, at target utilization u: s / (c x u). Zero or negative inputs

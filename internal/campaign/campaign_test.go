@@ -210,3 +210,45 @@ func TestDefaultCost(t *testing.T) {
 		})
 	}
 }
+
+func TestSizeGroup(t *testing.T) {
+	// Twelve buckets outside campaigns at 2 units per message per second.
+	var costly []Point
+	for i := range MinCostBuckets {
+		costly = append(costly, Point{At: start.Add(-time.Duration(i+1) * Bucket), Arrivals: 10, NeedUnits: 20})
+	}
+	cases := []struct {
+		name       string
+		g          Group
+		ok         bool
+		floor      int
+		costSource string
+		end        time.Duration
+	}{
+		// 30,000 x 10% / 300 s = 10 msg/s at 0.5 units each.
+		{"default curve and cost", Group{Audience: 30000, MessagesPerRecipient: 1, Now: start, DefaultCost: 0.5, Max: -1},
+			true, 5, SourceDefault, DefaultCurve().Until(EndQuantile)},
+		{"learned cost wins", Group{Audience: 30000, MessagesPerRecipient: 1, History: costly, Now: start, DefaultCost: 0.5, Max: -1},
+			true, 20, SourceHistory, DefaultCurve().Until(EndQuantile)},
+		{"capped", Group{Audience: 30000, MessagesPerRecipient: 1, Now: start, DefaultCost: 0.5, Max: 3},
+			true, 3, SourceDefault, DefaultCurve().Until(EndQuantile)},
+		{"no cost", Group{Audience: 30000, MessagesPerRecipient: 1, Now: start, Max: -1}, false, 0, "", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s, ok := SizeGroup(tc.g)
+			if ok != tc.ok {
+				t.Fatalf("ok %v, want %v", ok, tc.ok)
+			}
+			if !ok {
+				return
+			}
+			if s.Floor != tc.floor || s.CostSource != tc.costSource || s.Source != SourceDefault {
+				t.Errorf("floor %d cost source %q curve source %q, want %d %q %q", s.Floor, s.CostSource, s.Source, tc.floor, tc.costSource, SourceDefault)
+			}
+			if got := s.End(start).Sub(start); got != tc.end {
+				t.Errorf("end after %s, want %s", got, tc.end)
+			}
+		})
+	}
+}
