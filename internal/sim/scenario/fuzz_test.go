@@ -49,8 +49,14 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("workers %+v", w)
 		}
 		for _, c := range s.Campaigns {
-			if c.Start < 0 || c.End <= c.Start || c.End > s.Duration {
+			// A campaign given by its audience may leave its end to the
+			// sizing (End 0).
+			openEnd := c.Audience > 0 && c.End == 0
+			if c.Start < 0 || c.Start >= s.Duration || !openEnd && (c.End <= c.Start || c.End > s.Duration) {
 				t.Fatalf("campaign %+v outside the run", c)
+			}
+			if (c.Audience > 0) == (c.Capacity > 0) || (c.Audience > 0) != (c.MessagesPerRecipient > 0) {
+				t.Fatalf("campaign %+v: neither or both of audience and capacity", c)
 			}
 		}
 		for _, fl := range s.Faults {

@@ -33,6 +33,10 @@ const (
 	maxMessages = 1_000_000_000
 	// maxInstances is the largest group: the world models every instance.
 	maxInstances = 10_000
+	// maxAudience and maxMessagesPerRecipient are the campaign intake's
+	// own limits on a campaign given by its audience (POST /v1/campaigns).
+	maxAudience             = 1_000_000_000
+	maxMessagesPerRecipient = 1000
 	// maxItems bounds each list of the file (load, campaigns, faults).
 	maxItems = 1000
 	// maxFileSize bounds a scenario file and a trace file.

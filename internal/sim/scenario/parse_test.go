@@ -283,7 +283,7 @@ load: [{constant: {rate: 1}}]
 			[]string{"duration: line 1: must be at most 336h0m0s"}},
 		{"not a duration", base + "monitoring: {sqs_delay: 90}\n", []string{"monitoring.sqs_delay: line 6: `90` is not a duration"}},
 		{"required keys", "name: x\n", []string{"duration: line 1: required", "slo: line 1: required", "workers: line 1: required", "load: line 1: required"}},
-		{"required nested", base + "campaigns: [{name: a, start: 1m, end: 2m}]\n", []string{"campaigns[0].capacity: line 6: required (or expected_rate)"}},
+		{"required nested", base + "campaigns: [{name: a, start: 1m, end: 2m}]\n", []string{"campaigns[0].capacity: line 6: required (or expected_rate, or audience)"}},
 		{"campaign end before start", base + "campaigns: [{name: a, start: 30m, end: 20m, capacity: 3}]\n",
 			[]string{"campaigns[0].end: line 6: must be after start (30m0s), got 20m0s"}},
 		{"campaign outside the run", base + "campaigns: [{name: a, start: 30m, end: 2h, capacity: 3}]\n",
@@ -294,6 +294,14 @@ load: [{constant: {rate: 1}}]
 			[]string{"campaigns[1].name: line 8: campaign \"a\" is already campaigns[0]"}},
 		{"capacity and rate", base + "campaigns: [{name: a, start: 1m, end: 2m, capacity: 3, expected_rate: 5}]\n",
 			[]string{"campaigns[0].expected_rate: line 6: set capacity or expected_rate, not both"}},
+		{"audience and capacity", base + "campaigns: [{name: a, start: 1m, audience: 1000, capacity: 3}]\n",
+			[]string{"campaigns[0].capacity: line 6: set audience or capacity, not both"}},
+		{"audience not positive", base + "campaigns: [{name: a, start: 1m, audience: 0}]\n",
+			[]string{"campaigns[0].audience: line 6: must be greater than 0"}},
+		{"messages per recipient without audience", base + "campaigns: [{name: a, start: 1m, end: 2m, capacity: 3, messages_per_recipient: 2}]\n",
+			[]string{"campaigns[0].messages_per_recipient: line 6: only a campaign given by its audience"}},
+		{"messages per recipient too many", base + "campaigns: [{name: a, start: 1m, audience: 10, messages_per_recipient: 1001}]\n",
+			[]string{"campaigns[0].messages_per_recipient: line 6: must be at most 1000"}},
 		{"fault until before from", base + "faults: [{kind: latency, service: sqs, latency: 1s, from: 10m, until: 5m}]\n",
 			[]string{"faults[0].until: line 6: must be after from (10m0s), got 5m0s"}},
 		{"fault until equal to from", base + "faults: [{kind: latency, service: sqs, latency: 1s, from: 10m, until: 10m}]\n",
@@ -472,6 +480,27 @@ func TestParseExpectedRate(t *testing.T) {
 			s := mustParse(t, base+"campaigns: [{name: a, start: 1m, end: 2m, expected_rate: "+tc.rate+"}]\n")
 			if got := s.Campaigns[0].Capacity; got != tc.want {
 				t.Errorf("capacity = %d, want %d", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseAudience(t *testing.T) {
+	tests := []struct {
+		name     string
+		campaign string
+		want     Campaign
+	}{
+		{"default messages per recipient, no end", "{name: a, start: 1m, audience: 5000}",
+			Campaign{Name: "a", Start: time.Minute, Audience: 5000, MessagesPerRecipient: 1, Announced: true}},
+		{"every key", "{name: a, start: 1m, end: 20m, audience: 5000, messages_per_recipient: 3, announced: false}",
+			Campaign{Name: "a", Start: time.Minute, End: 20 * time.Minute, Audience: 5000, MessagesPerRecipient: 3}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := mustParse(t, base+"campaigns: ["+tc.campaign+"]\n")
+			if got := s.Campaigns[0]; got != tc.want {
+				t.Errorf("campaign = %+v, want %+v", got, tc.want)
 			}
 		})
 	}

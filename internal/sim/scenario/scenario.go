@@ -111,14 +111,23 @@ func (w Workers) Concurrency() float64 {
 }
 
 // Campaign is a known (announced) or unannounced event, as an operator
-// would describe it.
+// would describe it: by the capacity it needs, or by its audience.
 type Campaign struct {
 	Name string
-	// Start and End are offsets from the scenario's Start.
+	// Start and End are offsets from the scenario's Start. End is 0 for a
+	// campaign given by its audience without an end: the sizing sets it.
 	Start, End time.Duration
 	// Capacity is the expected instances needed at peak: from `capacity:`
-	// or ceil(`expected_rate:` / PerInstanceRate).
+	// or ceil(`expected_rate:` / PerInstanceRate); 0 for a campaign given
+	// by its audience.
 	Capacity int
+	// Audience is the recipients of a campaign given by its audience
+	// (`audience:`), 0 otherwise; MessagesPerRecipient is how many
+	// messages each response makes (`messages_per_recipient:`, default
+	// campaign.DefaultMessagesPerRecipient). The simulation sizes such a
+	// campaign as the campaign intake (POST /v1/campaigns) does.
+	Audience             int
+	MessagesPerRecipient int
 	// Announced is true (the default) when the campaign is given to the
 	// policies that take campaigns; unannounced campaigns are given to no
 	// policy and only document what the load does.

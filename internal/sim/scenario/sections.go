@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/headroom-dev/headroom/internal/campaign"
 )
 
 // Defaults of the workers and monitoring sections.
@@ -319,7 +321,12 @@ func (p *parser) campaigns(root *object) {
 		if o == nil {
 			continue
 		}
-		o.require("name", "start", "end")
+		byAudience := o.has("audience")
+		if byAudience {
+			o.require("name", "start")
+		} else {
+			o.require("name", "start", "end")
+		}
 		c := Campaign{Announced: true}
 		if v, ok := o.str("name"); ok {
 			if first, dup := names[v]; dup {
@@ -329,13 +336,31 @@ func (p *parser) campaigns(root *object) {
 			c.Name = v
 		}
 		c.Start, _ = p.begin(o, "start")
-		if d, ok := p.end(o, "end", c.Start, "start", true); ok {
-			if p.s.Duration > 0 && d > p.s.Duration {
-				p.r.add(o.sub("end"), o.vals["end"].Line, "is at %s, after the end of the run (duration %s)", d, p.s.Duration)
+		if !byAudience || o.has("end") {
+			if d, ok := p.end(o, "end", c.Start, "start", true); ok {
+				if p.s.Duration > 0 && d > p.s.Duration {
+					p.r.add(o.sub("end"), o.vals["end"].Line, "is at %s, after the end of the run (duration %s)", d, p.s.Duration)
+				}
+				c.End = d
 			}
-			c.End = d
+		}
+		if !byAudience && o.has("messages_per_recipient") {
+			p.r.add(o.sub("messages_per_recipient"), o.vals["messages_per_recipient"].Line, "only a campaign given by its audience has messages per recipient")
+			o.allow("messages_per_recipient")
 		}
 		switch {
+		case byAudience:
+			for _, k := range []string{"capacity", "expected_rate"} {
+				if o.has(k) {
+					p.r.add(o.sub(k), o.vals[k].Line, "set audience or %s, not both: a campaign given by its audience is sized from it", k)
+					o.allow(k)
+				}
+			}
+			c.Audience, _ = o.integer("audience", positive, atMost(maxAudience, "recipients"))
+			c.MessagesPerRecipient = campaign.DefaultMessagesPerRecipient
+			if o.has("messages_per_recipient") {
+				c.MessagesPerRecipient, _ = o.integer("messages_per_recipient", positive, atMost(maxMessagesPerRecipient, "messages per recipient"))
+			}
 		case o.has("capacity") && o.has("expected_rate"):
 			p.r.add(o.sub("expected_rate"), o.vals["expected_rate"].Line, "set capacity or expected_rate, not both")
 			o.allow("capacity", "expected_rate")
@@ -346,7 +371,7 @@ func (p *parser) campaigns(root *object) {
 				c.Capacity = capacityFor(v, p.s.Workers.PerInstanceRate)
 			}
 		default:
-			p.r.add(o.sub("capacity"), o.line, "required (or expected_rate)")
+			p.r.add(o.sub("capacity"), o.line, "required (or expected_rate, or audience)")
 		}
 		if v, ok := o.boolean("announced"); ok {
 			c.Announced = v
