@@ -17,6 +17,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/headroom-dev/headroom/internal/awsapi"
+	"github.com/headroom-dev/headroom/internal/campaign"
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/controller"
@@ -316,6 +317,10 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 		return nil, fmt.Errorf("scenario %q: demand covers %d of %d seconds", sc.Name, len(demand), steps)
 	}
 
+	campaigns, err := Campaigns(sc)
+	if err != nil {
+		return nil, err
+	}
 	initial := InitialCapacity(sc, policy, demand)
 	var plan baseline.OraclePlan
 	if policy == Oracle {
@@ -340,7 +345,7 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 	var a actor
 	switch policy {
 	case Headroom, HeadroomReactive:
-		h, err := newHeadroomActor(sc, policy, awsCfg, clk, opts.Log)
+		h, err := newHeadroomActor(sc, policy, campaignPlan(sc, campaigns), awsCfg, clk, opts.Log)
 		if err != nil {
 			return nil, err
 		}
@@ -352,7 +357,7 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 		}
 		b := &baselineActor{policy: p, client: client, published: world.Published(), start: sc.Start}
 		if policy != StaticPeak && policy != Oracle {
-			b.campaigns = scheduledActions(sc, opts.Seed)
+			b.campaigns = scheduledActions(sc, campaigns, opts.Seed)
 		}
 		a = b
 	}
@@ -538,14 +543,15 @@ type campaignAction struct {
 	min int
 }
 
-// scheduledActions turns the announced campaigns into the EC2 Auto Scaling
-// scheduled actions their users would configure: MinSize raised to the
-// campaign's expected capacity at its start and restored at its end. Each
-// starts late by a draw from the scenario's delay distribution.
-func scheduledActions(sc *scenario.Scenario, seed uint64) []campaignAction {
+// scheduledActions turns the announced campaigns (as Campaigns sized
+// them) into the EC2 Auto Scaling scheduled actions their users would
+// configure: MinSize raised to the campaign's expected capacity at its
+// start and restored at its end. Each starts late by a draw from the
+// scenario's delay distribution.
+func scheduledActions(sc *scenario.Scenario, campaigns []scenario.Campaign, seed uint64) []campaignAction {
 	r := rand.New(rand.NewPCG(seed, 2))
 	var out []campaignAction
-	for _, c := range sc.Campaigns {
+	for _, c := range campaigns {
 		if !c.Announced {
 			continue
 		}
@@ -611,7 +617,7 @@ type headroomActor struct {
 	interval int
 }
 
-func newHeadroomActor(sc *scenario.Scenario, policy string, awsCfg aws.Config, clk clock.Clock, log *slog.Logger) (*headroomActor, error) {
+func newHeadroomActor(sc *scenario.Scenario, policy string, planner controller.Planner, awsCfg aws.Config, clk clock.Clock, log *slog.Logger) (*headroomActor, error) {
 	if policy == HeadroomReactive {
 		sc = WithoutPredictive(sc)
 	}
@@ -624,7 +630,7 @@ func newHeadroomActor(sc *scenario.Scenario, policy string, awsCfg aws.Config, c
 	}
 	// Headroom's own call deadline, as serve sets it.
 	awsapi.Instrument(&awsCfg, nil, cfg.CallTimeout.Std())
-	ctrl, err := controller.NewAWS(cfg, awsCfg, controller.Deps{Clock: clk, Log: log, Planner: CampaignPlan(sc), History: memory.NewHistory()}, controller.Options{})
+	ctrl, err := controller.NewAWS(cfg, awsCfg, controller.Deps{Clock: clk, Log: log, Planner: planner, History: memory.NewHistory()}, controller.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -650,23 +656,36 @@ func (h *headroomActor) step(ctx context.Context, i int, st State) ([]score.Acti
 	return out, nil
 }
 
-// staticPlan is a plan that never changes.
-type staticPlan controller.Plan
+// staticPlan is a plan that never changes, or an error that never does.
+type staticPlan struct {
+	plan controller.Plan
+	err  error
+}
 
 func (p staticPlan) Plan(context.Context, time.Time) (controller.Plan, error) {
-	return controller.Plan(p), nil
+	return p.plan, p.err
 }
 
 // CampaignPlan gives Headroom the announced campaigns as boosts, the way an
 // operator would schedule them: the campaign's window with its expected
-// capacity as the floor.
+// capacity as the floor, a campaign given by its audience sized as
+// Campaigns sizes it. A campaign that cannot be sized makes every Plan
+// fail with the reason.
 func CampaignPlan(sc *scenario.Scenario) controller.Planner {
+	cs, err := Campaigns(sc)
+	if err != nil {
+		return staticPlan{err: err}
+	}
+	return campaignPlan(sc, cs)
+}
+
+func campaignPlan(sc *scenario.Scenario, campaigns []scenario.Campaign) controller.Planner {
 	var p staticPlan
-	for i, c := range sc.Campaigns {
+	for i, c := range campaigns {
 		if !c.Announced {
 			continue
 		}
-		p.Boosts = append(p.Boosts, schedule.Boost{
+		p.plan.Boosts = append(p.plan.Boosts, schedule.Boost{
 			ID:          fmt.Sprintf("campaign-%d", i),
 			Name:        c.Name,
 			Groups:      []string{headroomGroup},
@@ -709,6 +728,46 @@ func WithoutPredictive(sc *scenario.Scenario) *scenario.Scenario {
 
 // predictiveKey is the group key of Headroom's predictive floor.
 const predictiveKey = "predictive"
+
+// Campaigns returns the scenario's campaigns with each one given by its
+// audience sized as the campaign intake (POST /v1/campaigns) sizes it, by
+// the same function (campaign.SizeGroup): announced at the run's start on
+// a group with no history and no earlier campaign, so with the default
+// response curve and the cost per message of Headroom's config for the
+// run (config.Group.UnitsPerMessage), capped at the workers' max. The
+// floor becomes the campaign's Capacity and, when it gives no end, the end
+// of its expected arrivals (campaign.Sizing.End) its End. Every policy
+// that takes campaigns gets the sized ones: Headroom as boosts, the AWS
+// baselines as the scheduled actions an operator would copy from the
+// sizing.
+func Campaigns(sc *scenario.Scenario) ([]scenario.Campaign, error) {
+	out := slices.Clone(sc.Campaigns)
+	var cfg *config.Config
+	for i, c := range out {
+		if c.Audience == 0 {
+			continue
+		}
+		if cfg == nil {
+			var err error
+			if cfg, err = HeadroomConfig(sc); err != nil {
+				return nil, err
+			}
+		}
+		// No backlog queue to default from: cost 0, which SizeGroup
+		// refuses, as the API does.
+		cost, _ := cfg.Groups[0].UnitsPerMessage()
+		sz, ok := campaign.SizeGroup(campaign.Group{Audience: c.Audience, MessagesPerRecipient: c.MessagesPerRecipient,
+			Now: sc.Start, DefaultCost: cost, Max: sc.Workers.Max})
+		if !ok {
+			return nil, fmt.Errorf("scenario %q: campaigns[%d] (%q): the headroom group has no backlog queue with seconds_per_message to size a campaign given by its audience from", sc.Name, i, c.Name)
+		}
+		out[i].Capacity = sz.Floor
+		if c.End == 0 {
+			out[i].End = sz.End(sc.Start.Add(c.Start)).Sub(sc.Start)
+		}
+	}
+	return out, nil
+}
 
 // headroomGroup is Headroom's name for the simulated group.
 const headroomGroup = "workers"

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
+	"github.com/headroom-dev/headroom/internal/campaign"
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/emulator"
@@ -622,5 +623,71 @@ func TestSummarize(t *testing.T) {
 	}
 	if !strings.Contains(string(data), `"warnings":[]`) {
 		t.Fatalf("no warnings should be an empty list: %s", data)
+	}
+}
+
+func TestCampaignsSizedByAudience(t *testing.T) {
+	const perInstance = `
+headroom:
+  policies:
+    - name: q
+      backlog:
+        mode: per_instance
+        queues:
+          - {queue: sim-queue, target_per_instance: 300}
+`
+	tests := []struct {
+		name      string
+		campaigns string
+		block     string
+		// want is the sized campaign's capacity and end; wantErr a part
+		// of the error.
+		capacity int
+		end      time.Duration
+		wantErr  string
+	}{
+		// 60,000 recipients x 1 message: the default curve's peak bucket
+		// is 10% of them in 5 minutes, 20 msg/s; the default backlog queue
+		// costs 1 s / (10 x 1.0) = 0.1 units per msg/s: 2 instances.
+		{name: "default curve and cost", campaigns: "{name: c, start: 1m, audience: 60000}",
+			capacity: 2, end: time.Minute + campaign.DefaultCurve().Until(campaign.EndQuantile)},
+		{name: "messages per recipient and end", campaigns: "{name: c, start: 1m, end: 9m, audience: 60000, messages_per_recipient: 3}",
+			capacity: 6, end: 9 * time.Minute},
+		{name: "capped at max", campaigns: "{name: c, start: 1m, audience: 6000000}", capacity: 20,
+			end: time.Minute + campaign.DefaultCurve().Until(campaign.EndQuantile)},
+		{name: "by capacity untouched", campaigns: "{name: c, start: 1m, end: 5m, capacity: 7}", capacity: 7, end: 5 * time.Minute},
+		{name: "no cost per message", campaigns: "{name: c, start: 1m, audience: 60000}", block: perInstance,
+			wantErr: "no backlog queue with seconds_per_message"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := parse(t, steady+"campaigns: ["+tc.campaigns+"]\n"+tc.block)
+			cs, err := Campaigns(sc)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if _, err := CampaignPlan(sc).Plan(context.Background(), sc.Start); err == nil {
+					t.Error("CampaignPlan planned a campaign that cannot be sized")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := cs[0]; c.Capacity != tc.capacity || c.End != tc.end {
+				t.Errorf("sized %+v, want capacity %d end %s", c, tc.capacity, tc.end)
+			}
+			if sc.Campaigns[0].Audience > 0 && sc.Campaigns[0].Capacity != 0 {
+				t.Error("Campaigns changed the scenario's own campaigns")
+			}
+			plan, err := CampaignPlan(sc).Plan(context.Background(), sc.Start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b := plan.Boosts[0]; b.MinCapacity != tc.capacity || !b.End.Equal(sc.Start.Add(tc.end)) {
+				t.Errorf("boost %+v, want floor %d until %s", b, tc.capacity, sc.Start.Add(tc.end))
+			}
+		})
 	}
 }
