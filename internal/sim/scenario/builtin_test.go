@@ -15,7 +15,7 @@ func TestBuiltinNames(t *testing.T) {
 	want := []string{
 		"azure-functions-day", "azure-llm-code-hour", "bulk-dispatch", "diurnal", "flash-spike",
 		"flash-spike-warm-pool", "metric-outage", "onboarding-wave", "weekly-rhythm", "weighted-campaign",
-		"year-end-campaign",
+		"year-end-campaign", "year-end-campaign-audience",
 	}
 	if got := BuiltinNames(); !reflect.DeepEqual(got, want) {
 		t.Errorf("BuiltinNames() = %v, want %v", got, want)
@@ -38,6 +38,9 @@ func TestBuiltinsLoad(t *testing.T) {
 		faults           int
 	}{
 		{name: "year-end-campaign", duration: 12 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
+			at:        map[time.Duration]float64{time.Hour: 50, 3*time.Hour + 2*time.Minute: 1000, 5*time.Hour + 2*time.Minute: 50 + 950/math.E},
+			announced: 1},
+		{name: "year-end-campaign-audience", duration: 12 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
 			at:        map[time.Duration]float64{time.Hour: 50, 3*time.Hour + 2*time.Minute: 1000, 5*time.Hour + 2*time.Minute: 50 + 950/math.E},
 			announced: 1},
 		{name: "weighted-campaign", duration: 12 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
@@ -115,7 +118,9 @@ func TestBuiltinsLoad(t *testing.T) {
 			}
 			announced := 0
 			for _, c := range s.Campaigns {
-				if c.Start < 0 || c.End > s.Duration || c.End <= c.Start || c.Capacity <= 0 || c.Capacity > s.Workers.Max {
+				byAudience := c.Audience > 0 && c.MessagesPerRecipient > 0 && c.Capacity == 0 && (c.End == 0 || c.End > c.Start)
+				byCapacity := c.End > c.Start && c.Capacity > 0 && c.Capacity <= s.Workers.Max
+				if c.Start < 0 || c.End > s.Duration || !byAudience && !byCapacity {
 					t.Errorf("campaign %+v does not fit the run or the group", c)
 				}
 				if c.Announced {
@@ -129,6 +134,40 @@ func TestBuiltinsLoad(t *testing.T) {
 				t.Errorf("%d faults, want %d", len(s.Faults), tc.faults)
 			}
 		})
+	}
+}
+
+// TestBuiltinYearEndCampaignAudience checks that the scenario is
+// year-end-campaign but for its campaign, and that the campaign's audience
+// is the spike's own messages, as its comment derives it.
+func TestBuiltinYearEndCampaignAudience(t *testing.T) {
+	a, err := Builtin("year-end-campaign-audience")
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := Builtin("year-end-campaign")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Start.Equal(y.Start) || a.Duration != y.Duration || a.SLO != y.SLO || !reflect.DeepEqual(a.Workers, y.Workers) {
+		t.Errorf("run or workers differ from year-end-campaign")
+	}
+	for _, seed := range []uint64{1, 2, 3} {
+		if !reflect.DeepEqual(a.Load(seed), y.Load(seed)) {
+			t.Errorf("seed %d: load differs from year-end-campaign", seed)
+		}
+	}
+	if len(a.Campaigns) != 1 {
+		t.Fatalf("campaigns = %+v, want one", a.Campaigns)
+	}
+	c, hand := a.Campaigns[0], y.Campaigns[0]
+	// The spike: a linear rise to its peak, then an exponential decay;
+	// its messages are peak x (rise / 2 + decay).
+	const peak, rise, decay = 950.0, 2 * time.Minute, 2 * time.Hour
+	spike := peak * (rise.Seconds()/2 + decay.Seconds())
+	if c.Name != hand.Name || c.Start != hand.Start || c.End != 0 || c.Capacity != 0 || !c.Announced ||
+		c.MessagesPerRecipient != 1 || float64(c.Audience) != spike {
+		t.Errorf("campaign = %+v, want %q from %s, audience %g x 1 message, no end, announced", c, hand.Name, hand.Start, spike)
 	}
 }
 
