@@ -57,19 +57,30 @@ func arrivalsOf(d policy.Decision) float64 {
 }
 
 // needOf is the capacity a decision says the group needed, in its units:
-// the combined proposal, the highest proposal of a policy that proposed
-// one, before hysteresis, stabilization, floors, bounds, overrides and
-// rate limits. Those rules say what Headroom chose to run, not what the
-// work needed; a history of them would teach the forecast its own floors
-// (a predictive floor recorded as need would hold itself up forever) and
-// a campaign's boosts. false when no policy proposed a capacity: nothing
-// was measured.
+// the highest proposal of the policies that measure the work, before
+// hysteresis, stabilization, floors, bounds, overrides and rate limits.
+// Those rules say what Headroom chose to run, not what the work needed; a
+// history of them would teach the forecast its own floors (a predictive
+// floor recorded as need would hold itself up forever) and a campaign's
+// boosts. For the same reason step policies are left out: a step proposal
+// is the current capacity moved by a step, or held, and under a floor it
+// would record the floor. Backlog proposals size the arrivals; target
+// tracking's scale the serving capacity by the metric over its target,
+// except inside its tolerance, where it holds the current capacity: the
+// need recorded then is within the tolerance (10% by default) of the
+// work's. false when nothing was measured: no backlog or target tracking
+// policy, or one of them without a proposal (a need from some of the
+// group's measures only could be too low).
 func needOf(d policy.Decision) (float64, bool) {
 	need, ok := 0, false
 	for _, p := range d.Proposals {
-		if p.OK {
-			need, ok = max(need, p.Capacity), true
+		if p.Kind != policy.KindBacklog && p.Kind != policy.KindTargetTracking {
+			continue
 		}
+		if !p.OK {
+			return 0, false
+		}
+		need, ok = max(need, p.Capacity), true
 	}
 	return float64(need), ok
 }

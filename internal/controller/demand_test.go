@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headroom-dev/headroom/internal/policy"
 	"github.com/headroom-dev/headroom/internal/schedule"
 )
 
@@ -60,5 +61,38 @@ func TestNeedOfIsTheCombinedProposal(t *testing.T) {
 	var none Record
 	if _, ok := needOf(none.Decision); ok {
 		t.Error("a decision without proposals has a need")
+	}
+}
+
+// TestNeedOfLeavesOutWhatHoldsCurrent: only backlog and target tracking
+// proposals measure the work; a step proposal moves or holds the current
+// capacity, which under a floor is the floor, and a need from some of
+// the measuring policies only could be too low.
+func TestNeedOfLeavesOutWhatHoldsCurrent(t *testing.T) {
+	tt := func(c int, ok bool) policy.Proposal {
+		return policy.Proposal{Policy: "cpu", Kind: policy.KindTargetTracking, Capacity: c, OK: ok}
+	}
+	bl := func(c int, ok bool) policy.Proposal {
+		return policy.Proposal{Policy: "queue", Kind: policy.KindBacklog, Capacity: c, OK: ok}
+	}
+	step := func(c int) policy.Proposal {
+		return policy.Proposal{Policy: "alarm", Kind: policy.KindStep, Capacity: c, OK: true}
+	}
+	for _, tc := range []struct {
+		name  string
+		props []policy.Proposal
+		need  float64
+		ok    bool
+	}{
+		{"backlog and target tracking: the higher", []policy.Proposal{bl(12, true), tt(7, true)}, 12, true},
+		{"a step held at a floor of 40 is left out", []policy.Proposal{tt(7, true), step(40)}, 7, true},
+		{"step alone measures nothing", []policy.Proposal{step(40)}, 0, false},
+		{"a measuring policy without input: nothing", []policy.Proposal{bl(12, true), tt(0, false)}, 0, false},
+		{"no proposals", nil, 0, false},
+	} {
+		got, ok := needOf(policy.Decision{Proposals: tc.props})
+		if got != tc.need || ok != tc.ok {
+			t.Errorf("%s: need %g (%v), want %g (%v)", tc.name, got, ok, tc.need, tc.ok)
+		}
 	}
 }

@@ -49,12 +49,13 @@ type Predictive struct {
 // read in full once, then from its newest bucket on at each refit, so a
 // group costs one small read every refitEvery, not 4,032 points a cycle.
 type predictor struct {
-	history []store.HistoryPoint // oldest first, within store.HistoryKeep
-	loaded  bool                 // history has been read once
-	next    time.Time            // when the forecast is due again
-	fitted  bool                 // fc has been fitted
-	fc      forecast.Forecast
-	err     string // why the last read failed, "" when it did not
+	history  []store.HistoryPoint // oldest first, within store.HistoryKeep
+	loaded   bool                 // history has been read once
+	next     time.Time            // when the forecast is due again
+	fitted   bool                 // fc has been fitted
+	fittedAt time.Time            // when fc was fitted
+	fc       forecast.Forecast
+	err      string // why the last read failed, "" when it did not
 }
 
 // add merges a bucket this replica has just recorded into the cache; a
@@ -128,11 +129,13 @@ func (c *Controller) refreshForecasts(ctx context.Context, now time.Time) {
 			defer c.mu.Unlock()
 			p := &j.gr.pred
 			if err != nil {
+				// The forecast fitted last stays in use (it reaches 48 h
+				// ahead): a store that fails a read is no news of demand.
 				p.err = err.Error()
 				c.countError(j.gr.cfg.Name, "history_read")
 				return
 			}
-			p.err, p.history, p.loaded, p.fc, p.fitted = "", hist, true, fc, true
+			p.err, p.history, p.loaded, p.fc, p.fitted, p.fittedAt = "", hist, true, fc, true, now
 		}()
 	}
 	wg.Wait()
@@ -194,7 +197,7 @@ func (c *Controller) predictive(gr *groupRun, g asg.Group, now time.Time) *Predi
 	case c.deps.History == nil:
 		out.Reason = "no demand history: no history store is configured"
 		return out
-	case gr.pred.err != "":
+	case gr.pred.err != "" && !gr.pred.fitted:
 		out.Reason = "no forecast: " + gr.pred.err
 		return out
 	case !gr.pred.fitted:
@@ -203,6 +206,9 @@ func (c *Controller) predictive(gr *groupRun, g asg.Group, now time.Time) *Predi
 	}
 	units, ok, reason := forecast.Floor(gr.pred.fc, now, out.Lead, cfg.Quantile)
 	out.Reason = reason
+	if gr.pred.err != "" {
+		out.Reason += "; the forecast fitted at " + gr.pred.fittedAt.UTC().Format(time.RFC3339) + " (the last read of the history failed: " + gr.pred.err + ")"
+	}
 	if !ok {
 		return out
 	}

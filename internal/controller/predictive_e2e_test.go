@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -315,4 +316,47 @@ func (l *listCounter) ListHistory(ctx context.Context, group string, since, unti
 	l.sinces = append(l.sinces, since)
 	l.mu.Unlock()
 	return l.HistoryStore.ListHistory(ctx, group, since, until)
+}
+
+// TestPredictiveFloorOutlivesAFailedRead: a failed read of the history
+// keeps the forecast fitted last, and the decision says the read failed;
+// a group whose first read fails has no floor.
+func TestPredictiveFloorOutlivesAFailedRead(t *testing.T) {
+	st := openBolt(t)
+	seedRhythm(t, st, 8, 5*time.Minute)
+	fl := &failingList{HistoryStore: st}
+	w := newPredictiveWorld(t, "    predictive: {mode: floor, lead: 15m}\n", fl, Options{}, nil)
+	if r := w.step(); r.Predictive == nil || r.Predictive.Floor != 9 {
+		t.Fatalf("first cycle: predictive %+v, want a floor of 9", r.Predictive)
+	}
+	fl.fail.Store(true)
+	var r Record
+	for range 31 { // past the 09:05 refit, whose read fails
+		r = w.step()
+	}
+	if p := r.Predictive; p == nil || p.Floor == 0 || !p.Applied || !strings.Contains(p.Reason, "the last read of the history failed") {
+		t.Fatalf("after a failed read: predictive %+v, want the last forecast's floor, applied, with the failure in its reason", p)
+	}
+
+	st2 := openBolt(t)
+	seedRhythm(t, st2, 8, 5*time.Minute)
+	down := &failingList{HistoryStore: st2}
+	down.fail.Store(true)
+	w2 := newPredictiveWorld(t, "    predictive: {mode: floor, lead: 15m}\n", down, Options{}, nil)
+	if p := w2.step().Predictive; p == nil || p.Floor != 0 || !strings.Contains(p.Reason, "no forecast: ") {
+		t.Errorf("first read failed: predictive %+v, want no floor and the reason", p)
+	}
+}
+
+// failingList fails ListHistory while fail is set.
+type failingList struct {
+	HistoryStore
+	fail atomic.Bool
+}
+
+func (f *failingList) ListHistory(ctx context.Context, group string, since, until time.Time) ([]store.HistoryPoint, error) {
+	if f.fail.Load() {
+		return nil, errors.New("store down")
+	}
+	return f.HistoryStore.ListHistory(ctx, group, since, until)
 }
