@@ -251,7 +251,7 @@ func (s *server) sizeGroup(ctx context.Context, g string, p campaignPlan, boosts
 		earlier = append(earlier, campaign.Earlier{Start: b.Start, Audience: b.Campaign.Audience, MessagesPerRecipient: b.Campaign.MessagesPerRecipient})
 	}
 	sz, ok := campaign.SizeGroup(campaign.Group{Audience: p.audience, MessagesPerRecipient: p.perRecip,
-		Earlier: earlier, History: pts, Now: now, DefaultCost: s.costs[g], Max: maxOf(f.views[f.byName[g]])})
+		Earlier: earlier, History: pts, Now: now, DefaultCost: s.costs[g], Max: maxOf(f.views[f.byName[g]]), Lead: f.views[f.byName[g]].Lead})
 	return sz, ok, nil
 }
 

@@ -24,7 +24,7 @@ var (
 	campaignKeys = []string{"id", "name", "groups", "start", "end", "end_given", "audience", "messages_per_recipient",
 		"sizing", "created_by", "created_at", "state"}
 	sizingKeys = []string{"audience", "messages_per_recipient", "peak_arrivals_per_second", "peak_after", "units_per_message_per_second",
-		"source", "campaigns_learned_from", "cost_source", "expected_messages", "arrivals_95", "wanted", "floor", "capped_at_max"}
+		"source", "campaigns_learned_from", "cost_source", "expected_messages", "arrivals_95", "window", "wanted", "floor", "capped_at_max"}
 )
 
 func fieldsOf(t *testing.T, p map[string]any) []string {
@@ -69,7 +69,12 @@ func TestCampaignCreateDefaults(t *testing.T) {
 			t.Errorf("sizing %s = %v, want %v", k, sz[k], want)
 		}
 	}
-	until, _ := time.ParseDuration(sz["arrivals_95"].(string))
+	// The window: to the end of the peak bucket (15 minutes in) and the
+	// group's lead.
+	until, _ := time.ParseDuration(sz["window"].(string))
+	if lead := until - 15*time.Minute; lead <= 0 {
+		t.Errorf("window %s: not past the peak bucket's end", until)
+	}
 	start := time.Date(2026, 6, 2, 7, 0, 0, 0, time.UTC)
 	if g["end"] != start.Add(until).Format(time.RFC3339) || c["end"] != g["end"] {
 		t.Errorf("end %v (campaign %v), want start + %s", g["end"], c["end"], until)

@@ -90,6 +90,7 @@ var (
 		"cost_source":                  obj{"type": "string", "enum": []string{"history", "default"}, "description": "Where the cost per message came from: the group's history outside campaigns, or its backlog queues' seconds_per_message / (concurrency x target_utilization)."},
 		"expected_messages":            number("Audience x messages per recipient x the curve's total."),
 		"arrivals_95":                  str("Go duration: when 95% of the expected messages have arrived."),
+		"window":                       str("Go duration: the floor's default length, to the end of the curve's peak 5 minutes plus the group's lead."),
 		"wanted":                       integer("ceil(peak x cost), at least 1, before the cap."),
 		"floor":                        integer("The boost's min_capacity: wanted capped at the group's maximum."),
 		"capped_at_max":                boolean("wanted was above the group's maximum."),

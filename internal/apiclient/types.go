@@ -227,6 +227,7 @@ type CampaignSizing struct {
 	CostSource       string  `json:"cost_source"`
 	ExpectedMessages float64 `json:"expected_messages"`
 	Arrivals95       string  `json:"arrivals_95"`
+	Window           string  `json:"window"`
 	Wanted           int     `json:"wanted"`
 	Floor            int     `json:"floor"`
 	CappedAtMax      bool    `json:"capped_at_max"`

@@ -52,9 +52,8 @@ const Horizon = 4 * time.Hour
 // horizonBuckets is the length of a curve: Horizon / Bucket.
 const horizonBuckets = int(Horizon / Bucket)
 
-// EndQuantile is the share of expected arrivals by which a campaign's
-// window ends when its end is not given: 95%, the arrivals after it being
-// few and slow enough for the group's own policies.
+// EndQuantile is the share of expected arrivals that Sizing.Arrivals95
+// reports the time of: 95%, after which arrivals are few.
 const EndQuantile = 0.95
 
 // MinCostBuckets is how many buckets outside campaigns, with arrivals and
@@ -289,8 +288,12 @@ type Sizing struct {
 	// total.
 	ExpectedMessages float64 `json:"expected_messages"`
 	// Arrivals95 is how long after the start 95% of ExpectedMessages have
-	// arrived (Go duration): the window's default length.
+	// arrived (Go duration).
 	Arrivals95 string `json:"arrivals_95"`
+	// Window is the default length of the campaign's floor (Go duration):
+	// to the end of the curve's peak bucket, plus the group's lead (see
+	// Group.Lead).
+	Window string `json:"window"`
 	// Wanted is ceil(peak x cost) before the cap; Floor after it.
 	Wanted int `json:"wanted"`
 	Floor  int `json:"floor"`
@@ -351,6 +354,14 @@ type Group struct {
 	DefaultCost float64
 	// Max is the group's maximum capacity; below 0 when unknown.
 	Max int
+	// Lead is the group's boost lead: how long capacity ordered now takes
+	// to serve (launch p90 plus warmup plus one cycle). The floor is held
+	// one lead past the expected peak: capacity the group's own policies
+	// order as the arrivals peak serves a lead later, and from then on
+	// they hold what the falling arrivals need, as they measure them, at
+	// no cost of a floor left at the peak for hours. 0 or less: one
+	// Bucket.
+	Lead time.Duration
 }
 
 // SizeGroup sizes a campaign on one group as the API does: the response
@@ -373,14 +384,27 @@ func SizeGroup(g Group) (s Sizing, ok bool) {
 		return Sizing{}, false
 	}
 	in.UnitsPerMessagePerSecond = cost
-	return Size(in), true
+	s = Size(in)
+	s.Window = window(in.Curve, g.Lead).String()
+	return s, true
+}
+
+// window is how long a campaign's floor lasts when the campaign gives no
+// end: to the end of the curve's peak bucket, plus lead (one Bucket when
+// not positive).
+func window(c Curve, lead time.Duration) time.Duration {
+	if lead <= 0 {
+		lead = Bucket
+	}
+	_, at := c.Peak()
+	return time.Duration(max(at, 0)+1)*Bucket + lead
 }
 
 // End is where the window of a campaign starting at start ends when the
-// campaign gives no end: start + Arrivals95. An unreadable Arrivals95
-// gives one Bucket.
+// campaign gives no end: start + Window. An unreadable Window gives one
+// Bucket.
 func (s Sizing) End(start time.Time) time.Time {
-	d, err := time.ParseDuration(s.Arrivals95)
+	d, err := time.ParseDuration(s.Window)
 	if err != nil || d <= 0 {
 		d = Bucket
 	}

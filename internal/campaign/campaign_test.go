@@ -226,12 +226,14 @@ func TestSizeGroup(t *testing.T) {
 		end        time.Duration
 	}{
 		// 30,000 x 10% / 300 s = 10 msg/s at 0.5 units each.
-		{"default curve and cost", Group{Audience: 30000, MessagesPerRecipient: 1, Now: start, DefaultCost: 0.5, Max: -1},
-			true, 5, SourceDefault, DefaultCurve().Until(EndQuantile)},
-		{"learned cost wins", Group{Audience: 30000, MessagesPerRecipient: 1, History: costly, Now: start, DefaultCost: 0.5, Max: -1},
-			true, 20, SourceHistory, DefaultCurve().Until(EndQuantile)},
-		{"capped", Group{Audience: 30000, MessagesPerRecipient: 1, Now: start, DefaultCost: 0.5, Max: 3},
-			true, 3, SourceDefault, DefaultCurve().Until(EndQuantile)},
+		// The default curve peaks in its third bucket (10-15 minutes):
+		// the floor lasts to its end plus the group's lead.
+		{"default curve and cost", Group{Audience: 30000, MessagesPerRecipient: 1, Now: start, DefaultCost: 0.5, Max: -1, Lead: 270 * time.Second},
+			true, 5, SourceDefault, 15*time.Minute + 270*time.Second},
+		{"learned cost wins", Group{Audience: 30000, MessagesPerRecipient: 1, History: costly, Now: start, DefaultCost: 0.5, Max: -1, Lead: time.Minute},
+			true, 20, SourceHistory, 16 * time.Minute},
+		{"no lead: one bucket", Group{Audience: 30000, MessagesPerRecipient: 1, Now: start, DefaultCost: 0.5, Max: 3},
+			true, 3, SourceDefault, 20 * time.Minute},
 		{"no cost", Group{Audience: 30000, MessagesPerRecipient: 1, Now: start, Max: -1}, false, 0, "", 0},
 	}
 	for _, tc := range cases {
@@ -250,5 +252,26 @@ func TestSizeGroup(t *testing.T) {
 				t.Errorf("end after %s, want %s", got, tc.end)
 			}
 		})
+	}
+}
+
+func TestWindow(t *testing.T) {
+	late := make(Curve, 12)
+	late[7] = 0.3
+	cases := []struct {
+		name string
+		c    Curve
+		lead time.Duration
+		want time.Duration
+	}{
+		{"peak in the first bucket", Curve{0.5, 0.1}, 4 * time.Minute, 9 * time.Minute},
+		{"a later peak holds longer", late, 4 * time.Minute, 44 * time.Minute},
+		{"no lead: one bucket", Curve{0.5}, 0, 10 * time.Minute},
+		{"an empty curve", Curve{}, 4 * time.Minute, 9 * time.Minute},
+	}
+	for _, tc := range cases {
+		if got := window(tc.c, tc.lead); got != tc.want {
+			t.Errorf("%s: window %s, want %s", tc.name, got, tc.want)
+		}
 	}
 }

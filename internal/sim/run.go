@@ -71,6 +71,10 @@ type Report struct {
 	Warnings []string `json:"warnings"`
 	// Runs are the runs behind Results, in the same order.
 	Runs []*Run `json:"-"`
+	// ForecastError is how well the predictive floor's forecast predicts
+	// this seed's demand (DemandForecastError); absent for runs shorter
+	// than two days.
+	ForecastError *ForecastError `json:"forecast_error,omitempty"`
 }
 
 // Summary is one scenario run with several seeds: each seed's report and
@@ -220,7 +224,8 @@ func Compare(ctx context.Context, sc *scenario.Scenario, policies []string, opts
 		results[i] = r.Result
 	}
 	score.SetOracle(results)
-	rep := &Report{Scenario: sc.Name, Seed: opts.Seed, Warnings: Warnings(sc, Demand(sc, sc.Load(opts.Seed)), runs)}
+	demand := Demand(sc, sc.Load(opts.Seed))
+	rep := &Report{Scenario: sc.Name, Seed: opts.Seed, Warnings: Warnings(sc, demand, runs), ForecastError: DemandForecastError(sc, demand)}
 	for i, p := range run {
 		runs[i].Result = results[i]
 		if slices.Contains(policies, p) {
@@ -757,7 +762,7 @@ func Campaigns(sc *scenario.Scenario) ([]scenario.Campaign, error) {
 		// refuses, as the API does.
 		cost, _ := cfg.Groups[0].UnitsPerMessage()
 		sz, ok := campaign.SizeGroup(campaign.Group{Audience: c.Audience, MessagesPerRecipient: c.MessagesPerRecipient,
-			Now: sc.Start, DefaultCost: cost, Max: sc.Workers.Max})
+			Now: sc.Start, DefaultCost: cost, Max: sc.Workers.Max, Lead: cfg.Groups[0].BoostLead.Std()})
 		if !ok {
 			return nil, fmt.Errorf("scenario %q: campaigns[%d] (%q): the headroom group has no backlog queue with seconds_per_message to size a campaign given by its audience from", sc.Name, i, c.Name)
 		}

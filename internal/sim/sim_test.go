@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 
-	"github.com/headroom-dev/headroom/internal/campaign"
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/emulator"
@@ -648,13 +647,15 @@ headroom:
 	}{
 		// 60,000 recipients x 1 message: the default curve's peak bucket
 		// is 10% of them in 5 minutes, 20 msg/s; the default backlog queue
-		// costs 1 s / (10 x 1.0) = 0.1 units per msg/s: 2 instances.
+		// costs 1 s / (10 x 1.0) = 0.1 units per msg/s: 2 instances. The
+		// window ends 15 minutes in, with the curve's peak bucket, plus
+		// the group's lead: launch 90 s + warmup 60 s + a 10 s cycle.
 		{name: "default curve and cost", campaigns: "{name: c, start: 1m, audience: 60000}",
-			capacity: 2, end: time.Minute + campaign.DefaultCurve().Until(campaign.EndQuantile)},
+			capacity: 2, end: time.Minute + 15*time.Minute + 160*time.Second},
 		{name: "messages per recipient and end", campaigns: "{name: c, start: 1m, end: 9m, audience: 60000, messages_per_recipient: 3}",
 			capacity: 6, end: 9 * time.Minute},
 		{name: "capped at max", campaigns: "{name: c, start: 1m, audience: 6000000}", capacity: 20,
-			end: time.Minute + campaign.DefaultCurve().Until(campaign.EndQuantile)},
+			end: time.Minute + 15*time.Minute + 160*time.Second},
 		{name: "by capacity untouched", campaigns: "{name: c, start: 1m, end: 5m, capacity: 7}", capacity: 7, end: 5 * time.Minute},
 		{name: "no cost per message", campaigns: "{name: c, start: 1m, audience: 60000}", block: perInstance,
 			wantErr: "no backlog queue with seconds_per_message"},
