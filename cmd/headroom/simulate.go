@@ -171,15 +171,30 @@ func writeSimulation(w io.Writer, format string, multi bool, summaries []*sim.Su
 		first = false
 		return score.WriteTable(w, title, results)
 	}
+	forecastLine := func(rep *sim.Report) error {
+		f := rep.ForecastError
+		if f == nil {
+			return nil
+		}
+		_, err := fmt.Fprintf(w, "forecast of the demand, %d forecasts of 48 h: MAPE %.1f%%, MAE %.2f instances, q%.2f covers %.0f%% (pinball %.2f)\n",
+			f.Origins, 100*f.MAPE, f.MAE, f.Quantile, 100*f.Coverage, f.Pinball)
+		return err
+	}
 	for _, s := range summaries {
 		if !multi {
 			if err := table("scenario "+s.Scenario, s.PerSeed[0].Results); err != nil {
+				return err
+			}
+			if err := forecastLine(s.PerSeed[0]); err != nil {
 				return err
 			}
 			continue
 		}
 		for _, rep := range s.PerSeed {
 			if err := table(fmt.Sprintf("scenario %s, seed %d", s.Scenario, rep.Seed), rep.Results); err != nil {
+				return err
+			}
+			if err := forecastLine(rep); err != nil {
 				return err
 			}
 		}
