@@ -68,7 +68,13 @@ func (s *server) getForecast(w http.ResponseWriter, r *http.Request) {
 	for i, p := range hist {
 		pts[i] = forecast.Point{At: p.At, Need: p.NeedUnits, Campaign: p.Campaign}
 	}
-	f := forecast.Predict(pts, now, forecast.Options{})
+	// The group's own quantile, as its decisions use it; the forecast's
+	// default for a group without a predictive block.
+	opt := forecast.Options{}
+	if v.Last != nil && v.Last.Predictive != nil && v.Last.Predictive.Quantile > 0 && v.Last.Predictive.Quantile < 1 {
+		opt.Quantile = v.Last.Predictive.Quantile
+	}
+	f := forecast.Predict(pts, now, opt)
 	doc := forecastDoc{Group: name, At: now, OK: f.OK, Reason: f.Reason, StepSeconds: f.Step.Seconds(),
 		BandLow: f.BandLow, BandHigh: f.BandHigh, Points: []forecastPoint{}, History: hourly(hist)}
 	for _, b := range f.Buckets {

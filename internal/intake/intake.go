@@ -163,6 +163,11 @@ func (in *Intake) Poll(ctx context.Context) (map[string]int, error) {
 		return nil, fmt.Errorf("receive from %s: %w", in.o.QueueURL, err)
 	}
 	counts := map[string]int{}
+	if !in.o.Leader() {
+		// The lease went to another replica during the long poll: leave
+		// the messages to come back to the queue for the leader.
+		return counts, nil
+	}
 	for _, m := range out.Messages {
 		r := in.handle(ctx, m.MessageId, m.ReceiptHandle, m.Body)
 		counts[r]++

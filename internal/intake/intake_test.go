@@ -235,3 +235,27 @@ func TestIdleQueuePauses(t *testing.T) {
 		w.clk.Advance(DefaultBackoff)
 	}
 }
+
+// TestLeaseLostDuringThePoll: messages received by a replica that lost
+// the lease while it waited go back to the queue, uncreated.
+func TestLeaseLostDuringThePoll(t *testing.T) {
+	w := newWorld(t)
+	w.send(t, good)
+	in := w.intake(t, w.api, func() bool { return false })
+	counts, err := in.Poll(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(counts) != 0 {
+		t.Errorf("results %v, want none", counts)
+	}
+	if n := w.emu.Count("SQS", "ReceiveMessage"); n != 1 {
+		t.Errorf("%d receives, want 1", n)
+	}
+	if n := w.onQueue(t); n != 1 {
+		t.Errorf("%d messages on the queue, want 1 (left for the leader)", n)
+	}
+	if bs, _ := w.store.ListBoosts(t.Context()); len(bs) != 0 {
+		t.Errorf("boosts %+v, want none", bs)
+	}
+}
