@@ -41,10 +41,13 @@ if [ "${FOOTPRINT_PPROF:-0}" = 1 ]; then emupprof=(--pprof "127.0.0.1:$((emport 
 bin/headroom emulator --listen "127.0.0.1:$emport" --fleet "$groups" "${emupprof[@]}" \
   --fleet-config "$work/fleet.yaml" --fleet-listen "$metrics" >"$work/emulator.log" 2>&1 &
 emu=$!
-for _ in $(seq 1 1200); do
+# Seeding takes about a minute per 20,000 groups on 2 cores.
+for _ in $(seq 1 6000); do
   [ -s "$work/fleet.yaml" ] && grep -q "fleet of" "$work/emulator.log" && break
+  kill -0 "$emu" 2>/dev/null || { echo "the emulator exited:" >&2; cat "$work/emulator.log" >&2; exit 1; }
   sleep 0.1
 done
+[ -s "$work/fleet.yaml" ] || { echo "the emulator did not create the fleet within 10 minutes" >&2; exit 1; }
 
 sed -i "s/^interval: .*/interval: $interval/" "$work/fleet.yaml"
 # The state file goes with the rest of the run's files.

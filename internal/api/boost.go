@@ -517,17 +517,27 @@ func allParam(r *http.Request, ps *problems) bool {
 	return b
 }
 
-func (s *server) listBoosts(w http.ResponseWriter, r *http.Request) {
+// boostListing reads a listing's `all` and page parameters and every
+// stored boost; ok is false when it has answered with a problem.
+func (s *server) boostListing(w http.ResponseWriter, r *http.Request, listing string) (all bool, pg pageRequest, bs []store.Boost, ok bool) {
 	var ps problems
-	all := allParam(r, &ps)
-	pg := parsePage(r, "boosts", &ps)
+	all = allParam(r, &ps)
+	pg = parsePage(r, listing, &ps)
 	if p := ps.problem(); p != nil {
 		writeProblem(w, r, p)
-		return
+		return false, pg, nil, false
 	}
 	bs, err := s.store.ListBoosts(r.Context())
 	if err != nil {
-		writeProblem(w, r, s.storeProblem(r, "boosts", err))
+		writeProblem(w, r, s.storeProblem(r, listing, err))
+		return false, pg, nil, false
+	}
+	return all, pg, bs, true
+}
+
+func (s *server) listBoosts(w http.ResponseWriter, r *http.Request) {
+	all, pg, bs, ok := s.boostListing(w, r, "boosts")
+	if !ok {
 		return
 	}
 	now := s.clock.Now()

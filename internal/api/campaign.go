@@ -348,16 +348,8 @@ func first(s []string) string {
 // --- handlers ---
 
 func (s *server) listCampaigns(w http.ResponseWriter, r *http.Request) {
-	var ps problems
-	all := allParam(r, &ps)
-	pg := parsePage(r, "campaigns", &ps)
-	if p := ps.problem(); p != nil {
-		writeProblem(w, r, p)
-		return
-	}
-	bs, err := s.store.ListBoosts(r.Context())
-	if err != nil {
-		writeProblem(w, r, s.storeProblem(r, "campaigns", err))
+	all, pg, bs, ok := s.boostListing(w, r, "campaigns")
+	if !ok {
 		return
 	}
 	now := s.clock.Now()
