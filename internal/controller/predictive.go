@@ -103,7 +103,19 @@ func (c *Controller) refreshForecasts(ctx context.Context, now time.Time) {
 	var jobs []*job
 	c.mu.Lock()
 	for i, gr := range c.groups {
-		if gr.cfg.Predictive == nil || now.Before(gr.pred.next) {
+		if gr.cfg.Predictive == nil {
+			continue
+		}
+		if gr.pred.next.IsZero() {
+			// The first reads (14 days each) spread over one refit
+			// period from the start, at each group's phase, rather than
+			// all in the first cycle: a new leader of many groups would
+			// otherwise read them all at once within one cycle's
+			// deadline. No forecast means no predictive floor, not a
+			// scale-in: a group's first window after a start allows none.
+			gr.pred.next = now.Add(c.refitPhase(i))
+		}
+		if now.Before(gr.pred.next) {
 			continue
 		}
 		gr.pred.next = nextRefit(now, c.refitPhase(i))

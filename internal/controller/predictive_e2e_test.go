@@ -23,6 +23,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/policy"
 	"github.com/headroom-dev/headroom/internal/source"
 	"github.com/headroom-dev/headroom/internal/store"
+	"github.com/headroom-dev/headroom/internal/store/memory"
 )
 
 // predictiveConfig is a queue-driven group; %s is its predictive block.
@@ -359,4 +360,57 @@ func (f *failingList) ListHistory(ctx context.Context, group string, since, unti
 		return nil, errors.New("store down")
 	}
 	return f.HistoryStore.ListHistory(ctx, group, since, until)
+}
+
+// TestFirstHistoryReadsSpread: a new controller reads each predictive
+// group's history first at the group's phase within one refit period,
+// not every group in its first cycle.
+func TestFirstHistoryReadsSpread(t *testing.T) {
+	text := strings.ReplaceAll(testConfig, "    policies:\n", "    predictive: {mode: forecast_only}\n    policies:\n")
+	cfg, err := config.Parse([]byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lh := &groupCounter{HistoryStore: memory.NewHistory()}
+	h := newHarness(t, Options{})
+	ctrl, err := New(cfg, Deps{Groups: h.groups, Scaler: h.scaler, Metrics: h.metrics, Queues: h.queues,
+		Clock: clock.NewFake(t0), History: lh, Leader: func() bool { return true }}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, tc := range []struct {
+		at   time.Duration
+		want string
+	}{
+		{0, "workers"},               // phase 0: at once
+		{2 * time.Minute, "workers"}, // api's phase is 2m30s of the 5m
+		{150 * time.Second, "workers api"},
+		{5 * time.Minute, "workers api workers"}, // workers' next slot
+	} {
+		ctrl.refreshForecasts(ctx, t0.Add(tc.at))
+		if got := lh.names(); got != tc.want {
+			t.Errorf("at +%s history read for %q, want %q", tc.at, got, tc.want)
+		}
+	}
+}
+
+// groupCounter records the group of every ListHistory call.
+type groupCounter struct {
+	HistoryStore
+	mu     sync.Mutex
+	groups []string
+}
+
+func (g *groupCounter) ListHistory(ctx context.Context, group string, since, until time.Time) ([]store.HistoryPoint, error) {
+	g.mu.Lock()
+	g.groups = append(g.groups, group)
+	g.mu.Unlock()
+	return g.HistoryStore.ListHistory(ctx, group, since, until)
+}
+
+func (g *groupCounter) names() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return strings.Join(g.groups, " ")
 }
