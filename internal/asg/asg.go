@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
 
 	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/target"
 )
 
 const (
@@ -35,83 +36,11 @@ const (
 	namesPerCall = maxRecords
 )
 
-// Group is one Auto Scaling group as the controller sees it.
-type Group struct {
-	Name string
-	ARN  string
-	// Min, Max and Desired are the group's MinSize, MaxSize and
-	// DesiredCapacity, in the group's units.
-	Min, Max, Desired int
-	// InService, Pending, Warming, Serving, Terminating and Standby are
-	// in the group's units, as Desired is: the sum of the instances'
-	// weights (see Counts, whose fields they are). Instances holds the
-	// same counts in instances.
-	InService, Pending, Warming, Serving, Terminating, Standby, Protected int
-	Instances                                                             Counts
-	// Weighted is true when the group's capacity is not a count of
-	// instances: a mixed instances policy whose launch template overrides
-	// carry WeightedCapacity, or a DesiredCapacityType of vcpu or
-	// memory-mib. CapacityType is DesiredCapacityType ("units" when AWS
-	// leaves it out).
-	Weighted     bool
-	CapacityType string
-	// MaxWeight is the largest weight among the overrides and the
-	// instances (1 for an unweighted group): AWS fills a desired capacity
-	// with whole instances, so it may overshoot desired by up to
-	// MaxWeight-1 units, and that is not drift.
-	MaxWeight int
-	// Unreadable says why the group's units cannot be counted (an
-	// instance of a weighted group without a readable WeightedCapacity);
-	// "" when they can. Nothing may act on a group whose units are not
-	// known: a count of instances read as units can order a scale-in by
-	// half.
-	Unreadable string
-	// Suspended lists the group's suspended process names.
-	Suspended []string
-	// LaunchOrTerminateSuspended is true when Launch or Terminate is
-	// suspended, so that a new desired capacity would not take effect.
-	LaunchOrTerminateSuspended bool
-	Tags                       map[string]string
-	// LaunchP90 is the 90th percentile of the launch-to-InService times
-	// the actuator has measured for this group (at most the last
-	// launchSamples), 0 while LaunchSamples is 0.
-	LaunchP90     time.Duration
-	LaunchSamples int
-	// Replacing is the part of Pending, in units, that replaces instances
-	// AWS is retiring (launch before terminate: capacity rebalancing and
-	// the like), not capacity added: see replacing in replace.go.
-	// Instances.Replacing counts the same in instances.
-	Replacing int
-	// Replacements are the group's settings under which AWS replaces
-	// instances on its own.
-	Replacements Replacements
-	// WarmPool is the group's warm pool, nil when it has none. Its
-	// instances are in none of the counts above. LaunchP90 and
-	// LaunchSamples measure cold launches only; the pool's warm starts are
-	// measured apart (WarmPool.WarmLaunchP90).
-	WarmPool *WarmPool
-}
+// Group is one Auto Scaling group as the controller sees it: target.Group.
+type Group = target.Group
 
-// Counts are a group's capacity by lifecycle state, in units or in
-// instances. InService counts InService instances; Warming those of them
-// still inside the warmup; Serving = InService - Warming. Pending counts
-// the states of an instance on its way in: Pending, Pending:Wait and
-// Pending:Proceed (a launch lifecycle hook's wait is part of the launch),
-// and the root volume replacement states (the instance comes back).
-// Terminating counts the states of an instance on its way out:
-// Terminating, Terminating:Wait, Terminating:Proceed, Detaching and
-// Quarantined. Protected counts the InService instances protected from
-// scale-in. Standby counts Standby and EnteringStandby: such an
-// instance neither serves nor counts toward desired capacity (AWS
-// replaces it, or lowered desired when it entered Standby). Warm pool
-// instances (Warmed:*) are not in a group's instances; if one appears
-// there it counts nowhere.
-type Counts struct {
-	InService, Pending, Warming, Serving, Terminating, Standby, Protected int
-	// Replacing counts the Pending instances that replace instances AWS
-	// is retiring (Group.Replacing).
-	Replacing int
-}
+// Counts are a group's capacity by lifecycle state: target.Counts.
+type Counts = target.Counts
 
 // launchSamples is how many launch times are kept per group.
 const launchSamples = 32
@@ -270,29 +199,8 @@ func (a *Actuator) Describe(ctx context.Context, names []string, warmup func(nam
 }
 
 // PageError is Describe's error when some DescribeAutoScalingGroups pages
-// failed: Groups are the groups those pages would have answered for, in
-// the order asked, and Errs the pages' errors. The groups Describe
-// returns alongside it were read.
-type PageError struct {
-	Groups []string
-	Errs   []error
-}
-
-// Error says how many groups no page answered for, and why.
-func (e *PageError) Error() string {
-	msgs := make([]string, len(e.Errs))
-	for i, err := range e.Errs {
-		msgs[i] = err.Error()
-	}
-	return fmt.Sprintf("%d of the groups not described: %s", len(e.Groups), strings.Join(msgs, "; "))
-}
-
-// Unwrap returns the pages' errors, so that errors.Is and errors.As see
-// the AWS errors under it.
-func (e *PageError) Unwrap() []error { return e.Errs }
-
-// Blind reports whether name is one of the groups no page answered for.
-func (e *PageError) Blind(name string) bool { return slices.Contains(e.Groups, name) }
+// failed: target.PageError.
+type PageError = target.PageError
 
 // nameList names a batch of groups in an error without listing a hundred.
 func nameList(names []string) string {

@@ -7,34 +7,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
+	"github.com/headroom-dev/headroom/internal/target"
 )
 
 // Replacements are the group's settings under which AWS replaces
-// instances on its own, launching the new one before it terminates the
-// old one (or the reverse), while desired capacity stays where it is.
-type Replacements struct {
-	// CapacityRebalance is the group's CapacityRebalance: AWS replaces a
-	// Spot instance that received a rebalance recommendation, launching
-	// the replacement first and terminating the old instance once the new
-	// one passes its health checks ("After launching a new instance, it
-	// then terminates an old instance", API_CreateAutoScalingGroup,
-	// CapacityRebalance; "Capacity Rebalancing" in the EC2 Auto Scaling
-	// User Guide).
-	CapacityRebalance bool
-	// MaxInstanceLifetime is the group's MaxInstanceLifetime, 0 when
-	// unset. By default AWS terminates an instance that reaches it and
-	// launches the replacement while it terminates; an instance
-	// maintenance policy with MaxHealthyPercentage above 100 makes it
-	// launch first ("Replace Auto Scaling instances based on maximum
-	// instance lifetime", User Guide).
-	MaxInstanceLifetime time.Duration
-	// LaunchBeforeTerminate is true when the group's instance
-	// maintenance policy lets capacity rise above desired during a
-	// replacement (MaxHealthyPercentage above 100): max instance
-	// lifetime, health check replacements and instance refreshes then
-	// launch first.
-	LaunchBeforeTerminate bool
-}
+// instances on its own: target.Replacements.
+type Replacements = target.Replacements
 
 // replacementsOf reads a group's replacement settings.
 func replacementsOf(g types.AutoScalingGroup) Replacements {

@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling/types"
+
+	"github.com/headroom-dev/headroom/internal/target"
 )
 
 // Warm pools ("Warm pools for Amazon EC2 Auto Scaling", EC2 Auto Scaling
@@ -29,45 +31,8 @@ const warmPoolConcurrency = 8
 // value is 50", API_DescribeWarmPool): the fewest calls per pool.
 const warmPoolRecords = 50
 
-// WarmPool is a group's warm pool as one Describe read it. Its counts are
-// in the group's units (instances on a plain group: a group with a warm
-// pool cannot have a mixed instances policy, so each instance weighs 1
-// unless AWS says otherwise) and, in the *Instances fields, in instances.
-// No warm instance is ever serving or pending in the group.
-type WarmPool struct {
-	// PoolState is the state the pool keeps its instances in: Stopped,
-	// Running or Hibernated.
-	PoolState string
-	// Status is "PendingDelete" while the pool is being deleted, else "".
-	Status string
-	// MinSize is the pool's MinSize (0 when not set).
-	MinSize int
-	// MaxPreparedCapacity is MaxGroupPreparedCapacity, -1 when not set
-	// (the group's MaxSize then stands in for it).
-	MaxPreparedCapacity int
-	// ReuseOnScaleIn is the pool's InstanceReusePolicy, nil when not set.
-	ReuseOnScaleIn *bool
-	// Ready counts the instances resting in the pool state, ready for a
-	// warm start (Warmed:Stopped, Warmed:Running or Warmed:Hibernated).
-	// Entering counts those on their way in (Warmed:Pending*), Leaving
-	// those on their way out (Warmed:Terminating*).
-	Ready, Entering, Leaving                            int
-	ReadyInstances, EnteringInstances, LeavingInstances int
-	// WarmLaunchP90 is the 90th percentile of the warm starts the actuator
-	// has measured for this group from the pool's current PoolState (at
-	// most the last launchSamples), 0 while WarmLaunchSamples is 0.
-	WarmLaunchP90     time.Duration
-	WarmLaunchSamples int
-	// Error says why DescribeWarmPool failed this cycle, "" when it did
-	// not. The counts are then zero: nothing may be expected warm.
-	Error string
-}
-
-// Usable reports whether the pool was read this cycle and can give warm
-// starts: it is not being deleted.
-func (w *WarmPool) Usable() bool {
-	return w != nil && w.Error == "" && w.Status == ""
-}
+// WarmPool is a group's warm pool as one Describe read it: target.WarmPool.
+type WarmPool = target.WarmPool
 
 // warmSeen is where an instance was at the last Describe of its group
 // that read the warm pool.
