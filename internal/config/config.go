@@ -52,8 +52,16 @@ type Group struct {
 	// Name is Headroom's name for the group (metrics, API, decisions);
 	// it defaults to ASG.
 	Name string `yaml:"name"`
-	// ASG is the EC2 Auto Scaling group's name.
+	// ASG is the EC2 Auto Scaling group's name: the shorthand for
+	// Target{Kind: asg, Name: ASG}, and set from Target.Name for an asg
+	// target.
 	ASG string `yaml:"asg"`
+	// Target is what the group scales (docs/targets.md); absent, the
+	// Auto Scaling group ASG names.
+	Target Target `yaml:"target,omitempty"`
+	// AWS is the account and region of the group's AWS calls; absent, the
+	// daemon's own.
+	AWS GroupAWS `yaml:"aws,omitempty"`
 	// Min and Max are Headroom's bounds, intersected each cycle with the
 	// group's own MinSize and MaxSize.
 	Min int `yaml:"min"`

@@ -101,8 +101,9 @@ func (c *Config) applyDefaults(present func(path string) bool) {
 
 func (g *Group) applyDefaults(path string, present func(string) bool, interval Duration) {
 	has := func(key string) bool { return present(path + "." + key) }
+	g.applyTargetDefaults()
 	if !has("name") {
-		g.Name = g.ASG
+		g.Name = g.defaultName()
 	}
 	if !has("warmup") {
 		g.Warmup = Duration(DefaultWarmup)

@@ -151,7 +151,7 @@ func (c *Config) problems() Problems {
 		ps.add("groups", "at least one group is required")
 	}
 	names := map[string]int{}
-	asgs := map[string]int{}
+	targets := map[string]int{}
 	for i, g := range c.Groups {
 		path := fmt.Sprintf("groups[%d]", i)
 		g.check(&ps, path)
@@ -160,10 +160,16 @@ func (c *Config) problems() Problems {
 		} else {
 			names[g.Name] = i
 		}
-		if j, ok := asgs[g.ASG]; ok && g.ASG != "" {
-			ps.add(path+".asg", fmt.Sprintf("%q is already managed by groups[%d]", g.ASG, j))
-		} else {
-			asgs[g.ASG] = i
+		if key := g.TargetKey(); g.TargetID() != "" {
+			if j, ok := targets[key]; ok {
+				field := ".target"
+				if g.Target == (Target{}) {
+					field = ".asg"
+				}
+				ps.add(path+field, fmt.Sprintf("%q is already managed by groups[%d]", g.TargetString(), j))
+			} else {
+				targets[key] = i
+			}
 		}
 	}
 	return ps.list
@@ -185,14 +191,9 @@ func checkListen(addr string) string {
 }
 
 func (g *Group) check(ps *problems, path string) {
-	switch {
-	case g.ASG == "":
-		ps.add(path+".asg", "required: the EC2 Auto Scaling group's name")
-	case len(g.ASG) > maxASGName || strings.ContainsFunc(g.ASG, isControl):
-		ps.add(path+".asg", fmt.Sprintf("must be 1 to %d printable characters", maxASGName))
-	}
+	g.checkTarget(ps, path)
 	if g.Name == "" {
-		if g.ASG != "" {
+		if g.defaultName() != "" {
 			ps.add(path+".name", "must not be empty")
 		}
 	} else if !groupNameRE.MatchString(g.Name) {

@@ -195,3 +195,14 @@ func (e *PageError) Unwrap() []error { return e.Errs }
 
 // Blind reports whether name is one of the groups no page answered for.
 func (e *PageError) Blind(name string) bool { return slices.Contains(e.Groups, name) }
+
+// nameList names a batch of targets in an error without listing a hundred.
+func nameList(names []string) string {
+	switch len(names) {
+	case 0:
+		return "(none)"
+	case 1:
+		return fmt.Sprintf("%q", names[0])
+	}
+	return fmt.Sprintf("%q and %d more", names[0], len(names)-1)
+}

@@ -76,3 +76,22 @@ type Mirrorer interface {
 	Reconcile(ctx context.Context, id string, existing, want []schedule.Action) (put, deleted int, err error)
 	SetMinSize(ctx context.Context, id string, min int) error
 }
+
+// Account is where a target's AWS calls go: a region and the role they
+// assume. The zero Account is the daemon's own credentials and region.
+type Account struct {
+	// Region is the AWS region; "" is the daemon's.
+	Region string
+	// RoleARN is the role assumed with STS AssumeRole, with ExternalID
+	// and SessionName; "" is the daemon's own credentials.
+	RoleARN, ExternalID, SessionName string
+}
+
+// Key names the account in keys and logs: "region|role" ("" for the
+// daemon's own). It leaves the external id out of logs.
+func (a Account) Key() string {
+	if a == (Account{}) {
+		return ""
+	}
+	return a.Region + "|" + a.RoleARN
+}
