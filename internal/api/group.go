@@ -25,6 +25,8 @@ import (
 type groupSummary struct {
 	Name   string `json:"name"`
 	ASG    string `json:"asg"`
+	Kind   string `json:"kind"`
+	Target string `json:"target"`
 	Min    int    `json:"min"`
 	Max    int    `json:"max"`
 	ASGMin int    `json:"asg_min"`
@@ -49,7 +51,7 @@ type groupSummary struct {
 }
 
 func summarize(v controller.GroupView, boosts *boostIndex, overrides []store.Override) groupSummary {
-	g := groupSummary{Name: v.Name, ASG: v.ASG, Min: v.Min, Max: v.Max, ASGMin: v.ASGMin, ASGMax: v.ASGMax,
+	g := groupSummary{Name: v.Name, ASG: v.ASG, Kind: string(v.Kind), Target: v.Target, Min: v.Min, Max: v.Max, ASGMin: v.ASGMin, ASGMax: v.ASGMax,
 		Known: v.Known, Lead: formatDuration(v.Lead), Boosts: boosts.selecting(v.Name, v.Tags), Overrides: []string{}}
 	if d := v.Last; d != nil {
 		g.Desired, g.Decided, g.Serving, g.Pending, g.Warming = d.Current, d.Desired, d.Serving, d.Pending, d.Warming

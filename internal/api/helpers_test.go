@@ -279,7 +279,7 @@ var (
 		"ramp", "lead", "effective_lead", "cap_at_max", "created_by", "created_at", "updated_at", "cancelled_at", "cancelled_by", "version", "state", "campaign"}
 	overrideKeys = []string{"id", "group", "kind", "capacity", "min", "max", "cap_at_max", "reason", "expires_at", "created_by",
 		"created_at", "cancelled_at", "cancelled_by", "version", "state"}
-	summaryKeys = []string{"name", "asg", "min", "max", "asg_min", "asg_max", "known", "lead", "desired", "decided",
+	summaryKeys = []string{"name", "asg", "kind", "target", "min", "max", "asg_min", "asg_max", "known", "lead", "desired", "decided",
 		"serving", "pending", "warming", "paused", "acted", "skipped", "reason", "error", "at", "boosts", "overrides"}
 	decisionKeys = []string{"group", "asg", "at", "current", "desired", "min", "max", "serving", "pending", "warming", "terminating", "standby", "replacing", "capacity_type", "weighted", "instances",
 		"asg_min", "asg_max", "proposals", "changes", "inputs", "queues", "paused", "reason", "acted"}

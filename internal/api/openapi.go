@@ -106,8 +106,11 @@ var (
 		"state":        obj{"type": "string", "enum": []string{stateActive, stateExpired, stateCancelled}},
 	}
 	groupSummaryProps = obj{
-		"name": str("Headroom's name."), "asg": str("Auto Scaling group name."), "min": integer("Configured minimum."),
-		"max": integer("Configured maximum."), "asg_min": integer("MinSize as last described."), "asg_max": integer("MaxSize as last described."),
+		"name": str("Headroom's name."), "asg": str("Auto Scaling group name; empty for another kind of target."),
+		"kind":   obj{"type": "string", "enum": []string{"asg", "ecs_service", "kubernetes"}, "description": "What the group scales."},
+		"target": str("The target's name: the Auto Scaling group's, cluster/service, or [context:]namespace/resource/name."),
+		"min":    integer("Configured minimum."),
+		"max":    integer("Configured maximum."), "asg_min": integer("MinSize as last described."), "asg_max": integer("MaxSize as last described."),
 		"known": boolean("The group has been described."), "lead": str("Boost lead in force (Go duration)."),
 		"desired": integer("Desired capacity at the latest decision."), "decided": integer("Capacity decided."),
 		"serving": integer(""), "pending": integer(""), "warming": integer(""), "paused": boolean(""), "acted": boolean(""),
@@ -115,7 +118,7 @@ var (
 		"boosts": arrayOf(str("Boost id.")), "overrides": arrayOf(str("Override id.")),
 	}
 	decisionProps = obj{
-		"group": str(""), "asg": str(""), "at": dateTime(""), "current": integer(""), "desired": integer(""),
+		"group": str(""), "asg": str(""), "kind": str("Kind of target: asg, ecs_service or kubernetes."), "target": str("The target's name."), "at": dateTime(""), "current": integer(""), "desired": integer(""),
 		"min": integer("Effective minimum."), "max": integer("Effective maximum."),
 		"serving": integer("Units InService past warmup (instances on a plain group)."), "pending": integer("Units on their way in."),
 		"warming": integer("Units InService inside warmup."), "terminating": integer("Units on their way out."),

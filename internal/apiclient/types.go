@@ -7,6 +7,7 @@ package apiclient
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -14,6 +15,8 @@ import (
 type GroupSummary struct {
 	Name      string     `json:"name"`
 	ASG       string     `json:"asg"`
+	Kind      string     `json:"kind"`
+	Target    string     `json:"target"`
 	Min       int        `json:"min"`
 	Max       int        `json:"max"`
 	ASGMin    int        `json:"asg_min"`
@@ -47,6 +50,8 @@ type GroupDetail struct {
 type Decision struct {
 	Group          string        `json:"group"`
 	ASG            string        `json:"asg"`
+	Kind           string        `json:"kind,omitempty"`
+	Target         string        `json:"target,omitempty"`
 	At             time.Time     `json:"at"`
 	Current        int           `json:"current"`
 	Desired        int           `json:"desired"`
@@ -428,4 +433,47 @@ type HistoryHour struct {
 	Arrivals float64   `json:"arrivals"`
 	Buckets  int       `json:"buckets"`
 	Campaign bool      `json:"campaign"`
+}
+
+// noMax is the upper bound a target without one of its own reports (an
+// ECS service without a scalable target, a Kubernetes workload).
+const noMax = 1<<31 - 1
+
+// KindOrASG is the group's kind of target; a daemon from before kinds
+// lists none, and its groups are Auto Scaling groups.
+func (g GroupSummary) KindOrASG() string {
+	if g.Kind == "" {
+		return "asg"
+	}
+	return g.Kind
+}
+
+// TargetName is the target's name: the Auto Scaling group's from a daemon
+// from before kinds.
+func (g GroupSummary) TargetName() string {
+	if g.Target == "" {
+		return g.ASG
+	}
+	return g.Target
+}
+
+// OwnBounds are the target's own bounds as last described, for people:
+// "ASG 1-40" (MinSize-MaxSize), "scalable target 1-10" (an ECS service's
+// MinCapacity-MaxCapacity), or "" when it has none of its own or has not
+// been described.
+func (g GroupSummary) OwnBounds() string {
+	if !g.Known || g.ASGMax == noMax && g.ASGMin == 0 {
+		return ""
+	}
+	label := "ASG"
+	switch g.KindOrASG() {
+	case "ecs_service":
+		label = "scalable target"
+	case "kubernetes":
+		label = "workload"
+	}
+	if g.ASGMax == noMax {
+		return fmt.Sprintf("%s %d-", label, g.ASGMin)
+	}
+	return fmt.Sprintf("%s %d-%d", label, g.ASGMin, g.ASGMax)
 }

@@ -457,3 +457,9 @@ func (a *Actuator) RefreshInProgress(ctx context.Context, name string) (bool, er
 	}
 	return false, nil
 }
+
+var (
+	_ target.Backend   = (*Actuator)(nil)
+	_ target.Refresher = (*Actuator)(nil)
+	_ target.Mirrorer  = (*Actuator)(nil)
+)

@@ -178,3 +178,7 @@ func (a *Actuator) SetMinSize(ctx context.Context, asgName string, min int) erro
 	}
 	return nil
 }
+
+// Mirrors reports that every Auto Scaling group has a place for
+// scheduled actions (target.Mirrorer).
+func (a *Actuator) Mirrors(string) bool { return true }

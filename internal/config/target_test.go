@@ -93,6 +93,8 @@ func TestTargetProblems(t *testing.T) {
 		{"one service in two regions", "  - target: {kind: kubernetes", "  - target: {kind: ecs_service, cluster: prod, service: api}\n    aws: {region: eu-west-2, role_arn: \"arn:aws:iam::111111111111:role/headroom-target\"}\n    name: api2\n    max: 1\n    policies: [{name: cpu, target_tracking: {metric: {namespace: AWS/ECS, name: CPUUtilization, stat: Average}, target: 60}}]\n  - target: {kind: kubernetes", "", ""},
 		{"one asg name twice", "aws: {region: us-west-2}", "", "groups[3].target", `"workers-asg" is already managed by groups[0]`},
 		{"one asg name in two regions", "name: batch-asg", "name: workers-asg", "", ""},
+		{"one bare queue name in two accounts", "{name: cpu, target_tracking: {metric: {namespace: AWS/ECS, name: CPUUtilization, stat: Average}, target: 60}}", "{name: jobs, backlog: {acceptable_latency: 60s, queues: [{queue: jobs, seconds_per_message: 1}]}}", "groups[1].aws", `queue "jobs" is also named by groups[0], in another account or region`},
+		{"one queue URL in two accounts", "{name: cpu, target_tracking: {metric: {namespace: AWS/ECS, name: CPUUtilization, stat: Average}, target: 60}}", "{name: jobs, backlog: {acceptable_latency: 60s, queues: [{queue: 'https://sqs.us-east-1.amazonaws.com/000000000000/jobs', seconds_per_message: 1}]}}", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,8 +102,13 @@ func TestTargetProblems(t *testing.T) {
 				t.Fatalf("targetDoc has no %q", tc.from)
 			}
 			doc := strings.Replace(targetDoc, tc.from, tc.to, 1)
-			if tc.name == "one asg name twice" {
+			switch tc.name {
+			case "one asg name twice":
 				doc = strings.Replace(doc, "name: batch-asg", "name: workers-asg", 1)
+			case "one bare queue name in two accounts":
+				doc = strings.Replace(doc, "{name: cpu, target_tracking: {metric: {namespace: AWS/EC2, name: CPUUtilization, stat: Average}, target: 60}}", "{name: jobs, backlog: {acceptable_latency: 60s, queues: [{queue: jobs, seconds_per_message: 1}]}}", 1)
+			case "one queue URL in two accounts":
+				doc = strings.Replace(doc, "{name: cpu, target_tracking: {metric: {namespace: AWS/EC2, name: CPUUtilization, stat: Average}, target: 60}}", "{name: jobs, backlog: {acceptable_latency: 60s, queues: [{queue: 'https://sqs.us-east-1.amazonaws.com/000000000000/jobs', seconds_per_message: 1}]}}", 1)
 			}
 			_, err := Parse([]byte(doc))
 			if tc.field == "" {

@@ -152,6 +152,14 @@ func (c *Config) problems() Problems {
 	}
 	names := map[string]int{}
 	targets := map[string]int{}
+	// A bare queue name is resolved in the account and region of the
+	// group that reads it, so one name in two accounts is two queues that
+	// the controller, keyed by queue, would read as one.
+	type queueUse struct {
+		group   int
+		account string
+	}
+	bareQueues := map[string]queueUse{}
 	for i, g := range c.Groups {
 		path := fmt.Sprintf("groups[%d]", i)
 		g.check(&ps, path)
@@ -159,6 +167,20 @@ func (c *Config) problems() Problems {
 			ps.add(path+".name", fmt.Sprintf("%q is already the name of groups[%d]", g.Name, j))
 		} else {
 			names[g.Name] = i
+		}
+		for _, q := range g.Queues() {
+			if strings.Contains(q, "://") {
+				continue
+			}
+			acct := g.AWS.Account()
+			if acct.Region == "" {
+				acct.Region = c.Region
+			}
+			if u, ok := bareQueues[q]; !ok {
+				bareQueues[q] = queueUse{i, acct.Key()}
+			} else if u.account != acct.Key() {
+				ps.add(path+".aws", fmt.Sprintf("queue %q is also named by groups[%d], in another account or region: name it by its URL in one of them", q, u.group))
+			}
 		}
 		if key := g.TargetKey(); g.TargetID() != "" {
 			if j, ok := targets[key]; ok {

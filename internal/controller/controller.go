@@ -38,6 +38,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/schedule"
 	"github.com/headroom-dev/headroom/internal/source"
 	"github.com/headroom-dev/headroom/internal/store"
+	"github.com/headroom-dev/headroom/internal/target"
 	"github.com/headroom-dev/headroom/internal/telemetry"
 )
 
@@ -132,6 +133,10 @@ type Deps struct {
 	// tokens in priority order (orderWrites), and a write without one is
 	// deferred to the next cycle with SkipRateBudget. nil: no limit.
 	Budget WriteBudget
+	// BudgetFor, when set, gives each target's budget by its key instead
+	// of Budget: one per service, account and region (a nil answer: no
+	// limit for that target).
+	BudgetFor func(key string) WriteBudget
 	// WarmPools raises a warm pool before a boost and restores it after;
 	// nil means Headroom never changes a warm pool.
 	WarmPools WarmPools
@@ -152,6 +157,10 @@ const (
 	SkipInstanceRefresh = "instance_refresh"
 	SkipRefreshUnknown  = "instance_refresh_unknown"
 	SkipPlanUnknown     = "plan_unavailable"
+	// SkipTargetBusy: a scale-in the target cannot take now (an ECS
+	// deployment in progress, target.Group.NoScaleIn); scale-out is not
+	// held.
+	SkipTargetBusy = "target_busy"
 )
 
 // writeConcurrency bounds concurrent SetDesiredCapacity calls. Auto Scaling
@@ -164,8 +173,14 @@ var nan = math.NaN()
 // Record is a decision as the controller made and carried it out.
 type Record struct {
 	policy.Decision
-	// ASG is the Auto Scaling group's name.
+	// ASG is the Auto Scaling group's name ("" for another kind of
+	// target).
 	ASG string
+	// Kind is the kind of the group's target, Target its name for people
+	// (config.Group.TargetString) and Key the controller's key for it
+	// (config.Group.TargetKey), which its writes are routed by.
+	Kind        target.Kind
+	Target, Key string
 	// Acted is true when SetDesiredCapacity succeeded this cycle.
 	Acted bool
 	// Skipped says why a differing decision was not acted on.
@@ -264,7 +279,10 @@ type Options struct {
 }
 
 type groupRun struct {
-	cfg     config.Group
+	cfg config.Group
+	// key is the group's target key (config.Group.TargetKey): what the
+	// describe answers and the writes are routed by.
+	key     string
 	spec    policy.Group
 	periods map[string]time.Duration // metric query key -> period
 	state   policy.State
@@ -310,6 +328,9 @@ type Controller struct {
 	queries []source.MetricQuery
 	queues  []string
 	names   []string
+	// mixed is true when a group's target is not an Auto Scaling group:
+	// messages then speak of targets.
+	mixed   bool
 	groups  []*groupRun
 	byName  map[string]*groupRun
 	warmups map[string]time.Duration // by ASG name
@@ -360,8 +381,12 @@ func New(cfg *config.Config, deps Deps, opts Options) (*Controller, error) {
 		}
 		c.groups = append(c.groups, gr)
 		c.byName[g.Name] = gr
-		c.names = append(c.names, g.ASG)
-		c.warmups[g.ASG] = g.Warmup.Std()
+		gr.key = g.TargetKey()
+		c.names = append(c.names, gr.key)
+		c.warmups[gr.key] = g.Warmup.Std()
+		if g.Kind() != target.KindASG {
+			c.mixed = true
+		}
 	}
 	c.mu.Lock()
 	c.publishLocked()
@@ -480,14 +505,14 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 	}
 	if descErr != nil {
 		for i, gr := range c.groups {
-			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
-				Error: fmt.Sprintf("describe auto scaling groups: %v", descErr)}
+			records[i] = gr.record(policy.Decision{Group: gr.cfg.Name, At: now})
+			records[i].Error = fmt.Sprintf("%s: %v", c.describeWhat(), descErr)
 			c.countError(gr.cfg.Name, "describe")
 		}
 		// One failure for all groups: the cycle's error says it once
 		// (Run logs it) instead of a line per group.
 		c.record(records, false)
-		err := fmt.Errorf("describe auto scaling groups: %w", descErr)
+		err := fmt.Errorf("%s: %w", c.describeWhat(), descErr)
 		c.mu.Lock()
 		c.lastRun, c.lastErr = now, err
 		c.mu.Unlock()
@@ -506,31 +531,40 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 		c.lastPlan = plan
 	}
 	for i, gr := range c.groups {
-		if why, ok := blind[gr.cfg.ASG]; ok {
+		if why, ok := blind[gr.key]; ok {
 			// Unknown is not gone: no decision, no write, and nothing of
 			// the group's state changes until a page answers for it.
-			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
-				Error: "describe auto scaling groups: " + why}
+			records[i] = gr.record(policy.Decision{Group: gr.cfg.Name, At: now})
+			records[i].Error = c.describeWhat() + ": " + why
 			c.countError(gr.cfg.Name, "describe")
 			continue
 		}
-		g, ok := groups[gr.cfg.ASG]
+		g, ok := groups[gr.key]
 		if ok {
 			gr.last, gr.described = g, true
 		}
 		if !ok {
-			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now}, ASG: gr.cfg.ASG,
-				Error: fmt.Sprintf("auto scaling group %q not found", gr.cfg.ASG)}
+			records[i] = gr.record(policy.Decision{Group: gr.cfg.Name, At: now})
+			records[i].Error = notFound(gr.cfg)
 			c.countError(gr.cfg.Name, "group_not_found")
 			continue
 		}
 		if g.Unreadable != "" {
 			// Never guess a group's units: instances read as units can
 			// order a scale-in by half.
-			records[i] = Record{Decision: policy.Decision{Group: gr.cfg.Name, At: now, Current: g.Desired}, ASG: gr.cfg.ASG,
-				Error: "cannot count the group's capacity in units, so Headroom does not act on it: " + g.Unreadable}
+			records[i] = gr.record(policy.Decision{Group: gr.cfg.Name, At: now, Current: g.Desired})
+			records[i].Error = "cannot count the group's capacity in units, so Headroom does not act on it: " + g.Unreadable
 			records[i].setCapacity(g)
 			c.countError(gr.cfg.Name, "units_unknown")
+			continue
+		}
+		if g.Conflict != "" {
+			// Two controllers on one target fight: Headroom refuses to
+			// be the second.
+			records[i] = gr.record(policy.Decision{Group: gr.cfg.Name, At: now, Current: g.Desired})
+			records[i].Error = conflictError(g.Conflict)
+			records[i].setCapacity(g)
+			c.countError(gr.cfg.Name, "conflict")
 			continue
 		}
 		in := c.input(gr, g, now, series, queues)
@@ -551,10 +585,11 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 			floor = max(floor, f.Capacity)
 		}
 		d.Notes = append(d.Notes, groupNotes(g, d)...)
-		acting, idle := policyNotes(pols.ByGroup[gr.cfg.ASG], g.Suspended)
+		acting, idle := policyNotes(pols.ByGroup[gr.key], g.Suspended)
 		d.Notes = appendNonEmpty(d.Notes, acting, idle)
 		d.Notes = append(d.Notes, warmNotes(g, d)...)
-		records[i] = Record{Decision: d, ASG: gr.cfg.ASG, Predictive: pred}
+		records[i] = gr.record(d)
+		records[i].Predictive = pred
 		records[i].setCapacity(g)
 		records[i].setWarm(c, gr, g)
 		if d.Desired == g.Desired {
@@ -572,6 +607,9 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) (records []Reco
 			records[i].Skipped = SkipPaused
 		case g.LaunchOrTerminateSuspended:
 			records[i].Skipped = SkipSuspended
+		case d.Desired < g.Desired && g.NoScaleIn != "":
+			records[i].Skipped = SkipTargetBusy
+			records[i].Notes = append(records[i].Notes, "scale-in held: "+g.NoScaleIn)
 		default:
 			writes = append(writes, pendingWrite{index: i, deferred: gr.deferred, current: g.Desired, desired: d.Desired, floor: floor})
 		}
@@ -654,7 +692,10 @@ func (c *Controller) Warnings() []string {
 		for _, n := range suspendedNotes(g.Suspended) {
 			out = append(out, fmt.Sprintf("group %s: %s", gr.cfg.Name, n))
 		}
-		if acting, _ := policyNotes(c.policies.ByGroup[gr.cfg.ASG], g.Suspended); acting != "" {
+		if g.Conflict != "" {
+			out = append(out, fmt.Sprintf("group %s: not acted on: %s", gr.cfg.Name, conflictError(g.Conflict)))
+		}
+		if acting, _ := policyNotes(c.policies.ByGroup[gr.key], g.Suspended); acting != "" {
 			out = append(out, fmt.Sprintf("group %s: %s", gr.cfg.Name, acting))
 		}
 	}
@@ -826,7 +867,7 @@ func (c *Controller) selections(boosts []schedule.Boost, groups map[string]asg.G
 	}
 	byTag := map[tagPair][]*groupRun{}
 	for _, gr := range c.groups {
-		g, ok := groups[gr.cfg.ASG]
+		g, ok := groups[gr.key]
 		if !ok {
 			continue
 		}
@@ -845,7 +886,7 @@ func (c *Controller) selections(boosts []schedule.Boost, groups map[string]asg.G
 	for _, b := range boosts {
 		for _, e := range b.Groups {
 			if gr := c.byName[e]; gr != nil {
-				if _, ok := groups[gr.cfg.ASG]; ok {
+				if _, ok := groups[gr.key]; ok {
 					add(gr, b)
 				}
 			}
@@ -880,7 +921,7 @@ func (c *Controller) budget(now time.Time, records []Record, writes []pendingWri
 	orderWrites(writes)
 	send := make([]int, 0, len(writes))
 	for _, w := range writes {
-		if c.deps.Budget == nil || c.deps.Budget.Take(now) {
+		if b := c.budgetOf(records[w.index].Key); b == nil || b.Take(now) {
 			send = append(send, w.index)
 			continue
 		}
@@ -906,7 +947,7 @@ func (c *Controller) act(ctx context.Context, records []Record, writes []int, ca
 				r.Skipped = SkipNotLeader
 				return
 			}
-			refreshing, err := c.deps.Scaler.RefreshInProgress(ctx, r.ASG)
+			refreshing, err := c.deps.Scaler.RefreshInProgress(ctx, r.Key)
 			switch {
 			case err != nil:
 				// Unknown is not "no": an instance refresh replaces instances on
@@ -925,8 +966,8 @@ func (c *Controller) act(ctx context.Context, records []Record, writes []int, ca
 				return
 			}
 			began := time.Now()
-			err = c.deps.Scaler.SetDesired(wctx, r.ASG, r.Desired)
-			calls.time("set_desired "+r.ASG, began)
+			err = c.deps.Scaler.SetDesired(wctx, r.Key, r.Desired)
+			calls.time("set_desired "+r.Target, began)
 			if err != nil {
 				r.Error = err.Error()
 				c.countAction(r, "error")
@@ -999,6 +1040,9 @@ func (c *Controller) historyLimit() int {
 // history keeps every decision either way.
 func (c *Controller) log(r Record, changed bool) {
 	attrs := []any{"group", r.Group, "asg", r.ASG}
+	if r.Kind != "" && r.Kind != target.KindASG {
+		attrs = []any{"group", r.Group, "kind", string(r.Kind), "target", r.Target}
+	}
 	if r.Error != "" && len(r.Proposals) == 0 {
 		c.deps.Log.Warn("group not decided", append(attrs, "err", r.Error)...)
 		return
@@ -1123,4 +1167,43 @@ func (c *Controller) Groups() []string {
 		out[i] = gr.cfg.Name
 	}
 	return out
+}
+
+// record starts the group's record of decision d, with its target.
+func (gr *groupRun) record(d policy.Decision) Record {
+	return Record{Decision: d, ASG: gr.cfg.ASG, Kind: gr.cfg.Kind(), Target: gr.cfg.TargetString(), Key: gr.key}
+}
+
+// describeWhat names the cycle's describe in errors: Auto Scaling groups,
+// as it always has, unless some group's target is of another kind.
+func (c *Controller) describeWhat() string {
+	if c.mixed {
+		return "describe targets"
+	}
+	return "describe auto scaling groups"
+}
+
+// notFound is the error of a group whose target does not exist.
+func notFound(g config.Group) string {
+	switch g.Kind() {
+	case target.KindECSService:
+		return fmt.Sprintf("ECS service %q not found", g.TargetString())
+	case target.KindKubernetes:
+		return fmt.Sprintf("Kubernetes workload %q not found", g.TargetString())
+	}
+	return fmt.Sprintf("auto scaling group %q not found", g.ASG)
+}
+
+// conflictError is the error of a group whose target another controller
+// scales.
+func conflictError(why string) string {
+	return "another controller scales this target, so Headroom does not act on it (remove one of the two): " + why
+}
+
+// budgetOf is the write budget of the target key names.
+func (c *Controller) budgetOf(key string) WriteBudget {
+	if c.deps.BudgetFor != nil {
+		return c.deps.BudgetFor(key)
+	}
+	return c.deps.Budget
 }

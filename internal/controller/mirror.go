@@ -32,9 +32,16 @@ func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[strin
 	}
 	var jobs []job
 	c.mu.Lock()
+	mirrors, _ := c.deps.Mirror.(interface{ Mirrors(key string) bool })
 	for _, gr := range c.groups {
-		g, ok := groups[gr.cfg.ASG]
+		g, ok := groups[gr.key]
 		if !ok {
+			continue
+		}
+		if mirrors != nil && !mirrors.Mirrors(gr.key) {
+			// No place for scheduled actions (a Kubernetes workload, an
+			// ECS service without a scalable target): the daemon alone
+			// enforces the boost.
 			continue
 		}
 		var mb []schedule.MirrorBoost
@@ -94,7 +101,7 @@ func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRu
 	if !c.leading() {
 		return true, errNotLeader
 	}
-	existing, err := c.deps.Mirror.ScheduledActions(ctx, gr.cfg.ASG)
+	existing, err := c.deps.Mirror.ScheduledActions(ctx, gr.key)
 	if err != nil {
 		return true, err
 	}
@@ -113,7 +120,7 @@ func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRu
 			cancel()
 			return true, errNotLeader
 		}
-		put, deleted, err := c.deps.Mirror.Reconcile(wctx, gr.cfg.ASG, existing, plan.Want)
+		put, deleted, err := c.deps.Mirror.Reconcile(wctx, gr.key, existing, plan.Want)
 		cancel()
 		if put+deleted > 0 {
 			c.deps.Log.Info("scheduled actions", "group", gr.cfg.Name, "asg", gr.cfg.ASG, "put", put, "deleted", deleted, "carried", len(plan.Want))
@@ -130,7 +137,7 @@ func (c *Controller) mirrorGroup(ctx context.Context, now time.Time, gr *groupRu
 			cancel()
 			return true, errNotLeader
 		}
-		err = c.deps.Mirror.SetMinSize(wctx, gr.cfg.ASG, *plan.SetMin)
+		err = c.deps.Mirror.SetMinSize(wctx, gr.key, *plan.SetMin)
 		cancel()
 		if err != nil {
 			return true, err

@@ -25,7 +25,7 @@ func TestSelectionsMatchSelects(t *testing.T) {
 		tagValues := []string{"x", "y", "b=c", ""}
 		for i := range 1 + rng.IntN(12) {
 			name := fmt.Sprintf("g%d", i)
-			gr := &groupRun{cfg: config.Group{Name: name, ASG: "asg-" + name}}
+			gr := &groupRun{cfg: config.Group{Name: name, ASG: "asg-" + name}, key: "asg-" + name}
 			c.groups = append(c.groups, gr)
 			c.byName[name] = gr
 			if rng.IntN(6) == 0 {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/headroom-dev/headroom/internal/policy"
 	"github.com/headroom-dev/headroom/internal/schedule"
+	"github.com/headroom-dev/headroom/internal/target"
 )
 
 // DecisionDoc is a decision as the API, the store and ctl show it: every
@@ -20,6 +21,8 @@ import (
 type DecisionDoc struct {
 	Group          string        `json:"group"`
 	ASG            string        `json:"asg"`
+	Kind           string        `json:"kind,omitempty"`
+	Target         string        `json:"target,omitempty"`
 	At             time.Time     `json:"at"`
 	Current        int           `json:"current"`
 	Desired        int           `json:"desired"`
@@ -139,7 +142,7 @@ func QueueDocOf(q policy.QueueDetail) QueueDoc {
 // [] rather than null.
 func Doc(r Record) DecisionDoc {
 	d := DecisionDoc{
-		Group: r.Group, ASG: r.ASG, At: r.At, Current: r.Current, Desired: r.Desired,
+		Group: r.Group, ASG: r.ASG, Kind: string(r.Kind), Target: r.Target, At: r.At, Current: r.Current, Desired: r.Desired,
 		Min: r.Min, Max: r.Max, Serving: r.Serving, Pending: r.Pending, Warming: r.Warming,
 		Terminating: r.Terminating, Standby: r.Standby, CapacityType: r.CapacityType, Weighted: r.Weighted,
 		Instances: InstancesDoc{InService: r.Instances.InService, Serving: r.Instances.Serving, Warming: r.Instances.Warming,
@@ -175,9 +178,13 @@ func Doc(r Record) DecisionDoc {
 // configuration, the Auto Scaling group as last described, and its latest
 // decision.
 type GroupView struct {
-	// Name is Headroom's name for the group; ASG the Auto Scaling group's.
-	Name string
-	ASG  string
+	// Name is Headroom's name for the group; ASG the Auto Scaling group's
+	// ("" for another kind of target). Kind is the kind of its target and
+	// Target the target's name for people (config.Group.TargetString).
+	Name   string
+	ASG    string
+	Kind   target.Kind
+	Target string
 	// Min and Max are the configured bounds.
 	Min, Max int
 	// Tags are the Auto Scaling group's tags as last described; nil until
@@ -248,7 +255,8 @@ func (c *Controller) View(name string) (GroupView, bool) {
 }
 
 func (c *Controller) view(gr *groupRun) GroupView {
-	v := GroupView{Name: gr.cfg.Name, ASG: gr.cfg.ASG, Min: gr.cfg.Min, Max: gr.cfg.Max, Lead: gr.cfg.BoostLead.Std()}
+	v := GroupView{Name: gr.cfg.Name, ASG: gr.cfg.ASG, Kind: gr.cfg.Kind(), Target: gr.cfg.TargetString(),
+		Min: gr.cfg.Min, Max: gr.cfg.Max, Lead: gr.cfg.BoostLead.Std()}
 	if gr.described {
 		v.Known, v.Tags, v.ASGMin, v.ASGMax = true, gr.last.Tags, gr.last.Min, gr.last.Max
 		v.Lead = c.lead(gr, gr.last)

@@ -116,7 +116,7 @@ func (c *Controller) prepareWarmPools(ctx context.Context, now time.Time, groups
 	var jobs []job
 	c.mu.Lock()
 	for _, gr := range c.groups {
-		g, ok := groups[gr.cfg.ASG]
+		g, ok := groups[gr.key]
 		if !ok {
 			continue
 		}
@@ -182,10 +182,10 @@ func (c *Controller) prepareWarmPool(ctx context.Context, gr *groupRun, g asg.Gr
 		return f(wctx)
 	}
 	record := func(ch *asg.WarmPoolChange) error {
-		return write(func(ctx context.Context) error { return pools.RecordWarmPoolChange(ctx, gr.cfg.ASG, ch) })
+		return write(func(ctx context.Context) error { return pools.RecordWarmPoolChange(ctx, gr.key, ch) })
 	}
 	setMin := func(n int) error {
-		return write(func(ctx context.Context) error { return pools.SetWarmPoolMinSize(ctx, gr.cfg.ASG, w, n) })
+		return write(func(ctx context.Context) error { return pools.SetWarmPoolMinSize(ctx, gr.key, w, n) })
 	}
 	log := c.deps.Log.With("group", gr.cfg.Name, "asg", gr.cfg.ASG)
 	idle := want == 0 && !hold
@@ -230,7 +230,7 @@ func (c *Controller) prepareWarmPool(ctx context.Context, gr *groupRun, g asg.Gr
 		// is not Headroom's): leave the pool as it is from now on.
 		log.Warn("warm pool changed by someone else since Headroom raised it: left as it is", "min_size", w.MinSize, "tag", tag)
 		return write(func(ctx context.Context) error {
-			return pools.RecordWarmPoolChange(ctx, gr.cfg.ASG, &asg.WarmPoolChange{Original: -1})
+			return pools.RecordWarmPoolChange(ctx, gr.key, &asg.WarmPoolChange{Original: -1})
 		})
 	case idle:
 		if err := setMin(change.Original); err != nil {
@@ -259,5 +259,5 @@ func (c *Controller) forgetWarmPool(ctx context.Context, gr *groupRun) error {
 		return errNotLeader
 	}
 	c.deps.Log.Info("warm pool gone: its record removed", "group", gr.cfg.Name, "asg", gr.cfg.ASG)
-	return c.deps.WarmPools.RecordWarmPoolChange(wctx, gr.cfg.ASG, nil)
+	return c.deps.WarmPools.RecordWarmPoolChange(wctx, gr.key, nil)
 }

@@ -137,14 +137,10 @@ func floor(b Boost) string {
 
 func printGroups(w io.Writer, groups []GroupSummary) error {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "NAME\tASG\tBOUNDS\tASG BOUNDS\tDESIRED\tDECIDED\tSERVING\tPENDING\tWARMING\tLEAD\tBOOSTS\tOVERRIDES\tSTATE\tAT")
+	fmt.Fprintln(tw, "NAME\tKIND\tTARGET\tBOUNDS\tOWN BOUNDS\tDESIRED\tDECIDED\tSERVING\tPENDING\tWARMING\tLEAD\tBOOSTS\tOVERRIDES\tSTATE\tAT")
 	for _, g := range groups {
-		asgBounds := "unknown"
-		if g.Known {
-			asgBounds = fmt.Sprintf("%d-%d", g.ASGMin, g.ASGMax)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d-%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n",
-			g.Name, g.ASG, g.Min, g.Max, asgBounds, g.Desired, g.Decided, g.Serving, g.Pending, g.Warming,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d-%d\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\n",
+			g.Name, g.KindOrASG(), g.TargetName(), g.Min, g.Max, ownBounds(g), g.Desired, g.Decided, g.Serving, g.Pending, g.Warming,
 			lead(g.Lead), count(g.Boosts), count(g.Overrides), groupState(g), tsp(g.At))
 	}
 	return tw.Flush()
@@ -172,12 +168,26 @@ func printGroup(w io.Writer, d GroupDetail) error {
 	g := d.Group
 	tw := newTable(w)
 	fmt.Fprintf(tw, "group\t%s\n", g.Name)
-	fmt.Fprintf(tw, "asg\t%s\n", g.ASG)
-	fmt.Fprintf(tw, "bounds\t%d-%d (configured)\n", g.Min, g.Max)
-	if g.Known {
-		fmt.Fprintf(tw, "asg bounds\t%d-%d (MinSize-MaxSize)\n", g.ASGMin, g.ASGMax)
-	} else {
-		fmt.Fprintf(tw, "asg bounds\tunknown (not described yet)\n")
+	switch g.KindOrASG() {
+	case "asg":
+		fmt.Fprintf(tw, "asg\t%s\n", g.ASG)
+		fmt.Fprintf(tw, "bounds\t%d-%d (configured)\n", g.Min, g.Max)
+		if g.Known {
+			fmt.Fprintf(tw, "asg bounds\t%d-%d (MinSize-MaxSize)\n", g.ASGMin, g.ASGMax)
+		} else {
+			fmt.Fprintf(tw, "asg bounds\tunknown (not described yet)\n")
+		}
+	default:
+		fmt.Fprintf(tw, "%s\t%s\n", g.KindOrASG(), g.Target)
+		fmt.Fprintf(tw, "bounds\t%d-%d (configured)\n", g.Min, g.Max)
+		b := ownBounds(g)
+		switch {
+		case b == "unknown":
+			b += " (not described yet)"
+		case g.KindOrASG() == "ecs_service" && b != "none":
+			b += " (the scalable target's MinCapacity-MaxCapacity)"
+		}
+		fmt.Fprintf(tw, "own bounds\t%s\n", b)
 	}
 	fmt.Fprintf(tw, "lead\t%s\n", lead(g.Lead))
 	fmt.Fprintf(tw, "state\t%s\n", groupState(g))
@@ -452,4 +462,22 @@ func printForecast(w io.Writer, f Forecast) error {
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\n", ts(hour), need, low, high)
 	}
 	return tw.Flush()
+}
+
+// noMax is the upper bound a target without one of its own reports.
+const noMax = 1<<31 - 1
+
+// ownBounds are the target's own bounds: MinSize-MaxSize, a scalable
+// target's MinCapacity-MaxCapacity, "none" for a target without bounds,
+// "unknown" until it has been described.
+func ownBounds(g GroupSummary) string {
+	switch {
+	case !g.Known:
+		return "unknown"
+	case g.ASGMax == noMax && g.ASGMin == 0:
+		return "none"
+	case g.ASGMax == noMax:
+		return fmt.Sprintf("%d-", g.ASGMin)
+	}
+	return fmt.Sprintf("%d-%d", g.ASGMin, g.ASGMax)
 }
