@@ -1,6 +1,7 @@
 // Package emulator is one HTTP server that speaks the wire protocols of
-// EC2 Auto Scaling (awsQuery), CloudWatch (Smithy RPC v2 CBOR) and SQS (AWS
-// JSON 1.0) to the real SDK clients, on an injected clock. Tests start it
+// EC2 Auto Scaling (awsQuery), CloudWatch (Smithy RPC v2 CBOR), SQS (AWS
+// JSON 1.0), ECS and Application Auto Scaling (AWS JSON 1.1) to the real
+// SDK clients, on an injected clock. Tests start it
 // in-process on a loopback port; `headroom emulator` runs it by hand.
 //
 // On top of the three services it injects faults per service and operation
@@ -34,8 +35,10 @@ import (
 	"github.com/aws/smithy-go/encoding/cbor"
 
 	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/emulator/appautoscaling"
 	"github.com/headroom-dev/headroom/internal/emulator/autoscaling"
 	"github.com/headroom-dev/headroom/internal/emulator/cloudwatch"
+	"github.com/headroom-dev/headroom/internal/emulator/ecs"
 	"github.com/headroom-dev/headroom/internal/emulator/sqs"
 )
 
@@ -45,6 +48,8 @@ const (
 	ServiceAutoScaling = "Auto Scaling"
 	ServiceCloudWatch  = "CloudWatch"
 	ServiceSQS         = "SQS"
+	ServiceECS         = "ECS"
+	ServiceAppScaling  = "Application Auto Scaling"
 )
 
 // Region is the region the emulator pretends to be.
@@ -126,8 +131,13 @@ const (
 func Throttle(service, op string, rate float64, from, until time.Time) Fault {
 	f := Fault{Service: service, Operation: op, Status: http.StatusBadRequest, Code: "Throttling",
 		Message: "Rate exceeded", Rate: rate, From: from, Until: until}
-	if service == ServiceSQS {
+	switch service {
+	case ServiceSQS:
 		f.Code, f.Message = "RequestThrottled", "The request was denied due to request throttling."
+	case ServiceECS, ServiceAppScaling:
+		// Both answer throttling with ThrottlingException, which the
+		// standard retryer also treats as throttling.
+		f.Code = "ThrottlingException"
 	}
 	return f
 }
@@ -180,6 +190,8 @@ type Server struct {
 	AutoScaling *autoscaling.Service
 	CloudWatch  *cloudwatch.Service
 	SQS         *sqs.Service
+	ECS         *ecs.Service
+	AppScaling  *appautoscaling.Service
 
 	clk clock.Clock
 
@@ -212,6 +224,10 @@ func New(clk clock.Clock) *Server {
 	s.AutoScaling = autoscaling.New(clk)
 	s.CloudWatch = cloudwatch.New(clk)
 	s.SQS = sqs.New(clk, s.URL)
+	s.ECS = ecs.New(clk)
+	s.AppScaling = appautoscaling.New(clk, s.ECS)
+	// A read of a service sees the scheduled actions due by now.
+	s.ECS.BeforeRequest = s.AppScaling.Run
 	return s
 }
 
@@ -442,6 +458,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h, writeError = s.CloudWatch, cloudwatch.WriteError
 	case ServiceSQS:
 		h, writeError = s.SQS, sqs.WriteError
+	case ServiceECS:
+		h, writeError = s.ECS, ecs.WriteError
+	case ServiceAppScaling:
+		h, writeError = s.AppScaling, appautoscaling.WriteError
 	default:
 		h, writeError = s.AutoScaling, autoscaling.WriteError
 	}
@@ -511,6 +531,12 @@ func route(r *http.Request, body []byte) (service, op string) {
 	}
 	if t := r.Header.Get("X-Amz-Target"); strings.HasPrefix(t, "AmazonSQS.") {
 		return ServiceSQS, strings.TrimPrefix(t, "AmazonSQS.")
+	}
+	if t := r.Header.Get("X-Amz-Target"); strings.HasPrefix(t, ecs.TargetPrefix) {
+		return ServiceECS, strings.TrimPrefix(t, ecs.TargetPrefix)
+	}
+	if t := r.Header.Get("X-Amz-Target"); strings.HasPrefix(t, appautoscaling.TargetPrefix) {
+		return ServiceAppScaling, strings.TrimPrefix(t, appautoscaling.TargetPrefix)
 	}
 	// awsQuery takes parameters from the query string and, for POST, the
 	// form body, the query string first, as the Auto Scaling service reads
@@ -654,7 +680,7 @@ func isWrite(op string) bool {
 func params(service string, r *http.Request, body []byte) map[string]string {
 	out := map[string]string{}
 	switch service {
-	case ServiceSQS:
+	case ServiceSQS, ServiceECS, ServiceAppScaling:
 		var m map[string]any
 		if json.Unmarshal(body, &m) == nil {
 			for k, v := range m {
