@@ -145,12 +145,21 @@ func (s *Service) Run() {
 		if t == nil {
 			continue
 		}
+		lo, hi := t.min, t.max
 		if d.a.min != nil {
-			t.min = *d.a.min
+			lo = *d.a.min
 		}
 		if d.a.max != nil {
-			t.max = *d.a.max
+			hi = *d.a.max
 		}
+		if lo > hi {
+			// The action would leave the minimum above the maximum: it
+			// fails and changes nothing ("you must include both sizes to
+			// ensure that the new minimum capacity is not higher than the
+			// maximum capacity", scheduled scaling considerations).
+			continue
+		}
+		t.min, t.max = lo, hi
 		s.clamp(t)
 	}
 }

@@ -472,6 +472,11 @@ func (s *Service) putScheduledAction(body []byte) (any, *apiError) {
 			next.max = c.MaxCapacity
 		}
 	}
+	for name, v := range map[string]*int{"MinCapacity": next.min, "MaxCapacity": next.max} {
+		if v != nil && *v < 0 {
+			return nil, validation("ScalableTargetAction %s must be at least 0, got %d", name, *v)
+		}
+	}
 	if next.min == nil && next.max == nil {
 		return nil, validation("ScalableTargetAction must specify MinCapacity or MaxCapacity")
 	}
