@@ -277,12 +277,18 @@ func (b *Backend) convert(id string, s ecstypes.Service, now time.Time, warmup t
 }
 
 // deploying says why a service with these deployments may not scale in
-// now, "" when it may. A deployment is under way while the PRIMARY one's
-// rolloutState is IN_PROGRESS, or while more than one deployment is
-// listed (the old tasks are draining: "When a new deployment is
-// started, ... the previous deployment ... ACTIVE", Service deployments
-// in API_Deployment). Scaling in then would stop tasks of either
-// deployment and may starve the rollout of healthy capacity.
+// now, "" when it may. A deployment is under way while one of them has
+// rolloutState IN_PROGRESS ("When a service deployment is started, it
+// begins in an IN_PROGRESS state. When the service reaches a steady
+// state, the deployment transitions to a COMPLETED state", Deployment,
+// rolloutState), or while more than one is listed: an ACTIVE deployment
+// is "a service deployment that still has running tasks, but are in the
+// process of being replaced with a new PRIMARY deployment" (Deployment,
+// status). The second test covers the services for which AWS returns no
+// rolloutState ("only returned for services that use the rolling update
+// (ECS) deployment type that aren't behind a Classic Load Balancer").
+// Scaling in during a deployment stops tasks of either deployment and can
+// starve the rollout of healthy capacity.
 func deploying(ds []ecstypes.Deployment) string {
 	for _, d := range ds {
 		if d.RolloutState == ecstypes.DeploymentRolloutStateInProgress {

@@ -4,7 +4,7 @@
 // SDK clients, on an injected clock. Tests start it
 // in-process on a loopback port; `headroom emulator` runs it by hand.
 //
-// On top of the three services it injects faults per service and operation
+// On top of the services it injects faults per service and operation
 // (AWS error codes, 5xx, latency, blackouts) and keeps a record of every
 // call, so that tests can count calls and attribute writes.
 package emulator
@@ -124,8 +124,10 @@ const (
 //     knowledge center, "400 ThrottlingException for PutMetricData").
 //   - SQS: 400 RequestThrottled (the SQS API reference's error; the JSON
 //     1.0 client's ErrorCode() is RequestThrottled).
+//   - ECS and Application Auto Scaling: 400 ThrottlingException "Rate
+//     exceeded" (AWS JSON 1.1; both APIs' common error).
 //
-// All three codes are in the SDK's retry.DefaultThrottleErrorCodes, so the
+// All these codes are in the SDK's retry.DefaultThrottleErrorCodes, so the
 // standard retryer backs off and retries them as throttling.
 // RequestLimitExceeded is EC2's code and none of these services uses it.
 func Throttle(service, op string, rate float64, from, until time.Time) Fault {
@@ -434,7 +436,8 @@ func (s *Server) ResetCounts() {
 }
 
 // ServeHTTP routes a request to its service: CloudWatch by its RPC v2 path,
-// SQS by its X-Amz-Target header, Auto Scaling by its form Action.
+// SQS, ECS and Application Auto Scaling by their X-Amz-Target headers,
+// Auto Scaling by its form Action.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
