@@ -263,3 +263,46 @@ func TestAppScalingTargetsAndScheduledActions(t *testing.T) {
 		t.Fatalf("UpdateService calls recorded: %d, want 1", got)
 	}
 }
+
+func TestECSAndAppScalingFaults(t *testing.T) {
+	s, clk, c, a := ecsFixture(t)
+	ctx := context.Background()
+	if err := s.ECS.CreateService("prod", "web", ecs.ServiceOptions{Desired: 1, Running: true}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name  string
+		fault Fault
+		call  func() error
+		code  string
+	}{
+		{name: "ECS throttled", fault: Throttle(ServiceECS, "DescribeServices", 1, time.Time{}, time.Time{}), code: "ThrottlingException",
+			call: func() error {
+				_, err := c.DescribeServices(ctx, &ecssdk.DescribeServicesInput{Cluster: aws.String("prod"), Services: []string{"web"}})
+				return err
+			}},
+		{name: "Application Auto Scaling blackout", fault: Blackout(ServiceAppScaling, clk.Now(), clk.Now().Add(time.Minute)), code: "ServiceUnavailable",
+			call: func() error {
+				_, err := a.DescribeScalableTargets(ctx, &aas.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs})
+				return err
+			}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			remove := s.AddFault(tc.fault)
+			defer remove()
+			mark := s.Mark()
+			if got := errCode(tc.call()); got != tc.code {
+				t.Fatalf("error code %q, want %q", got, tc.code)
+			}
+			calls := s.CallsSince(mark)
+			if len(calls) != 1 || calls[0].Fault != tc.code {
+				t.Fatalf("recorded %+v, want one call with fault %s", calls, tc.code)
+			}
+			remove()
+			if err := tc.call(); err != nil {
+				t.Fatalf("after the fault: %v", err)
+			}
+		})
+	}
+}
