@@ -53,6 +53,9 @@ func (b *WriteBudget) Tokens(now time.Time) float64 {
 // and region today (Account is "" when it is not known); the key is what
 // keeps two accounts' writes apart once a daemon acts in several.
 type BudgetKey struct {
+	// Service is "" for EC2 Auto Scaling, else the service whose bucket
+	// the writes draw on ("ecs").
+	Service         string
 	Account, Region string
 }
 

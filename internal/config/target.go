@@ -17,7 +17,8 @@ type Target struct {
 	// (kubernetes).
 	Name string `yaml:"name,omitempty"`
 	// Cluster and Service name an ECS service (ecs_service): the
-	// cluster's name or ARN, and the service's name.
+	// cluster's and the service's names. The account and region are the
+	// group's aws block, so a cluster is named, not given by its ARN.
 	Cluster string `yaml:"cluster,omitempty"`
 	Service string `yaml:"service,omitempty"`
 	// Kubeconfig is the kubeconfig file of a kubernetes target's cluster
@@ -118,9 +119,6 @@ var (
 	// hyphens are allowed" (CreateCluster clusterName, CreateService
 	// serviceName).
 	ecsNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
-	// ecsClusterARNRE is a cluster's ARN, which ECS takes wherever it
-	// takes a cluster's name.
-	ecsClusterARNRE = regexp.MustCompile(`^arn:aws[a-z-]*:ecs:[a-z0-9-]+:\d{12}:cluster/[A-Za-z0-9_-]{1,255}$`)
 	// dnsLabelRE is a Kubernetes namespace name: an RFC 1123 label.
 	dnsLabelRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$`)
 	// dnsSubdomainRE is a Kubernetes object name: an RFC 1123 subdomain
@@ -195,9 +193,9 @@ func (g *Group) checkTarget(ps *problems, path string) {
 		allowed["cluster"], allowed["service"] = true, true
 		switch {
 		case t.Cluster == "":
-			ps.add(tp+".cluster", "required: the ECS cluster's name or ARN")
-		case !ecsNameRE.MatchString(t.Cluster) && !ecsClusterARNRE.MatchString(t.Cluster):
-			ps.add(tp+".cluster", fmt.Sprintf("%q is not a cluster name (1-255 letters, digits, '_' or '-') or a cluster ARN", t.Cluster))
+			ps.add(tp+".cluster", "required: the ECS cluster's name")
+		case !ecsNameRE.MatchString(t.Cluster):
+			ps.add(tp+".cluster", fmt.Sprintf("%q is not a cluster name: 1-255 letters, digits, '_' or '-' (the account and region are the group's aws block)", t.Cluster))
 		}
 		switch {
 		case t.Service == "":

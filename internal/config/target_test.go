@@ -70,7 +70,7 @@ func TestTargetProblems(t *testing.T) {
 		{"ecs cluster missing", "cluster: prod, ", "", "groups[1].target.cluster", "required"},
 		{"ecs service missing", ", service: api}", "}", "groups[1].target.service", "required"},
 		{"ecs cluster syntax", "cluster: prod,", "cluster: 'prod east',", "groups[1].target.cluster", "not a cluster name"},
-		{"ecs cluster ARN", "cluster: prod,", "cluster: 'arn:aws:ecs:eu-west-1:111111111111:cluster/prod',", "", ""},
+		{"ecs cluster ARN", "cluster: prod,", "cluster: 'arn:aws:ecs:eu-west-1:111111111111:cluster/prod',", "groups[1].target.cluster", "not a cluster name"},
 		{"field of another kind", "service: api}", "service: api, namespace: x}", "groups[1].target.namespace", "not a field of a ecs_service target"},
 		{"asg beside a non-asg target", "  - name: api\n", "  - name: api\n    asg: api-asg\n", "groups[1].asg", "set either asg or target"},
 		{"asg name missing", "{kind: asg, name: batch-asg}", "{kind: asg}", "groups[3].target.name", "required"},

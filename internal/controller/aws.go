@@ -8,8 +8,10 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	aas "github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	ecssdk "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/source"
 	"github.com/headroom-dev/headroom/internal/target"
+	"github.com/headroom-dev/headroom/internal/target/ecs"
 )
 
 // NewAWS builds a controller over real AWS clients made from awsCfg (which
@@ -65,6 +68,11 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 			if cs.budget != nil {
 				budgetOf[key] = cs.budget
 			}
+		case target.KindECSService:
+			router.Add(key, cs.services(), g.TargetID())
+			if cs.ecsBudget != nil {
+				budgetOf[key] = cs.ecsBudget
+			}
 		default:
 			return nil, fmt.Errorf("groups[%d].target.kind: %s targets are not built into this daemon", i, g.Kind())
 		}
@@ -109,6 +117,23 @@ type clientSet struct {
 	// budget paces the account and region's Auto Scaling writes; nil: no
 	// limit.
 	budget *asg.WriteBudget
+	// ecs reads and resizes the account and region's ECS services, made
+	// on first use; ecsBudget paces its UpdateService calls.
+	ecs       *ecs.Backend
+	ecsBudget *asg.WriteBudget
+	clk       clock.Clock
+}
+
+// services returns the account and region's ECS backend. Its
+// UpdateService calls draw on a budget of their own, with the Auto
+// Scaling writes' rate and burst: ECS throttles each account and region
+// from its own token buckets ("Request throttling for the Amazon ECS
+// API"), and Headroom takes the same small share of them.
+func (cs *clientSet) services() *ecs.Backend {
+	if cs.ecs == nil {
+		cs.ecs = ecs.New(ecssdk.NewFromConfig(cs.awsCfg), aas.NewFromConfig(cs.awsCfg), cs.clk)
+	}
+	return cs.ecs
 }
 
 // wiring makes each account's client set once.
@@ -131,7 +156,7 @@ func (w *wiring) set(a target.Account) (*clientSet, error) {
 	if c.Region == "" && a != (target.Account{}) {
 		return nil, fmt.Errorf("no region: set region here or for the daemon")
 	}
-	cs := &clientSet{account: a, awsCfg: c}
+	cs := &clientSet{account: a, awsCfg: c, clk: w.clk}
 	cs.asg = asg.New(autoscaling.NewFromConfig(c), w.clk)
 	switch {
 	case a == (target.Account{}) && w.own != nil:
@@ -143,6 +168,9 @@ func (w *wiring) set(a target.Account) (*clientSet, error) {
 	}
 	if cs.budget != nil {
 		cs.asg.SetWriteBudget(cs.budget)
+	}
+	if w.budgets != nil {
+		cs.ecsBudget = w.budgets.For(asg.BudgetKey{Service: "ecs", Account: a.RoleARN, Region: c.Region})
 	}
 	cs.cw = source.NewCloudWatch(cloudwatch.NewFromConfig(c))
 	cs.sqs = source.NewSQS(sqs.NewFromConfig(c), w.clk, w.cfg.SQSConcurrency)
