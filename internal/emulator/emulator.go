@@ -1,8 +1,14 @@
 // Package emulator is one HTTP server that speaks the wire protocols of
 // EC2 Auto Scaling (awsQuery), CloudWatch (Smithy RPC v2 CBOR), SQS (AWS
-// JSON 1.0), ECS and Application Auto Scaling (AWS JSON 1.1) to the real
-// SDK clients, on an injected clock. Tests start it
+// JSON 1.0), ECS and Application Auto Scaling (AWS JSON 1.1) and STS
+// (awsQuery) to the real SDK clients, on an injected clock. Tests start it
 // in-process on a loopback port; `headroom emulator` runs it by hand.
+//
+// It holds many accounts and Regions: each request is authenticated by the
+// access key of its SigV4 signature and served by the state (a Scope) of
+// the key's account in the signature's Region. The base credentials belong
+// to DefaultAccount; roles defined with AddRole give, through STS
+// AssumeRole, temporary credentials in other accounts.
 //
 // On top of the services it injects faults per service and operation
 // (AWS error codes, 5xx, latency, blackouts) and keeps a record of every
@@ -40,6 +46,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/emulator/cloudwatch"
 	"github.com/headroom-dev/headroom/internal/emulator/ecs"
 	"github.com/headroom-dev/headroom/internal/emulator/sqs"
+	"github.com/headroom-dev/headroom/internal/emulator/sts"
 )
 
 // Service names as the emulator labels calls and faults. They match the
@@ -50,9 +57,11 @@ const (
 	ServiceSQS         = "SQS"
 	ServiceECS         = "ECS"
 	ServiceAppScaling  = "Application Auto Scaling"
+	ServiceSTS         = "STS"
 )
 
-// Region is the region the emulator pretends to be.
+// Region is the default Region: the Region of AWSConfig, of the Server's
+// own services, and of an unsigned request.
 const Region = "us-east-1"
 
 // maxBody bounds a request body; the largest legitimate one is a gzipped
@@ -181,21 +190,39 @@ type Call struct {
 	// Fault is the injected error code, FaultHang, FaultLatency or
 	// FaultWithheld; "" when no fault hit the call.
 	Fault string
+	// AccessKeyID is the key the request was signed with; Account,
+	// Principal and Region are who made it and where: the key's account and
+	// principal (BaseUser, or an assumed-role ARN
+	// arn:aws:sts::<account>:assumed-role/<role>/<session>) and the Region
+	// of the signature. Account and Principal are "" when the key was
+	// refused (Status 403).
+	AccessKeyID string
+	Account     string
+	Principal   string
+	Region      string
 }
 
 // Write reports whether the call was a write, by its operation's name.
 func (c Call) Write() bool { return isWrite(c.Operation) }
 
 // Server is the emulator. Its exported services can also be driven from Go
-// (a simulator launches load and reads queue ages through them).
+// (a simulator launches load and reads queue ages through them):
+// AutoScaling, CloudWatch and SQS are those of DefaultAccount in Region;
+// In gives another account's or Region's.
 type Server struct {
 	AutoScaling *autoscaling.Service
 	CloudWatch  *cloudwatch.Service
 	SQS         *sqs.Service
 	ECS         *ecs.Service
 	AppScaling  *appautoscaling.Service
+	// STS holds the identities: the base user's key, the roles and the
+	// temporary credentials issued.
+	STS *sts.Service
 
 	clk clock.Clock
+
+	scopesMu sync.Mutex
+	scopes   map[scopeKey]*Scope
 
 	mu     sync.Mutex
 	faults []*Fault
@@ -223,13 +250,19 @@ type Server struct {
 // New returns an emulator on clk; call Start to listen.
 func New(clk clock.Clock) *Server {
 	s := &Server{clk: clk, counts: map[string]int{}, seed: 1, draws: map[drawKey]uint64{}, done: make(chan struct{}), idle: make(chan struct{})}
-	s.AutoScaling = autoscaling.New(clk)
-	s.CloudWatch = cloudwatch.New(clk)
-	s.SQS = sqs.New(clk, s.URL)
-	s.ECS = ecs.New(clk)
-	s.AppScaling = appautoscaling.New(clk, s.ECS)
-	// A read of a service sees the scheduled actions due by now.
-	s.ECS.BeforeRequest = s.AppScaling.Run
+	s.STS = sts.New(clk)
+	if err := s.STS.AddUser(BaseAccessKeyID, BaseSecretAccessKey, BaseUser); err != nil {
+		panic(err) // constants: cannot fail
+	}
+	// Clients built before accounts existed sign with keys of their own
+	// ("AKIDTEST"); they stay the base user's until RefuseUnknownKeys.
+	if err := s.STS.TrustUnknownKeys(BaseUser); err != nil {
+		panic(err)
+	}
+	s.scopes = map[scopeKey]*Scope{}
+	def := s.In(DefaultAccount, Region)
+	s.AutoScaling, s.CloudWatch, s.SQS = def.AutoScaling, def.CloudWatch, def.SQS
+	s.ECS, s.AppScaling = def.ECS, def.AppScaling
 	return s
 }
 
@@ -271,11 +304,12 @@ func (s *Server) URL() string {
 }
 
 // AWSConfig returns an aws.Config whose clients talk to this emulator, with
-// static credentials and few retries, for tests and the demo.
+// the base credentials (BaseUser of DefaultAccount) in Region and few
+// retries, for tests and the demo.
 func (s *Server) AWSConfig() aws.Config {
 	return aws.Config{
 		Region:       Region,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDEMULATOR", "emulator-secret", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(BaseAccessKeyID, BaseSecretAccessKey, ""),
 		BaseEndpoint: aws.String(s.URL()),
 		HTTPClient:   &http.Client{Timeout: 30 * time.Second},
 		Retryer:      func() aws.Retryer { return Retryer() },
@@ -454,25 +488,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	service, op := route(r, body)
 	seq := s.arrive()
 	defer s.leave()
-	var h http.Handler
-	var writeError func(http.ResponseWriter, int, string, string)
-	switch service {
-	case ServiceCloudWatch:
-		h, writeError = s.CloudWatch, cloudwatch.WriteError
-	case ServiceSQS:
-		h, writeError = s.SQS, sqs.WriteError
-	case ServiceECS:
-		h, writeError = s.ECS, ecs.WriteError
-	case ServiceAppScaling:
-		h, writeError = s.AppScaling, appautoscaling.WriteError
-	default:
-		h, writeError = s.AutoScaling, autoscaling.WriteError
-	}
-
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	c := Call{Seq: seq, At: s.clk.Now(), Service: service, Operation: op, UserAgent: r.Header.Get("User-Agent")}
 	if isWrite(op) {
 		c.Params = params(service, r, body)
+	}
+
+	id, region, authErr := s.authenticate(r)
+	c.AccessKeyID, c.Region = id.AccessKeyID, region
+	if authErr != nil {
+		// A refused key has no account: the error comes from the default
+		// scope, whose services write errors as every scope's do.
+		s.endpoint(service, DefaultAccount, Region).writeError(rec, http.StatusForbidden, authErr.Code, authErr.Message)
+		s.note(c, rec.status)
+		return
+	}
+	c.Account, c.Principal = id.Account, id.ARN
+	e := s.endpoint(service, id.Account, region)
+	h, writeError := e.Handler, e.writeError
+	if service == ServiceSTS {
+		r = r.WithContext(sts.WithCaller(r.Context(), id))
 	}
 	if service == ServiceCloudWatch && op == "PutMetricData" {
 		if _, ok := s.fault(service, op, body, func(f *Fault) bool { return f.Withhold && f.withholds(c.Params["Namespace"]) }); ok {
@@ -541,24 +576,34 @@ func route(r *http.Request, body []byte) (service, op string) {
 	if t := r.Header.Get("X-Amz-Target"); strings.HasPrefix(t, appautoscaling.TargetPrefix) {
 		return ServiceAppScaling, strings.TrimPrefix(t, appautoscaling.TargetPrefix)
 	}
-	// awsQuery takes parameters from the query string and, for POST, the
-	// form body, the query string first, as the Auto Scaling service reads
-	// them; a request it cannot parse has no operation.
+	// STS speaks awsQuery as Auto Scaling does; AWS tells them apart by
+	// host, the emulator (one host) by the signature's service name.
+	if sig, ok := parseAuthorization(r.Header.Get("Authorization")); ok && sig.service == "sts" {
+		return ServiceSTS, actionOf(r, body)
+	}
+	return ServiceAutoScaling, actionOf(r, body)
+}
+
+// actionOf is the Action of an awsQuery request. awsQuery takes
+// parameters from the query string and, for POST, the form body, the query
+// string first, as the Auto Scaling service reads them; a request it cannot
+// parse has no operation.
+func actionOf(r *http.Request, body []byte) string {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		return ServiceAutoScaling, ""
+		return ""
 	}
 	if a := query.Get("Action"); a != "" {
-		return ServiceAutoScaling, a
+		return a
 	}
 	if r.Method != http.MethodPost {
-		return ServiceAutoScaling, ""
+		return ""
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return ServiceAutoScaling, ""
+		return ""
 	}
-	return ServiceAutoScaling, form.Get("Action")
+	return form.Get("Action")
 }
 
 // drawKey identifies a call for a rate draw: identical calls at the same

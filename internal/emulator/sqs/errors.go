@@ -48,6 +48,11 @@ var errorShapes = map[string]errorShape{
 	// Protocol-level errors come from the service framework, not the SQS model.
 	"UnknownOperationException": {typ: "com.amazon.coral.service#UnknownOperationException"},
 	"SerializationException":    {typ: "com.amazon.coral.service#SerializationException"},
+	// Authentication errors: the JSON services' framework names them
+	// UnrecognizedClientException and ExpiredTokenException; SQS's query
+	// compatibility gives the awsQuery codes the SDK then reports.
+	"InvalidClientTokenId": {typ: "com.amazon.coral.service#UnrecognizedClientException"},
+	"ExpiredToken":         {typ: "com.amazon.coral.service#ExpiredTokenException"},
 }
 
 // errorBody is the JSON body of an AWS JSON 1.0 error.
