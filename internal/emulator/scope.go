@@ -60,8 +60,10 @@ type scopeKey struct{ account, region string }
 func (s *Server) newScope(account, region string) *Scope {
 	sc := &Scope{Account: account, Region: region}
 	sc.AutoScaling = autoscaling.New(s.clk)
+	sc.AutoScaling.SetAccount(account, region)
 	sc.CloudWatch = cloudwatch.New(s.clk)
 	sc.SQS = sqs.New(s.clk, s.URL)
+	sc.SQS.SetAccount(account, region)
 	sc.ECS = ecs.New(s.clk)
 	sc.AppScaling = appautoscaling.New(s.clk, sc.ECS)
 	// A read of a service sees the scheduled actions due by now.

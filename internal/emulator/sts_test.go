@@ -16,6 +16,7 @@ import (
 	asgsdk "github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	cwsdk "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	sqssdk "github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	stssdk "github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
@@ -207,7 +208,9 @@ func TestRoleSeesItsAccount(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	groups := func(cfg aws.Config) []string {
+	// groups lists the groups cfg's caller sees, each of whose ARN must
+	// name account and cfg's Region.
+	groups := func(cfg aws.Config, account string) []string {
 		t.Helper()
 		out, err := asgsdk.NewFromConfig(cfg).DescribeAutoScalingGroups(ctx, &asgsdk.DescribeAutoScalingGroupsInput{})
 		if err != nil {
@@ -216,16 +219,19 @@ func TestRoleSeesItsAccount(t *testing.T) {
 		var names []string
 		for _, g := range out.AutoScalingGroups {
 			names = append(names, aws.ToString(g.AutoScalingGroupName))
+			if arn := aws.ToString(g.AutoScalingGroupARN); !strings.HasPrefix(arn, "arn:aws:autoscaling:"+cfg.Region+":"+account+":") {
+				t.Errorf("group ARN %q, want one of account %s in %s", arn, account, cfg.Region)
+			}
 		}
 		return names
 	}
 
 	mark := s.Mark()
 	cfg, _ := roleConfig(s, emulator.Region)
-	if got := groups(cfg); !slices.Equal(got, []string{"away"}) {
+	if got := groups(cfg, otherAccount); !slices.Equal(got, []string{"away"}) {
 		t.Errorf("role sees groups %v, want [away]", got)
 	}
-	if got := groups(s.AWSConfig()); !slices.Equal(got, []string{"home"}) {
+	if got := groups(s.AWSConfig(), emulator.DefaultAccount); !slices.Equal(got, []string{"home"}) {
 		t.Errorf("base credentials see groups %v, want [home]", got)
 	}
 
@@ -273,8 +279,16 @@ func TestRegionsSeparate(t *testing.T) {
 	}
 
 	// A queue made over the wire in us-west-2 is there and not here.
-	if _, err := sqssdk.NewFromConfig(westCfg).CreateQueue(ctx, &sqssdk.CreateQueueInput{QueueName: aws.String("jobs")}); err != nil {
+	created, err := sqssdk.NewFromConfig(westCfg).CreateQueue(ctx, &sqssdk.CreateQueueInput{QueueName: aws.String("jobs")})
+	if err != nil {
 		t.Fatalf("CreateQueue in %s: %v", west, err)
+	}
+	if want := s.URL() + "/" + emulator.DefaultAccount + "/jobs"; aws.ToString(created.QueueUrl) != want {
+		t.Errorf("QueueUrl = %q, want %q", aws.ToString(created.QueueUrl), want)
+	}
+	attrs, err := sqssdk.NewFromConfig(westCfg).GetQueueAttributes(ctx, &sqssdk.GetQueueAttributesInput{QueueUrl: created.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if want := "arn:aws:sqs:" + west + ":" + emulator.DefaultAccount + ":jobs"; err != nil || attrs.Attributes["QueueArn"] != want {
+		t.Errorf("QueueArn = %v, %v; want %q", attrs, err, want)
 	}
 	if got := s.In(emulator.DefaultAccount, west).SQS.QueueNames(); !slices.Equal(got, []string{"jobs"}) {
 		t.Errorf("queues in %s = %v, want [jobs]", west, got)

@@ -227,7 +227,7 @@ func (s *Service) create(in createInput, now time.Time) *apiError {
 	}
 	g := &group{
 		name:                   in.name,
-		arn:                    fmt.Sprintf("arn:aws:autoscaling:%s:%s:autoScalingGroup:%s:autoScalingGroupName/%s", region, account, uuidFrom(s.nextID()), in.name),
+		arn:                    fmt.Sprintf("arn:aws:autoscaling:%s:%s:autoScalingGroup:%s:autoScalingGroupName/%s", s.region, s.account, uuidFrom(s.nextID()), in.name),
 		created:                now,
 		min:                    in.min,
 		max:                    in.max,
@@ -530,7 +530,7 @@ func describeGroup(g *group, includeInstances bool) xmlGroup {
 		MaxSize:                          g.max,
 		MinSize:                          g.min,
 		NewInstancesProtectedFromScaleIn: g.protectNew,
-		ServiceLinkedRoleARN:             fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling", account),
+		ServiceLinkedRoleARN:             fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling", arnAccount(g.arn)),
 		TerminationPolicies:              g.terminationPolicies,
 		VPCZoneIdentifier:                g.vpcZoneIdentifier,
 	}
@@ -689,4 +689,14 @@ func decodeToken(tok, kind string) (string, bool) {
 
 func invalidToken(tok string) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: "InvalidNextToken", message: fmt.Sprintf("The token '%s' is invalid.", tok)}
+}
+
+// arnAccount is the account field of an ARN
+// (arn:partition:service:region:account:resource).
+func arnAccount(arn string) string {
+	f := strings.SplitN(arn, ":", 6)
+	if len(f) < 6 {
+		return ""
+	}
+	return f[4]
 }

@@ -116,13 +116,13 @@ func (s *Service) putScalingPolicy(p params, now time.Time) (any, *apiError) {
 	if exists {
 		pol.arn, pol.alarms = old.arn, old.alarms
 	} else {
-		pol.arn = fmt.Sprintf("arn:aws:autoscaling:%s:%s:scalingPolicy:%s:autoScalingGroupName/%s:policyName/%s", region, account, uuidFrom(s.nextID()), g.name, name)
+		pol.arn = fmt.Sprintf("arn:aws:autoscaling:%s:%s:scalingPolicy:%s:autoScalingGroupName/%s:policyName/%s", s.region, s.account, uuidFrom(s.nextID()), g.name, name)
 		if typ == PolicyTargetTracking {
 			// AWS creates and owns two CloudWatch alarms for a target
 			// tracking policy and names them so.
 			for _, kind := range []string{"AlarmHigh", "AlarmLow"} {
 				alarm := fmt.Sprintf("TargetTracking-%s-%s-%s", g.name, kind, uuidFrom(s.nextID()))
-				pol.alarms = append(pol.alarms, xmlAlarm{AlarmARN: fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", region, account, alarm), AlarmName: alarm})
+				pol.alarms = append(pol.alarms, xmlAlarm{AlarmARN: fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", s.region, s.account, alarm), AlarmName: alarm})
 			}
 		}
 	}

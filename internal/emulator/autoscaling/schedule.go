@@ -115,7 +115,7 @@ func (s *Service) putScheduledUpdateGroupAction(p params, now time.Time) (any, *
 		a.next = time.Time{}
 	}
 	a.arn = fmt.Sprintf("arn:aws:autoscaling:%s:%s:scheduledUpdateGroupAction:%s:autoScalingGroupName/%s:scheduledActionName/%s",
-		region, account, uuidFrom(s.nextID()), g.name, name)
+		s.region, s.account, uuidFrom(s.nextID()), g.name, name)
 	g.actions[name] = a
 	return nil, nil
 }

@@ -39,9 +39,10 @@ const (
 	apiVersion = "2011-01-01"
 	// xmlNamespace is the namespace of every response of the API.
 	xmlNamespace = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
-	// region and account appear in ARNs.
-	region  = "us-east-1"
-	account = "123456789012"
+	// DefaultRegion and DefaultAccount appear in the ARNs of a service
+	// that SetAccount has not placed elsewhere.
+	DefaultRegion  = "us-east-1"
+	DefaultAccount = "123456789012"
 
 	// DefaultLaunchTime is how long a new instance stays Pending.
 	DefaultLaunchTime = 60 * time.Second
@@ -68,6 +69,8 @@ const (
 type Service struct {
 	mu             sync.Mutex
 	clk            clock.Clock
+	account        string // in ARNs
+	region         string // in ARNs
 	groups         map[string]*group
 	launchTime     time.Duration
 	launchTimeFunc func(group string) time.Duration
@@ -96,6 +99,8 @@ var _ http.Handler = (*Service)(nil)
 func New(clk clock.Clock) *Service {
 	return &Service{
 		clk:        clk,
+		account:    DefaultAccount,
+		region:     DefaultRegion,
 		groups:     map[string]*group{},
 		launchTime: DefaultLaunchTime,
 		warmStart: map[string]time.Duration{
@@ -105,6 +110,14 @@ func New(clk clock.Clock) *Service {
 		},
 		groupLimit: DefaultGroupLimit,
 	}
+}
+
+// SetAccount places the service in account and region, which its ARNs
+// then name; call it before the service is used.
+func (s *Service) SetAccount(account, region string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.account, s.region = account, region
 }
 
 // apiError is an AWS error response: HTTP status, error code, message.

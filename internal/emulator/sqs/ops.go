@@ -63,7 +63,7 @@ func (s *Service) opGetQueueURL(r *http.Request, body []byte) (any, *apiError) {
 	if in.QueueName == nil || *in.QueueName == "" {
 		return nil, errMissing("QueueName")
 	}
-	if in.QueueOwnerAWSAccountId != nil && *in.QueueOwnerAWSAccountId != AccountID {
+	if in.QueueOwnerAWSAccountId != nil && *in.QueueOwnerAWSAccountId != s.account {
 		return nil, errQueueDoesNotExist()
 	}
 	if s.lookup(*in.QueueName) == nil {
@@ -198,7 +198,7 @@ func (q *queue) attributes() map[string]string {
 		"ApproximateNumberOfMessagesDelayed":    strconv.Itoa(q.delayedN),
 		"CreatedTimestamp":                      strconv.FormatInt(q.created.Unix(), 10),
 		"LastModifiedTimestamp":                 strconv.FormatInt(q.modified.Unix(), 10),
-		"QueueArn":                              queueARN(q.name),
+		"QueueArn":                              q.arn,
 	}
 	for name := range intAttributes {
 		out[name], _ = q.settings.value(name)

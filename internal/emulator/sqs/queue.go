@@ -75,6 +75,7 @@ type queue struct {
 	mu       sync.Mutex
 	id       uint64
 	name     string
+	arn      string
 	created  time.Time
 	modified time.Time
 	settings settings
@@ -96,10 +97,11 @@ type queue struct {
 	lastPurge time.Time
 }
 
-func newQueue(id uint64, name string, now time.Time, st settings, tags map[string]string) *queue {
+func newQueue(id uint64, name, arn string, now time.Time, st settings, tags map[string]string) *queue {
 	q := &queue{
 		id:       id,
 		name:     name,
+		arn:      arn,
 		created:  now,
 		modified: now,
 		settings: st,

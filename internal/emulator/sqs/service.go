@@ -25,7 +25,8 @@ import (
 	"github.com/headroom-dev/headroom/internal/clock"
 )
 
-// AccountID and Region appear in queue URLs and ARNs.
+// AccountID and Region appear in queue URLs and ARNs of a service that
+// SetAccount has not placed elsewhere.
 const (
 	AccountID = "000000000000"
 	Region    = "us-east-1"
@@ -47,6 +48,8 @@ var queueNamePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,80}$`)
 type Service struct {
 	clk     clock.Clock
 	baseURL func() string
+	// account and region appear in queue URLs and ARNs.
+	account, region string
 
 	mu      sync.Mutex
 	queues  map[string]*queue
@@ -63,9 +66,19 @@ func New(clk clock.Clock, baseURL func() string) *Service {
 	return &Service{
 		clk:     clk,
 		baseURL: baseURL,
+		account: AccountID,
+		region:  Region,
 		queues:  map[string]*queue{},
 		deleted: map[string]time.Time{},
 	}
+}
+
+// SetAccount places the service in account and region, which its queue
+// URLs and ARNs then name; call it before the service is used.
+func (s *Service) SetAccount(account, region string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.account, s.region = account, region
 }
 
 // QueueURL returns the URL of the queue called name, whether or not it
@@ -82,11 +95,11 @@ func (s *Service) urlFor(r *http.Request, name string) string {
 	case r != nil && r.Host != "":
 		base = "http://" + r.Host
 	}
-	return strings.TrimSuffix(base, "/") + "/" + AccountID + "/" + name
+	return strings.TrimSuffix(base, "/") + "/" + s.account + "/" + name
 }
 
-func queueARN(name string) string {
-	return "arn:aws:sqs:" + Region + ":" + AccountID + ":" + name
+func (s *Service) queueARN(name string) string {
+	return "arn:aws:sqs:" + s.region + ":" + s.account + ":" + name
 }
 
 // lookup returns the queue called name.
@@ -111,7 +124,7 @@ func (s *Service) queueFromURL(raw *string) (*queue, *apiError) {
 	if len(parts) != 2 || parts[1] == "" {
 		return nil, invalid
 	}
-	if parts[0] != AccountID {
+	if parts[0] != s.account {
 		return nil, errQueueDoesNotExist()
 	}
 	q := s.lookup(parts[1])
@@ -156,7 +169,7 @@ func (s *Service) createQueue(name string, attrs, tags map[string]string) *apiEr
 		return aerr
 	}
 	s.nextID++
-	s.queues[name] = newQueue(s.nextID, name, now, st, tags)
+	s.queues[name] = newQueue(s.nextID, name, s.queueARN(name), now, st, tags)
 	return nil
 }
 
