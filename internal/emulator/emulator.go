@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -223,6 +224,8 @@ type Server struct {
 
 	scopesMu sync.Mutex
 	scopes   map[scopeKey]*Scope
+	// refuseUnsigned is set by RefuseUnknownKeys.
+	refuseUnsigned atomic.Bool
 
 	mu     sync.Mutex
 	faults []*Fault

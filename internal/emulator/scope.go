@@ -110,13 +110,15 @@ func (s *Server) AddRole(arn, externalID string) error {
 	return s.STS.AddRole(arn, externalID)
 }
 
-// RefuseUnknownKeys makes the server refuse, with 403
-// InvalidClientTokenId, a request signed with a long-term access key it
-// does not know, as AWS does. By default such a request is served as
-// BaseUser's (its Call records the key it was signed with), so that a
-// client with any static credentials works; temporary credentials are
+// RefuseUnknownKeys makes the server refuse, as AWS does, a request
+// signed with a long-term access key it does not know (403
+// InvalidClientTokenId) and an unsigned request (403
+// MissingAuthenticationToken). By default both are served as BaseUser's
+// (a Call records the key a request was signed with), so that a client
+// with any static credentials, or curl, works; temporary credentials are
 // always checked.
 func (s *Server) RefuseUnknownKeys() {
+	s.refuseUnsigned.Store(true)
 	_ = s.STS.TrustUnknownKeys("") // "" cannot fail
 }
 
@@ -156,11 +158,15 @@ func baseIdentity() sts.Identity {
 
 // authenticate returns who made r and in which Region: the identity of the
 // access key of its signature and the signature's Region. An unsigned
-// request is the base user's in the default Region, so that a request made
-// by hand (curl, a protocol test) is served as before accounts existed. A
-// refused key yields its access key id alone and the reason.
+// request is the base user's in the default Region (unless
+// RefuseUnknownKeys), so that a request made by hand (curl, a protocol
+// test) is served as before accounts existed. A refused key yields its
+// access key id alone and the reason.
 func (s *Server) authenticate(r *http.Request) (sts.Identity, string, *sts.AuthError) {
 	sig, ok := parseAuthorization(r.Header.Get("Authorization"))
+	if !ok && s.refuseUnsigned.Load() {
+		return sts.Identity{}, Region, &sts.AuthError{Code: "MissingAuthenticationToken", Message: "Request is missing Authentication Token"}
+	}
 	if !ok {
 		return baseIdentity(), Region, nil
 	}

@@ -1,6 +1,7 @@
 package emulator_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -415,12 +416,16 @@ func TestUnknownKeys(t *testing.T) {
 		token     string
 		wantCode  string
 		principal string
+		// wantKey is the key recorded when it is not key.
+		wantKey string
 	}{
 		{name: "long-term key trusted by default", key: "AKIDTEST", principal: emulator.BaseUser},
 		{name: "long-term key refused", refuse: true, key: "AKIDTEST", wantCode: "InvalidClientTokenId"},
-		{name: "base key refused never", refuse: true, key: emulator.BaseAccessKeyID, principal: emulator.BaseUser},
-		{name: "unknown temporary key refused by default", key: "ASIAUNKNOWN", token: "token", wantCode: "InvalidClientTokenId"},
+		{name: "base key served when unknown keys are refused", refuse: true, key: emulator.BaseAccessKeyID, principal: emulator.BaseUser},
+		{name: "unknown temporary key refused even by default", key: "ASIAUNKNOWN", token: "token", wantCode: "InvalidClientTokenId"},
 		{name: "base key with a session token refused", key: emulator.BaseAccessKeyID, token: "token", wantCode: "InvalidClientTokenId"},
+		{name: "unsigned request trusted by default", principal: emulator.BaseUser, wantKey: emulator.BaseAccessKeyID},
+		{name: "unsigned request refused", refuse: true, wantCode: "MissingAuthenticationToken"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -430,14 +435,18 @@ func TestUnknownKeys(t *testing.T) {
 			}
 			cfg := s.AWSConfig()
 			cfg.Credentials = credentials.NewStaticCredentialsProvider(tc.key, "secret", tc.token)
+			if tc.key == "" {
+				cfg.Credentials = aws.AnonymousCredentials{}
+			}
 			mark := s.Mark()
 			_, err := asgsdk.NewFromConfig(cfg).DescribeAutoScalingGroups(context.Background(), &asgsdk.DescribeAutoScalingGroupsInput{})
 			if got := errorCode(err); got != tc.wantCode {
 				t.Fatalf("err = %v, want code %q", err, tc.wantCode)
 			}
 			calls := s.CallsSince(mark)
-			if len(calls) != 1 || calls[0].Principal != tc.principal || calls[0].AccessKeyID != tc.key {
-				t.Errorf("calls = %+v, want one by %q signed with %s", calls, tc.principal, tc.key)
+			wantKey := cmp.Or(tc.wantKey, tc.key)
+			if len(calls) != 1 || calls[0].Principal != tc.principal || calls[0].AccessKeyID != wantKey {
+				t.Errorf("calls = %+v, want one by %q signed with %q", calls, tc.principal, wantKey)
 			}
 		})
 	}

@@ -333,11 +333,14 @@ func (s *Service) assumeRole(caller Identity, form url.Values) (any, *apiError) 
 		}
 		duration = time.Duration(n) * time.Second
 	}
+	_, gaveID := form["ExternalId"]
+	if ext := form.Get("ExternalId"); gaveID && (len(ext) < 2 || len(ext) > 1224 || !externalIDPattern.MatchString(ext)) {
+		return nil, validation("1 validation error detected: Value '%s' at 'externalId' failed to satisfy constraint: Member must have length between 2 and 1224 and satisfy regular expression pattern: [\\w+=,.@:\\/-]*", ext)
+	}
 	now := s.clk.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ro, ok := s.roles[arn]
-	_, gaveID := form["ExternalId"]
 	if !ok || (ro.externalID != "" && (!gaveID || form.Get("ExternalId") != ro.externalID)) {
 		// AWS gives the same answer for a role that does not exist and one
 		// whose trust policy refuses the caller, so as not to reveal which.
