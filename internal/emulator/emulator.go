@@ -103,6 +103,9 @@ type Fault struct {
 	Namespace string
 	// From and Until bound the fault on the emulator's clock.
 	From, Until time.Time
+	// Account and Region, when set, limit the fault to the calls of that
+	// account or made in that Region (Call.Account, Call.Region).
+	Account, Region string
 	// Times, when > 0, is how many calls the fault hits before it is spent.
 	Times int
 	// Rate, when in (0, 1), is the fraction of matching calls the fault
@@ -513,7 +516,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(sts.WithCaller(r.Context(), id))
 	}
 	if service == ServiceCloudWatch && op == "PutMetricData" {
-		if _, ok := s.fault(service, op, body, func(f *Fault) bool { return f.Withhold && f.withholds(c.Params["Namespace"]) }); ok {
+		if _, ok := s.fault(service, op, id.Account, region, body, func(f *Fault) bool { return f.Withhold && f.withholds(c.Params["Namespace"]) }); ok {
 			// Accepted and dropped: the answer PutMetricData gives on success.
 			rec.Header().Set("Smithy-Protocol", "rpc-v2-cbor")
 			rec.WriteHeader(http.StatusOK)
@@ -522,7 +525,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if f, ok := s.fault(service, op, body, func(f *Fault) bool { return !f.Withhold }); ok {
+	if f, ok := s.fault(service, op, id.Account, region, body, func(f *Fault) bool { return !f.Withhold }); ok {
 		if f.Latency > 0 {
 			c.Fault = FaultLatency
 			t := time.NewTimer(f.Latency)
@@ -616,10 +619,10 @@ type drawKey struct {
 	call uint64 // hash of service, operation and body
 }
 
-// fault returns the first fault matching this call now that also passes
-// accept and, for a fault with a Rate, whose draw hits; it spends one of
-// the fault's Times.
-func (s *Server) fault(service, op string, body []byte, accept func(*Fault) bool) (Fault, bool) {
+// fault returns the first fault matching this call (of account in region)
+// now that also passes accept and, for a fault with a Rate, whose draw
+// hits; it spends one of the fault's Times.
+func (s *Server) fault(service, op, account, region string, body []byte, accept func(*Fault) bool) (Fault, bool) {
 	now := s.clk.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -632,6 +635,9 @@ func (s *Server) fault(service, op string, body []byte, accept func(*Fault) bool
 			continue
 		}
 		if !f.Withhold && f.Operation != "" && f.Operation != op {
+			continue
+		}
+		if f.Account != "" && f.Account != account || f.Region != "" && f.Region != region {
 			continue
 		}
 		if !f.From.IsZero() && now.Before(f.From) {
@@ -688,12 +694,12 @@ func draw(vals ...uint64) float64 {
 	return float64(x>>11) / (1 << 53)
 }
 
-// PutMetric publishes one datapoint to the emulated CloudWatch from Go, as
-// Service.Put does, unless a Withhold fault covers its namespace now; it
+// PutMetric publishes one datapoint to the default account's CloudWatch in
+// Region from Go, as Service.Put does, unless a Withhold fault covers its namespace now; it
 // reports whether the datapoint was stored.
 func (s *Server) PutMetric(namespace, name string, dims map[string]string, at time.Time, value float64) bool {
 	body := []byte(namespace + "\x00" + name)
-	if _, ok := s.fault(ServiceCloudWatch, "PutMetricData", body, func(f *Fault) bool { return f.Withhold && f.withholds(namespace) }); ok {
+	if _, ok := s.fault(ServiceCloudWatch, "PutMetricData", DefaultAccount, Region, body, func(f *Fault) bool { return f.Withhold && f.withholds(namespace) }); ok {
 		return false
 	}
 	s.CloudWatch.Put(namespace, name, dims, at, value)

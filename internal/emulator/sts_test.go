@@ -451,3 +451,41 @@ func TestUnknownKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestFaultOfOneAccount checks that a fault limited to an account or a
+// Region hits only that account's or Region's calls.
+func TestFaultOfOneAccount(t *testing.T) {
+	cases := []struct {
+		name               string
+		fault              emulator.Fault
+		wantRole, wantBase string
+	}{
+		{name: "role's account", fault: emulator.Fault{Account: otherAccount}, wantRole: "Throttling"},
+		{name: "default account", fault: emulator.Fault{Account: emulator.DefaultAccount}, wantBase: "Throttling"},
+		{name: "another Region", fault: emulator.Fault{Region: "eu-west-1"}},
+		{name: "every account", fault: emulator.Fault{}, wantRole: "Throttling", wantBase: "Throttling"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startWithRole(t, clock.NewFake(start))
+			roleCfg, cache := roleConfig(s, emulator.Region)
+			// Assume the role before the fault, which would hit STS too.
+			if _, err := cache.Retrieve(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			f := emulator.Throttle(emulator.ServiceAutoScaling, "", 1, time.Time{}, time.Time{})
+			f.Account, f.Region = tc.fault.Account, tc.fault.Region
+			s.AddFault(f)
+			for _, c := range []struct {
+				who  string
+				cfg  aws.Config
+				want string
+			}{{"role", roleCfg, tc.wantRole}, {"base", s.AWSConfig(), tc.wantBase}} {
+				_, err := asgsdk.NewFromConfig(c.cfg).DescribeAutoScalingGroups(context.Background(), &asgsdk.DescribeAutoScalingGroupsInput{})
+				if got := errorCode(err); got != c.want {
+					t.Errorf("%s's call: err = %v, want code %q", c.who, err, c.want)
+				}
+			}
+		})
+	}
+}
