@@ -171,3 +171,31 @@ func TestServeWithoutCaller(t *testing.T) {
 		t.Errorf("answer %d %s, want 403 MissingAuthenticationToken", w.Code, w.Body)
 	}
 }
+
+// FuzzServe sends arbitrary awsQuery requests as a known caller. Whatever
+// arrives, the service must not panic and must answer 200 with a result or
+// an error status with an ErrorResponse.
+func FuzzServe(f *testing.F) {
+	f.Add("", "Action=AssumeRole&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A222222222222%3Arole%2Fteam%2Fscaler&RoleSessionName=s1&ExternalId=ext-1")
+	f.Add("Action=GetCallerIdentity", "")
+	f.Add("Action=AssumeRole", "RoleArn=x&RoleSessionName=s1&DurationSeconds=99999999999999999999")
+	f.Add("%zz", "Action=Nothing")
+	f.Fuzz(func(t *testing.T, rawQuery, body string) {
+		s := New(clock.NewFake(start))
+		if err := s.AddRole(testRole, "ext-1"); err != nil {
+			t.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		r.URL.RawQuery = rawQuery
+		r = r.WithContext(WithCaller(r.Context(), Identity{Account: "111111111111", ARN: user}))
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, r)
+		want := "<ErrorResponse"
+		if w.Code == http.StatusOK {
+			want = "Response xmlns="
+		}
+		if !strings.Contains(w.Body.String(), want) {
+			t.Fatalf("answer %d %q, want %s", w.Code, w.Body, want)
+		}
+	})
+}
