@@ -152,7 +152,7 @@ func (w *wiring) set(a target.Account) (*clientSet, error) {
 	if cs, ok := w.sets[a]; ok {
 		return cs, nil
 	}
-	c := AccountConfig(w.base, a)
+	c := AccountConfig(w.base, a, w.clk)
 	if c.Region == "" && a != (target.Account{}) {
 		return nil, fmt.Errorf("no region: set region here or for the daemon")
 	}
@@ -179,12 +179,19 @@ func (w *wiring) set(a target.Account) (*clientSet, error) {
 	return cs, nil
 }
 
+// credentialsRenewBefore is how long before their expiry assumed-role
+// credentials are renewed: AssumeRole's sessions last an hour by default,
+// and a daemon whose clock lags AWS's by less than this never signs with
+// credentials AWS has expired.
+const credentialsRenewBefore = 5 * time.Minute
+
 // AccountConfig is base made for account a: its region, and credentials
-// that assume a's role with STS AssumeRole (with its external id and
-// session name), cached and refreshed by the SDK before they expire. The
-// AssumeRole calls are signed with base's own credentials, in a's region
-// (STS's regional endpoint). The zero Account is base itself.
-func AccountConfig(base aws.Config, a target.Account) aws.Config {
+// that assume a's role with STS AssumeRole (stscreds, with its external
+// id and session name), kept until credentialsRenewBefore before they
+// expire by clk. The AssumeRole calls are signed with base's own
+// credentials, in a's region (STS's regional endpoint). The zero Account
+// is base itself.
+func AccountConfig(base aws.Config, a target.Account, clk clock.Clock) aws.Config {
 	c := base.Copy()
 	if a.Region != "" {
 		c.Region = a.Region
@@ -196,9 +203,41 @@ func AccountConfig(base aws.Config, a target.Account) aws.Config {
 				o.ExternalID = aws.String(a.ExternalID)
 			}
 		})
-		c.Credentials = aws.NewCredentialsCache(provider)
+		c.Credentials = &credentialsCache{provider: provider, clk: clk}
 	}
 	return c
+}
+
+// credentialsCache keeps one provider's credentials until
+// credentialsRenewBefore before they expire, by the daemon's clock rather
+// than the machine's (aws.CredentialsCache reads the machine's), so that
+// a daemon on an injected clock (the simulator, the tests) renews them
+// exactly when production would. Concurrent callers wait for one
+// retrieval; a failed one is not kept, and the next call tries again.
+type credentialsCache struct {
+	provider aws.CredentialsProvider
+	clk      clock.Clock
+
+	mu    sync.Mutex
+	creds aws.Credentials
+	ok    bool
+}
+
+// Retrieve returns the cached credentials, or retrieves new ones when
+// there are none or they expire within credentialsRenewBefore.
+func (c *credentialsCache) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ok && (!c.creds.CanExpire || c.clk.Now().Add(credentialsRenewBefore).Before(c.creds.Expires)) {
+		return c.creds, nil
+	}
+	creds, err := c.provider.Retrieve(ctx)
+	if err != nil {
+		c.ok = false
+		return aws.Credentials{}, err
+	}
+	c.creds, c.ok = creds, true
+	return creds, nil
 }
 
 // asgRoute is an Auto Scaling group's actuator and name.
