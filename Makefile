@@ -9,7 +9,7 @@ TESTENV := scripts/testenv
 # Packages that must import only the standard library.
 PURE_PKGS := ./internal/policy ./internal/schedule ./internal/text ./internal/forecast ./internal/campaign
 
-.PHONY: help build run test testenv bench sim footprint footprint-scale loadtest throttle fuzz soak lint check clean release
+.PHONY: help build run test testenv kube-testenv bench sim footprint footprint-scale loadtest throttle fuzz soak lint check clean release
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ $(TESTENV)/node_modules/.package-lock.json: $(TESTENV)/package-lock.json
 	else echo "npm not found: tests that need third-party emulators will be skipped"; fi
 
 testenv: $(TESTENV)/node_modules/.package-lock.json ## Install the third-party test emulators from npm (pinned by the lock file)
+
+kube-testenv: ## Build kube-apiserver and etcd for the Kubernetes tests into scripts/testenv/kube/bin (about 10 min cold; skipped when up to date)
+	GO=$(GO) $(TESTENV)/kube/build.sh
 
 test: testenv ## Run every test with the race detector and coverage, then the simulator's oracle check without it
 	$(GO) test -race -cover -timeout 30m ./...
@@ -75,4 +78,4 @@ release: ## Static linux/amd64 and linux/arm64 binaries and SHA256SUMS into dist
 	VERSION='$(VERSION)' scripts/release.sh
 
 clean: ## Remove build output and installed test emulators
-	rm -rf bin dist $(SIM_OUT) $(TESTENV)/node_modules
+	rm -rf bin dist $(SIM_OUT) $(TESTENV)/node_modules $(TESTENV)/kube/bin
