@@ -213,6 +213,7 @@ func (b *Backend) Describe(ctx context.Context, ids []string, _ func(id string) 
 	// answer ("deployments" and "deployments.apps" are the same resource).
 	names := make([]string, 0, len(ids))
 	var namespaces []string
+	seen := map[string]bool{}
 	for _, s := range ids {
 		id, err := ParseID(s)
 		if err != nil {
@@ -222,7 +223,8 @@ func (b *Backend) Describe(ctx context.Context, ids []string, _ func(id string) 
 		}
 		parsed = append(parsed, id)
 		names = append(names, s)
-		if !slices.Contains(namespaces, id.Namespace) {
+		if !seen[id.Namespace] {
+			seen[id.Namespace] = true
 			namespaces = append(namespaces, id.Namespace)
 		}
 	}

@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"os"
 	"slices"
@@ -384,6 +385,24 @@ func TestDescribe(t *testing.T) {
 	}
 	if len(got) != len(tests)-1 {
 		t.Errorf("Describe returned %d targets, want %d", len(got), len(tests)-1)
+	}
+	// One list of each autoscaler per namespace, not per workload; one
+	// scale and one object read per workload (none of the object for
+	// the missing one).
+	count := map[kube.Rule]int{}
+	for _, c := range e.calls.all() {
+		count[c]++
+	}
+	want := map[kube.Rule]int{
+		{Group: "autoscaling", Resource: "horizontalpodautoscalers", Verb: "list"}: 1,
+		{Group: "keda.sh", Resource: "scaledobjects", Verb: "list"}:                1,
+		{Group: "apps", Resource: "deployments/scale", Verb: "get"}:                7,
+		{Group: "apps", Resource: "statefulsets/scale", Verb: "get"}:               2,
+		{Group: "apps", Resource: "deployments", Verb: "get"}:                      6,
+		{Group: "apps", Resource: "statefulsets", Verb: "get"}:                     2,
+	}
+	if !maps.Equal(count, want) {
+		t.Errorf("Describe made requests %v, want %v", count, want)
 	}
 }
 
