@@ -26,7 +26,7 @@ import (
 	coreclient "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 
-	"github.com/headroom-dev/headroom/internal/kube"
+	"github.com/headroom-dev/headroom/internal/target/kube"
 	"github.com/headroom-dev/headroom/internal/testenv"
 )
 
