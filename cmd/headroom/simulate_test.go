@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/headroom-dev/headroom/internal/testenv"
 )
 
 // TestMain lets a test run the real binary's main in a child process (the
@@ -22,7 +24,9 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	// Tests of Kubernetes targets share one API server (testenv.Kube),
+	// stopped once the package's tests end.
+	os.Exit(testenv.RunKube(m))
 }
 
 const shortScenario = `

@@ -21,6 +21,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/source"
 	"github.com/headroom-dev/headroom/internal/target"
 	"github.com/headroom-dev/headroom/internal/target/ecs"
+	"github.com/headroom-dev/headroom/internal/target/kube"
 )
 
 // NewAWS builds a controller over real AWS clients made from awsCfg (which
@@ -37,7 +38,7 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 	if deps.Clock == nil {
 		deps.Clock = clock.Real()
 	}
-	w := &wiring{base: awsCfg, cfg: cfg, clk: deps.Clock, sets: map[target.Account]*clientSet{}}
+	w := &wiring{base: awsCfg, cfg: cfg, clk: deps.Clock, sets: map[target.Account]*clientSet{}, clusters: map[[2]string]*kube.Backend{}}
 	switch b := deps.Budget.(type) {
 	case nil:
 		// One bucket for every Auto Scaling write of an account and
@@ -73,6 +74,14 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 			if cs.ecsBudget != nil {
 				budgetOf[key] = cs.ecsBudget
 			}
+		case target.KindKubernetes:
+			b, err := w.cluster(g.Target.Kubeconfig, g.Target.Context)
+			if err != nil {
+				return nil, fmt.Errorf("groups[%d].target: %w", i, err)
+			}
+			// No write budget: the client's own rate limit (kube.DefaultQPS)
+			// paces every request to the cluster.
+			router.Add(key, b, g.TargetID())
 		default:
 			return nil, fmt.Errorf("groups[%d].target.kind: %s targets are not built into this daemon", i, g.Kind())
 		}
@@ -145,6 +154,28 @@ type wiring struct {
 	own     *asg.WriteBudget
 	sets    map[target.Account]*clientSet
 	order   []*clientSet
+	// clusters holds one Kubernetes backend per kubeconfig and context.
+	clusters map[[2]string]*kube.Backend
+}
+
+// cluster returns the Kubernetes backend of a kubeconfig file and context
+// ("" for the in-cluster configuration), made on first use. Making one
+// sends no request.
+func (w *wiring) cluster(kubeconfig, context string) (*kube.Backend, error) {
+	k := [2]string{kubeconfig, context}
+	if b, ok := w.clusters[k]; ok {
+		return b, nil
+	}
+	rc, err := kube.RESTConfig(kubeconfig, context)
+	if err != nil {
+		return nil, err
+	}
+	b, err := kube.New(rc)
+	if err != nil {
+		return nil, err
+	}
+	w.clusters[k] = b
+	return b, nil
 }
 
 // set returns the client set of account a, made on first use.
