@@ -28,8 +28,8 @@ import (
 	rbacclient "k8s.io/client-go/kubernetes/typed/rbac/v1"
 	"k8s.io/client-go/rest"
 
-	"github.com/headroom-dev/headroom/internal/target/kube"
 	"github.com/headroom-dev/headroom/internal/target"
+	"github.com/headroom-dev/headroom/internal/target/kube"
 	"github.com/headroom-dev/headroom/internal/testenv"
 )
 
