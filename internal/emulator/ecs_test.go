@@ -97,7 +97,7 @@ func TestECSDescribeServicesErrors(t *testing.T) {
 		{name: "eleven services", cluster: "prod", services: eleven, code: "InvalidParameterException"},
 		{name: "no such cluster", cluster: "nope", services: []string{"web"}, code: "ClusterNotFoundException"},
 		{name: "one missing", cluster: "prod", services: []string{"web", "gone"}, missing: 1},
-		{name: "by ARN", cluster: "arn:aws:ecs:us-east-1:123456789012:cluster/prod", services: []string{"arn:aws:ecs:us-east-1:123456789012:service/prod/web"}},
+		{name: "by ARN", cluster: "arn:aws:ecs:us-east-1:000000000000:cluster/prod", services: []string{"arn:aws:ecs:us-east-1:000000000000:service/prod/web"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -112,7 +112,7 @@ func TestECSDescribeServicesErrors(t *testing.T) {
 				t.Fatalf("failures %d, want %d", len(out.Failures), tc.missing)
 			}
 			for _, f := range out.Failures {
-				if aws.ToString(f.Reason) != "MISSING" || aws.ToString(f.Arn) != "arn:aws:ecs:us-east-1:123456789012:service/prod/gone" {
+				if aws.ToString(f.Reason) != "MISSING" || aws.ToString(f.Arn) != "arn:aws:ecs:us-east-1:000000000000:service/prod/gone" {
 					t.Fatalf("failure %+v", f)
 				}
 			}

@@ -65,7 +65,9 @@ func (s *Server) newScope(account, region string) *Scope {
 	sc.SQS = sqs.New(s.clk, s.URL)
 	sc.SQS.SetAccount(account, region)
 	sc.ECS = ecs.New(s.clk)
+	sc.ECS.SetAccount(account, region)
 	sc.AppScaling = appautoscaling.New(s.clk, sc.ECS)
+	sc.AppScaling.SetAccount(account, region)
 	// A read of a service sees the scheduled actions due by now.
 	sc.ECS.BeforeRequest = sc.AppScaling.Run
 	sc.endpoints = map[string]endpoint{

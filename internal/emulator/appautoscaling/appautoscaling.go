@@ -47,7 +47,7 @@ const TargetPrefix = "AnyScaleFrontendService."
 
 // Account and Region name the emulated resources in ARNs.
 const (
-	Account = "123456789012"
+	Account = "000000000000"
 	Region  = "us-east-1"
 )
 
@@ -74,7 +74,10 @@ type Resources interface {
 // concurrent use.
 type Service struct {
 	clk clock.Clock
-	res Resources
+	// account and region name the resources in ARNs (SetAccount); the
+	// package's Account and Region when empty.
+	account, region string
+	res             Resources
 
 	mu       sync.Mutex
 	targets  map[key]*target

@@ -35,7 +35,7 @@ const TargetPrefix = "AmazonEC2ContainerServiceV20141113."
 
 // Account and Region name the emulated resources in ARNs.
 const (
-	Account = "123456789012"
+	Account = "000000000000"
 	Region  = "us-east-1"
 )
 
@@ -60,6 +60,9 @@ const contentType = "application/x-amz-json-1.1"
 // Service is the emulated ECS. It is safe for concurrent use.
 type Service struct {
 	clk clock.Clock
+	// account and region name the resources in ARNs (SetAccount); the
+	// package's Account and Region when empty.
+	account, region string
 	// BeforeRequest, when set, runs at the start of each request, outside
 	// the service's lock: the server lets Application Auto Scaling run its
 	// due scheduled actions so that a read sees them.
@@ -147,7 +150,7 @@ func (s *Service) CreateService(clusterName, name string, o ServiceOptions) erro
 	if sv.stopTime <= 0 {
 		sv.stopTime = DefaultStopTime
 	}
-	sv.deploys = []*deployment{{id: s.nextID("ecs-svc/"), created: now, until: now, taskDef: taskDefARN(name, 1)}}
+	sv.deploys = []*deployment{{id: s.nextID("ecs-svc/"), created: now, until: now, taskDef: s.taskDefARN(name, 1)}}
 	c.services[name] = sv
 	c.order = append(c.order, name)
 	s.setDesired(sv, o.Desired, now)
@@ -181,7 +184,7 @@ func (s *Service) StartDeployment(clusterName, name string, d time.Duration) err
 	}
 	now := s.clk.Now()
 	s.advance(sv, now)
-	sv.deploys = append([]*deployment{{id: s.nextID("ecs-svc/"), created: now, until: now.Add(d), taskDef: taskDefARN(name, len(sv.deploys)+1)}}, sv.deploys[len(sv.deploys)-1])
+	sv.deploys = append([]*deployment{{id: s.nextID("ecs-svc/"), created: now, until: now.Add(d), taskDef: s.taskDefARN(name, len(sv.deploys)+1)}}, sv.deploys[len(sv.deploys)-1])
 	return nil
 }
 
@@ -255,16 +258,16 @@ func (s *Service) nextID(prefix string) string {
 	return fmt.Sprintf("%s%016x", prefix, s.seq)
 }
 
-func taskDefARN(family string, rev int) string {
-	return fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:%d", Region, Account, family, rev)
+func (s *Service) taskDefARN(family string, rev int) string {
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:%d", s.regionOr(), s.accountOr(), family, rev)
 }
 
-func serviceARN(clusterName, name string) string {
-	return fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", Region, Account, clusterName, name)
+func (s *Service) serviceARN(clusterName, name string) string {
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", s.regionOr(), s.accountOr(), clusterName, name)
 }
 
-func clusterARN(name string) string {
-	return fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", Region, Account, name)
+func (s *Service) clusterARN(name string) string {
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", s.regionOr(), s.accountOr(), name)
 }
 
 // setDesired moves the service to n tasks: new tasks start PENDING; on
@@ -376,4 +379,22 @@ func decode(body []byte, v any) *apiError {
 		return &apiError{status: http.StatusBadRequest, code: "SerializationException", message: err.Error()}
 	}
 	return nil
+}
+
+// SetAccount makes the service's ARNs name account and region: the scope
+// it serves. Call it before the first request.
+func (s *Service) SetAccount(account, region string) { s.account, s.region = account, region }
+
+func (s *Service) accountOr() string {
+	if s.account == "" {
+		return Account
+	}
+	return s.account
+}
+
+func (s *Service) regionOr() string {
+	if s.region == "" {
+		return Region
+	}
+	return s.region
 }

@@ -147,7 +147,7 @@ func (s *Service) describeServices(in describeServicesInput) (any, *apiError) {
 		if sv == nil {
 			// A service that does not exist is a failure with reason
 			// MISSING, not an error of the call.
-			out.Failures = append(out.Failures, failure{Arn: serviceARN(cn, name), Reason: "MISSING"})
+			out.Failures = append(out.Failures, failure{Arn: s.serviceARN(cn, name), Reason: "MISSING"})
 			continue
 		}
 		out.Services = append(out.Services, s.view(sv, now))
@@ -162,7 +162,7 @@ func (s *Service) view(sv *service, now time.Time) serviceOut {
 	s.advance(sv, now)
 	running, pending, _ := sv.counts(now)
 	out := serviceOut{
-		ServiceArn: serviceARN(sv.cluster, sv.name), ServiceName: sv.name, ClusterArn: clusterARN(sv.cluster),
+		ServiceArn: s.serviceARN(sv.cluster, sv.name), ServiceName: sv.name, ClusterArn: s.clusterARN(sv.cluster),
 		Status: "ACTIVE", DesiredCount: sv.desired, RunningCount: running, PendingCount: pending,
 		LaunchType: "FARGATE", TaskDefinition: sv.deploys[0].taskDef, SchedulingStrategy: "REPLICA",
 		CreatedAt: epoch(sv.created),
@@ -263,7 +263,7 @@ func (s *Service) listServices(in listServicesInput) (any, *apiError) {
 	}
 	out := listServicesOutput{ServiceArns: []string{}}
 	for i := start; i < len(c.order) && len(out.ServiceArns) < n; i++ {
-		out.ServiceArns = append(out.ServiceArns, serviceARN(cn, c.order[i]))
+		out.ServiceArns = append(out.ServiceArns, s.serviceARN(cn, c.order[i]))
 		if len(out.ServiceArns) == n && i+1 < len(c.order) {
 			out.NextToken = strconv.Itoa(i + 1)
 		}

@@ -155,7 +155,7 @@ func TestDescribeMissing(t *testing.T) {
 	if _, ok := out["prod/gone"]; ok {
 		t.Fatal("a missing service is described")
 	}
-	if g, ok := out["prod/web"]; !ok || g.Name != "web" || g.ARN != "arn:aws:ecs:us-east-1:123456789012:service/prod/web" {
+	if g, ok := out["prod/web"]; !ok || g.Name != "web" || g.ARN != "arn:aws:ecs:us-east-1:000000000000:service/prod/web" {
 		t.Fatalf("prod/web: %+v", g)
 	}
 }
