@@ -80,6 +80,13 @@ resource "aws_ecs_task_definition" "this" {
       }
     },
   ])
+
+  lifecycle {
+    precondition {
+      condition     = contains(try(local.fargate_memory[tostring(var.cpu)], []), var.memory)
+      error_message = "memory must be one Fargate allows with cpu ${var.cpu}: ${join(", ", [for m in try(local.fargate_memory[tostring(var.cpu)], []) : tostring(m)])} MiB (\"Troubleshoot Amazon ECS task definition invalid CPU or memory errors\", Amazon ECS Developer Guide)."
+    }
+  }
 }
 
 # A rolling update starts the new task before it stops an old one

@@ -93,6 +93,18 @@ data "aws_iam_policy_document" "task" {
     ]
     resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.campaigns_queue_name}"]
   }
+
+  # The roles Headroom assumes in other accounts (modules/target-role
+  # creates one), and no other role. With none configured there is no
+  # statement: one without resources would be refused.
+  dynamic "statement" {
+    for_each = length(var.target_role_arns) > 0 ? [var.target_role_arns] : []
+    content {
+      sid       = "AssumeTargetRoles"
+      actions   = ["sts:AssumeRole"]
+      resources = statement.value
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "task" {

@@ -8,7 +8,7 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  region     = data.aws_region.current.name
+  region     = data.aws_region.current.region
   account_id = data.aws_caller_identity.current.account_id
   partition  = data.aws_partition.current.partition
 
@@ -41,6 +41,22 @@ locals {
   ]
 
   tags = merge({ app = "headroom" }, var.tags)
+
+  # The memory sizes (MiB) Fargate accepts with each task CPU size; any
+  # other pair fails at apply with "No Fargate configuration exists for
+  # given values" ("Troubleshoot Amazon ECS task definition invalid CPU or
+  # memory errors", Amazon ECS Developer Guide; the memory parameter of
+  # RegisterTaskDefinition, Amazon ECS API Reference). 8192 and 16384 need
+  # Linux platform version 1.4.0 or later, which LATEST is.
+  fargate_memory = {
+    "256"   = [512, 1024, 2048]
+    "512"   = [for gb in range(1, 5) : gb * 1024]
+    "1024"  = [for gb in range(2, 9) : gb * 1024]
+    "2048"  = [for gb in range(4, 17) : gb * 1024]
+    "4096"  = [for gb in range(8, 31) : gb * 1024]
+    "8192"  = [for gb in range(16, 61, 4) : gb * 1024]
+    "16384" = [for gb in range(32, 121, 8) : gb * 1024]
+  }
 }
 
 # The config as an SSM SecureString: ECS hands it to the container in

@@ -78,17 +78,21 @@ variable "cpu" {
   default     = 256
 
   validation {
-    condition     = contains([256, 512, 1024, 2048, 4096], var.cpu)
-    error_message = "cpu must be a Fargate CPU size: 256, 512, 1024, 2048 or 4096."
+    # The Fargate task sizes (local.fargate_memory).
+    condition     = contains([256, 512, 1024, 2048, 4096, 8192, 16384], var.cpu)
+    error_message = "cpu must be a Fargate CPU size: 256, 512, 1024, 2048, 4096, 8192 or 16384."
   }
 }
 
 variable "memory" {
-  description = "Task memory in MiB. 512 MiB is six times the 82 MiB peak RSS measured at 2,000 groups."
+  description = "Task memory in MiB, one Fargate allows with cpu (for 256: 512, 1024 or 2048). 512 MiB is six times the 82 MiB peak RSS measured at 2,000 groups."
   type        = number
   default     = 512
 
   validation {
+    # The pair with cpu is checked by the task definition's precondition
+    # (ecs.tf): a variable's validation may refer to no other variable
+    # before Terraform 1.9.
     condition     = var.memory >= 512 && floor(var.memory) == var.memory
     error_message = "memory must be a whole number of MiB, at least 512."
   }
@@ -177,4 +181,17 @@ variable "campaigns_queue_name" {
   description = "Name of the SQS queue campaigns are announced on (campaigns.queue_url in the config). The task role may receive and delete messages on this queue only; with no campaigns.queue_url the daemon never calls it."
   type        = string
   default     = "headroom-campaigns"
+}
+
+variable "target_role_arns" {
+  description = "ARNs of the IAM roles Headroom assumes to manage targets in other accounts (modules/target-role creates one per account). The task role may assume these roles and no other. Empty: same-account targets only."
+  type        = list(string)
+  default     = []
+
+  validation {
+    # Role ARNs as IAM writes them ("IAM identifiers", IAM User Guide):
+    # a partition, a 12-digit account and role/ with an optional path.
+    condition     = alltrue([for a in var.target_role_arns : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a))])
+    error_message = "Every target_role_arns entry must be an IAM role ARN such as arn:aws:iam::111122223333:role/headroom-target."
+  }
 }

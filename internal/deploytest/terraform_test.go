@@ -39,10 +39,12 @@ import (
 	"github.com/headroom-dev/headroom/internal/store/dynamo"
 )
 
-// Terraform directories: the module and its example.
+// Terraform directories: the module, its example and the role for other
+// accounts.
 const (
-	tfModuleDir  = "../../terraform"
-	tfExampleDir = "../../terraform/examples/basic"
+	tfModuleDir     = "../../terraform"
+	tfExampleDir    = "../../terraform/examples/basic"
+	tfTargetRoleDir = "../../terraform/modules/target-role"
 )
 
 // tfModule is a directory of .tf files, indexed by what the tests look up.
@@ -50,6 +52,7 @@ type tfModule struct {
 	dir       string
 	variables map[string]*hclsyntax.Block
 	locals    map[string]hclsyntax.Expression
+	outputs   map[string]hclsyntax.Expression // output name: its value
 	// blocks holds resources ("aws_iam_role.task"), data sources
 	// ("data.aws_iam_policy_document.task") and modules ("module.x").
 	blocks map[string]*hclsyntax.Block
@@ -62,7 +65,7 @@ func loadTF(t *testing.T, dir string) *tfModule {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no .tf files in %s (%v)", dir, err)
 	}
-	m := &tfModule{dir: dir, variables: map[string]*hclsyntax.Block{}, locals: map[string]hclsyntax.Expression{}, blocks: map[string]*hclsyntax.Block{}}
+	m := &tfModule{dir: dir, variables: map[string]*hclsyntax.Block{}, locals: map[string]hclsyntax.Expression{}, outputs: map[string]hclsyntax.Expression{}, blocks: map[string]*hclsyntax.Block{}}
 	p := hclparse.NewParser()
 	for _, f := range files {
 		file, diags := p.ParseHCLFile(f)
@@ -81,6 +84,10 @@ func loadTF(t *testing.T, dir string) *tfModule {
 				m.blocks[b.Labels[0]+"."+b.Labels[1]] = b
 			case "data":
 				m.blocks["data."+b.Labels[0]+"."+b.Labels[1]] = b
+			case "output":
+				if v, ok := b.Body.Attributes["value"]; ok {
+					m.outputs[b.Labels[0]] = v.Expr
+				}
 			case "module":
 				m.blocks["module."+b.Labels[0]] = b
 			}
@@ -146,6 +153,30 @@ func refersTo(expr hclsyntax.Expression) string {
 	return strings.Join(parts[:n], ".")
 }
 
+// refersOnlyTo returns the one address every reference of expr is to
+// ("var.enable_ecs" for var.enable_ecs ? [1] : []), or "" when expr refers
+// to none or to several.
+func refersOnlyTo(expr hclsyntax.Expression) string {
+	var addr string
+	for _, tr := range expr.Variables() {
+		parts := []string{tr.RootName()}
+		for _, step := range tr[1:] {
+			if a, ok := step.(hcl.TraverseAttr); ok {
+				parts = append(parts, a.Name)
+			}
+		}
+		if len(parts) < 2 {
+			return ""
+		}
+		a := strings.Join(parts[:2], ".")
+		if addr != "" && a != addr {
+			return ""
+		}
+		addr = a
+	}
+	return addr
+}
+
 // tfSample are the values the tests give the module's variables, and the
 // attributes of data sources they stand in for.
 var tfSample = map[string]cty.Value{
@@ -158,7 +189,7 @@ var tfSample = map[string]cty.Value{
 	"var.admin_cidr_blocks": cty.ListVal([]cty.Value{
 		cty.StringVal("10.0.0.0/8"),
 	}),
-	"data.aws_region.current.name":                cty.StringVal("us-east-1"),
+	"data.aws_region.current.region":              cty.StringVal("us-east-1"),
 	"data.aws_caller_identity.current.account_id": cty.StringVal("111122223333"),
 	"data.aws_partition.current.partition":        cty.StringVal("aws"),
 	"aws_ssm_parameter.config.version":            cty.NumberIntVal(3),
@@ -293,6 +324,8 @@ var tfFunctions = map[string]function.Function{
 	"length":      lengthFunc,
 	"merge":       stdlib.MergeFunc,
 	"regex":       stdlib.RegexFunc,
+	"join":        stdlib.JoinFunc,
+	"range":       stdlib.RangeFunc,
 	"tostring":    toStringFunc,
 	"trimspace":   stdlib.TrimSpaceFunc,
 	"try":         tryfunc.TryFunc,
@@ -404,15 +437,15 @@ func exprText(expr hcl.Expression) string {
 
 func TestTerraformFilesParseAndAreFormatted(t *testing.T) {
 	var files []string
-	for _, dir := range []string{tfModuleDir, tfExampleDir} {
+	for _, dir := range []string{tfModuleDir, tfExampleDir, tfTargetRoleDir} {
 		fs, err := filepath.Glob(filepath.Join(dir, "*.tf"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		files = append(files, fs...)
 	}
-	if len(files) < 10 {
-		t.Fatalf("found %d .tf files, want the module's and the example's", len(files))
+	if len(files) < 14 {
+		t.Fatalf("found %d .tf files, want the modules' and the example's", len(files))
 	}
 	for _, f := range files {
 		t.Run(strings.TrimPrefix(f, "../../"), func(t *testing.T) {
@@ -430,28 +463,39 @@ func TestTerraformFilesParseAndAreFormatted(t *testing.T) {
 	}
 }
 
+// TestTerraformVersions checks that every configuration requires the AWS
+// provider 6 or later: the modules read aws_region's region attribute,
+// which 6.0 added and which replaces the deprecated name.
 func TestTerraformVersions(t *testing.T) {
-	src, err := os.ReadFile(filepath.Join(tfModuleDir, "versions.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, diags := hclparse.NewParser().ParseHCL(src, "versions.tf")
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	var providers []*hclsyntax.Block
-	for _, b := range f.Body.(*hclsyntax.Body).Blocks {
-		providers = append(providers, nested(b, "required_providers")...)
-	}
-	if len(providers) == 0 {
-		t.Fatal("versions.tf has no required_providers")
-	}
-	v, diags := attr(t, providers[0], "aws").Value(nil)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	if got := v.GetAttr("version").AsString(); got != ">= 5.0" {
-		t.Errorf("aws provider version = %q, want >= 5.0", got)
+	for _, f := range []string{
+		filepath.Join(tfModuleDir, "versions.tf"),
+		filepath.Join(tfExampleDir, "main.tf"),
+		filepath.Join(tfTargetRoleDir, "versions.tf"),
+	} {
+		t.Run(strings.TrimPrefix(f, "../../"), func(t *testing.T) {
+			src, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file, diags := hclparse.NewParser().ParseHCL(src, f)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			var providers []*hclsyntax.Block
+			for _, b := range file.Body.(*hclsyntax.Body).Blocks {
+				providers = append(providers, nested(b, "required_providers")...)
+			}
+			if len(providers) == 0 {
+				t.Fatal("no required_providers")
+			}
+			v, diags := attr(t, providers[0], "aws").Value(nil)
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			if got := v.GetAttr("version").AsString(); got != ">= 6.0" {
+				t.Errorf("aws provider version = %q, want >= 6.0", got)
+			}
+		})
 	}
 }
 
@@ -517,6 +561,15 @@ func TestTerraformVariables(t *testing.T) {
 		{"vpc_id", cty.StringVal(""), false},
 		{"config_yaml", cty.StringVal("groups: []\n"), true},
 		{"config_yaml", cty.StringVal("groups: [\n"), false},
+		{"cpu", cty.NumberIntVal(256), true},
+		{"cpu", cty.NumberIntVal(16384), true},
+		{"cpu", cty.NumberIntVal(128), false},
+		{"memory", cty.NumberIntVal(768), true},
+		{"memory", cty.NumberIntVal(256), false},
+		{"target_role_arns", list(), true},
+		{"target_role_arns", list("arn:aws:iam::444455556666:role/headroom-target", "arn:aws-us-gov:iam::444455556666:role/ops/headroom"), true},
+		{"target_role_arns", list("arn:aws:iam::444455556666:user/headroom"), false},
+		{"target_role_arns", list("headroom-target"), false},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s=%s", tc.variable, tc.value.GoString()), func(t *testing.T) {
@@ -632,12 +685,73 @@ func TestTerraformTaskRoleGrantsExactlyTheActions(t *testing.T) {
 			}
 		}
 	}
+	// sts:AssumeRole is granted only on target_role_arns, and only when
+	// there are some (a dynamic statement).
+	want := slices.DeleteFunc(slices.Clone(awsapi.Actions), func(a string) bool { return a == assumeRoleAction })
+	if assumes := assumeRoleStatements(t, m, docs); assumes != 1 {
+		t.Errorf("%d statements grant %s on target_role_arns, want 1", assumes, assumeRoleAction)
+	}
 	slices.Sort(granted)
-	want := slices.Clone(awsapi.Actions)
 	slices.Sort(want)
 	if !slices.Equal(granted, want) {
 		t.Errorf("the task role grants %v, the code calls %v", granted, want)
 	}
+}
+
+// assumeRoleAction is how Headroom reaches a target in another account:
+// it assumes the role modules/target-role creates there.
+const assumeRoleAction = "sts:AssumeRole"
+
+// assumeRoleStatements checks the dynamic statements of the task role's
+// policy documents: each must grant sts:AssumeRole alone, on
+// var.target_role_arns alone, and exist only when that list is not
+// empty. It returns how many there are.
+func assumeRoleStatements(t *testing.T, m *tfModule, docs []string) int {
+	t.Helper()
+	var n int
+	for _, addr := range docs {
+		for _, d := range nested(m.block(t, addr), "dynamic") {
+			if d.Labels[0] != "statement" {
+				continue
+			}
+			n++
+			if got := refersOnlyTo(attr(t, d, "for_each")); got != "var.target_role_arns" {
+				t.Errorf("%s: a dynamic statement over %q, want var.target_role_arns", addr, got)
+				continue
+			}
+			for _, tc := range []struct {
+				arns []string
+				want int
+			}{{nil, 0}, {[]string{"arn:aws:iam::444455556666:role/a", "arn:aws:iam::777788889999:role/b"}, 1}} {
+				arns := cty.ListValEmpty(cty.String)
+				if len(tc.arns) > 0 {
+					var vs []cty.Value
+					for _, a := range tc.arns {
+						vs = append(vs, cty.StringVal(a))
+					}
+					arns = cty.ListVal(vs)
+				}
+				each, err := m.evalWith(attr(t, d, "for_each"), map[string]cty.Value{"var.target_role_arns": arns})
+				if err != nil {
+					t.Fatalf("%s for_each: %v", addr, err)
+				}
+				if got := each.LengthInt(); got != tc.want {
+					t.Errorf("%s: with target_role_arns %v the statement is there %d times, want %d", addr, tc.arns, got, tc.want)
+				}
+			}
+			content := nested(d, "content")
+			if len(content) != 1 {
+				t.Fatalf("%s: dynamic statement without content", addr)
+			}
+			if got := m.evalStrings(t, attr(t, content[0], "actions")); !slices.Equal(got, []string{assumeRoleAction}) {
+				t.Errorf("%s: the dynamic statement grants %v, want [%s]", addr, got, assumeRoleAction)
+			}
+			if got := exprText(attr(t, content[0], "resources")); got != "statement.value" {
+				t.Errorf("%s: the dynamic statement's resources are %s, want statement.value (the target_role_arns)", addr, got)
+			}
+		}
+	}
+	return n
 }
 
 // TestTerraformTaskDefinitionMatchesECS renders the module's task
@@ -990,5 +1104,67 @@ func TestTerraformExample(t *testing.T) {
 		if !slices.Contains(groups, g.ASG) {
 			t.Errorf("the config manages %q, which managed_groups does not list", g.ASG)
 		}
+	}
+}
+
+// fargateAllows is AWS's table of the task sizes Fargate runs ("Troubleshoot
+// Amazon ECS task definition invalid CPU or memory errors", Amazon ECS
+// Developer Guide): memory in MiB for each CPU size.
+func fargateAllows(cpu, memory int) bool {
+	const gb = 1024
+	between := func(lo, hi, step int) bool { return memory >= lo && memory <= hi && (memory-lo)%step == 0 }
+	switch cpu {
+	case 256:
+		return memory == 512 || memory == gb || memory == 2*gb
+	case 512:
+		return between(gb, 4*gb, gb)
+	case 1024:
+		return between(2*gb, 8*gb, gb)
+	case 2048:
+		return between(4*gb, 16*gb, gb)
+	case 4096:
+		return between(8*gb, 30*gb, gb)
+	case 8192:
+		return between(16*gb, 60*gb, 4*gb)
+	case 16384:
+		return between(32*gb, 120*gb, 8*gb)
+	}
+	return false
+}
+
+// TestTerraformFargateSizes holds the task definition's precondition to
+// AWS's table: it accepts every pair Fargate runs and refuses every other.
+func TestTerraformFargateSizes(t *testing.T) {
+	m := loadTF(t, tfModuleDir)
+	b := m.block(t, "aws_ecs_task_definition.this")
+	var cond hclsyntax.Expression
+	for _, lc := range nested(b, "lifecycle") {
+		for _, pre := range nested(lc, "precondition") {
+			if strings.Contains(exprText(attr(t, pre, "condition")), "fargate_memory") {
+				cond = attr(t, pre, "condition")
+			}
+		}
+	}
+	if cond == nil {
+		t.Fatal("aws_ecs_task_definition.this has no precondition on local.fargate_memory")
+	}
+	var accepted int
+	for _, cpu := range []int{128, 256, 512, 1024, 2048, 4096, 8192, 16384} {
+		for memory := 256; memory <= 128*1024; memory += 256 {
+			v, err := m.evalWith(cond, map[string]cty.Value{"var.cpu": cty.NumberIntVal(int64(cpu)), "var.memory": cty.NumberIntVal(int64(memory))})
+			if err != nil {
+				t.Fatalf("cpu %d memory %d: %v", cpu, memory, err)
+			}
+			if want := fargateAllows(cpu, memory); v.True() != want {
+				t.Errorf("cpu %d memory %d: precondition passes = %t, AWS allows = %t", cpu, memory, v.True(), want)
+			}
+			if v.True() {
+				accepted++
+			}
+		}
+	}
+	// 3 + 4 + 7 + 13 + 23 + 12 + 12 pairs in AWS's table.
+	if accepted != 74 {
+		t.Errorf("the precondition accepts %d pairs, AWS's table has 74", accepted)
 	}
 }
