@@ -9,7 +9,7 @@ TESTENV := scripts/testenv
 # Packages that must import only the standard library.
 PURE_PKGS := ./internal/policy ./internal/schedule ./internal/text ./internal/forecast ./internal/campaign
 
-.PHONY: help build run test testenv kube-testenv bench sim footprint footprint-scale loadtest throttle fuzz soak lint check clean release
+.PHONY: help build run test testenv kube-testenv bench sim footprint footprint-scale loadtest throttle fuzz soak lint check tofu-check clean release
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
@@ -76,6 +76,9 @@ check: ## Prove the dependency direction and that go.mod is tidy
 
 release: ## Static linux/amd64 and linux/arm64 binaries and SHA256SUMS into dist/ (VERSION, DIST to override)
 	VERSION='$(VERSION)' scripts/release.sh
+
+tofu-check: ## Validate and plan terraform/ with OpenTofu (built once into ~/.cache) and the AWS provider's schema, offline (scripts/tofu-check.sh)
+	scripts/tofu-check.sh
 
 clean: ## Remove build output and installed test emulators
 	rm -rf bin dist $(SIM_OUT) $(TESTENV)/node_modules $(TESTENV)/kube/bin

@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Check terraform/ with a real Terraform engine, OpenTofu, against the AWS
+# provider's schema, without AWS and without any network but the Go module
+# proxy:
+#
+#   1. build OpenTofu's ./cmd/tofu from its Go module, once, into the cache
+#      (TOFU_CACHE, default ~/.cache/headroom/tofu; a stamp names the
+#      version and the Go that built it);
+#   2. test and build scripts/tofu-provider, a provider that serves the AWS
+#      provider's schema (scripts/tofu-provider/schema/aws.json) and plans
+#      without calling anything, into a filesystem mirror as hashicorp/aws;
+#   3. for the module, its example and modules/target-role: tofu init
+#      -backend=false, tofu validate (a warning fails too) and tofu plan
+#      with the variables in scripts/tofu-check/; then plans that must
+#      fail, each with the error it must give.
+#
+# Nothing is written under terraform/: the checks run on a copy.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+
+# OpenTofu's go.mod has replace directives, so `go install module@version`
+# refuses it; the downloaded module is built as the main module instead.
+TOFU_VERSION=v1.10.10
+# The version the provider reports: that of the schema it serves
+# (scripts/tofu-provider/schema/SOURCE).
+AWS_PROVIDER_VERSION=6.47.0
+cache="${TOFU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/headroom/tofu}"
+schema="${TOFU_AWS_SCHEMA:-$root/scripts/tofu-provider/schema/aws.json}"
+export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+
+# The provider's own tests: its module is not part of the root's ./...
+(cd scripts/tofu-provider && go vet ./... && go test -count=1 ./...)
+
+if [ ! -f "$schema" ]; then
+  echo "tofu-check: skipped: no AWS provider schema at $schema (scripts/tofu-provider/schema/README.md says how to make it)"
+  [ "${TOFU_CHECK_REQUIRE_SCHEMA:-}" = 1 ] && exit 1
+  exit 0
+fi
+
+# 1. OpenTofu.
+tofu="$cache/$TOFU_VERSION/tofu"
+stamp="$TOFU_VERSION $(go env GOVERSION) $(go env GOOS)/$(go env GOARCH)"
+if [ ! -x "$tofu" ] || [ "$(cat "$cache/$TOFU_VERSION/stamp" 2>/dev/null)" != "$stamp" ]; then
+  echo "tofu-check: building OpenTofu $TOFU_VERSION into $cache (a few minutes, once)"
+  start=$SECONDS
+  dir="$(go mod download -json "github.com/opentofu/opentofu@$TOFU_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  [ -d "$dir" ] || { echo "tofu-check: go mod download gave no directory" >&2; exit 1; }
+  mkdir -p "$cache/$TOFU_VERSION"
+  src="$cache/$TOFU_VERSION/src"
+  rm -rf "$src"
+  cp -r "$dir" "$src"
+  chmod -R u+w "$src"
+  # version.dev=no drops the -dev suffix the source build would report.
+  (cd "$src" && go build -trimpath -ldflags '-s -w -X github.com/opentofu/opentofu/version.dev=no' -o "$tofu.new" ./cmd/tofu)
+  mv "$tofu.new" "$tofu"
+  rm -rf "$src"
+  echo "$stamp" >"$cache/$TOFU_VERSION/stamp"
+  echo "tofu-check: built $(TF_CLI_CONFIG_FILE=/dev/null "$tofu" version | head -1) in $((SECONDS - start)) s, $(du -h "$tofu" | cut -f1)"
+fi
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# 2. The provider, in a filesystem mirror: the only installation method
+# the CLI config allows, so init can reach no registry.
+platform="$(go env GOOS)_$(go env GOARCH)"
+pdir="$work/mirror/registry.opentofu.org/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform"
+mkdir -p "$pdir"
+(cd scripts/tofu-provider && go build -o "$pdir/terraform-provider-aws_v$AWS_PROVIDER_VERSION" .)
+cp "$schema" "$pdir/schema.json"
+cat >"$work/cli.tfrc" <<EOT
+provider_installation {
+  filesystem_mirror {
+    path    = "$work/mirror"
+    include = ["registry.opentofu.org/hashicorp/aws"]
+  }
+}
+EOT
+
+# No credential, endpoint or proxy of the caller's reaches the run; the
+# dummy ones point at loopback. The provider never connects anyway.
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE TF_PLUGIN_CACHE_DIR TF_DATA_DIR
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1 \
+  AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY \
+  AWS_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:9 AWS_EC2_METADATA_DISABLED=true \
+  HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=
+
+echo "== tofu fmt -check"
+"$tofu" fmt -check -diff -recursive terraform scripts/tofu-check
+
+cp -r terraform "$work/terraform"
+vars="$root/scripts/tofu-check"
+
+# 3. Each configuration: init, validate, plan.
+check() {
+  local name="$1" dir="$work/terraform/$2" varfile="$vars/$1.tfvars"
+  echo "== $name ($2)"
+  (cd "$dir" && "$tofu" init -backend=false -no-color >"$work/$name.init" 2>&1) || { cat "$work/$name.init"; return 1; }
+  (cd "$dir" && "$tofu" validate -json -no-color >"$work/$name.validate.json") || true
+  python3 - "$work/$name.validate.json" <<'PY' || return 1
+import json, sys
+v = json.load(open(sys.argv[1]))
+for d in v.get("diagnostics", []):
+    r = d.get("range") or {}
+    print("  %s: %s (%s:%s)" % (d["severity"], d["summary"], r.get("filename", "?"), (r.get("start") or {}).get("line", "?")))
+    if d.get("detail"):
+        print("    " + d["detail"])
+print("  validate: valid=%s, %d errors, %d warnings" % (v["valid"], v["error_count"], v["warning_count"]))
+sys.exit(0 if v["valid"] and v["warning_count"] == 0 else 1)
+PY
+  (cd "$dir" && "$tofu" plan -lock=false -no-color -var-file="$varfile" -out="$work/$name.plan" >"$work/$name.plan.txt" 2>&1) || {
+    cat "$work/$name.plan.txt"
+    return 1
+  }
+  if grep -q '^Warning' "$work/$name.plan.txt"; then
+    cat "$work/$name.plan.txt"
+    echo "  plan: warnings" >&2
+    return 1
+  fi
+  echo "  plan: $(grep -E '^(Plan:|No changes)' "$work/$name.plan.txt")"
+}
+
+# must_fail runs a plan that must stop with message.
+must_fail() {
+  local name="$1" dir="$work/terraform/$2" message="$3"
+  shift 3
+  if (cd "$dir" && "$tofu" plan -lock=false -no-color "$@" >"$work/fail.txt" 2>&1); then
+    echo "  $name: the plan succeeded, want the error \"$message\"" >&2
+    return 1
+  fi
+  if ! tr -s ' \n' ' ' <"$work/fail.txt" | grep -qF "$message"; then
+    cat "$work/fail.txt"
+    echo "  $name: the plan failed without \"$message\"" >&2
+    return 1
+  fi
+  echo "  refused as it should: $name"
+}
+
+check module .
+check example examples/basic
+check target-role modules/target-role
+
+echo "== plans that must fail"
+must_fail "Fargate cpu 256 with memory 768" . "memory must be one Fargate allows with cpu" \
+  -var-file="$vars/module.tfvars" -var cpu=256 -var memory=768
+must_fail "Fargate cpu 1024 with memory 512" . "memory must be one Fargate allows with cpu" \
+  -var-file="$vars/module.tfvars" -var cpu=1024 -var memory=512
+must_fail "target role with no target kind" modules/target-role "enable at least one target kind" \
+  -var-file="$vars/target-role.tfvars" -var enable_auto_scaling=false -var enable_ecs=false \
+  -var enable_application_auto_scaling=false -var enable_cloudwatch=false -var enable_sqs=false
+must_fail "target role with a space in the external id" modules/target-role "external_id must be" \
+  -var-file="$vars/target-role.tfvars" -var "external_id=has space"
+echo "tofu-check: passed"
