@@ -77,7 +77,7 @@ check: ## Prove the dependency direction and that go.mod is tidy
 release: ## Static linux/amd64 and linux/arm64 binaries and SHA256SUMS into dist/ (VERSION, DIST to override)
 	VERSION='$(VERSION)' scripts/release.sh
 
-tofu-check: ## Validate and plan terraform/ with OpenTofu (built once into ~/.cache) and the AWS provider's schema, offline (scripts/tofu-check.sh)
+tofu-check: ## Validate and plan terraform/ with OpenTofu (built once into ~/.cache) and the AWS provider's schema from @cdktf/provider-aws, no AWS (scripts/tofu-check.sh)
 	scripts/tofu-check.sh
 
 clean: ## Remove build output and installed test emulators

@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
 # Check terraform/ with a real Terraform engine, OpenTofu, against the AWS
 # provider's schema, without AWS and without any network but the Go module
-# proxy:
+# proxy and the npm registry:
 #
 #   1. build OpenTofu's ./cmd/tofu from its Go module, once, into the cache
 #      (TOFU_CACHE, default ~/.cache/headroom/tofu; a stamp names the
 #      version and the Go that built it);
-#   2. test and build scripts/tofu-provider, a provider that serves the AWS
-#      provider's schema (scripts/tofu-provider/schema/aws.json) and plans
-#      without calling anything, into a filesystem mirror as hashicorp/aws;
-#   3. for the module, its example and modules/target-role: tofu init
+#   2. install the npm package @cdktf/provider-aws as
+#      scripts/tofu-provider/cdktf/package-lock.json pins it, once per
+#      lock, into the cache; derive from its generated bindings the schema
+#      of the provider block and of the resource and data source types
+#      terraform/**/*.tf declare (scripts/tofu-provider/cdkschema);
+#   3. test and build scripts/tofu-provider, a provider that serves that
+#      schema and plans without calling anything, into a filesystem mirror
+#      as hashicorp/aws of the version the package was generated from;
+#   4. for the module, its example and modules/target-role: tofu init
 #      -backend=false, tofu validate (a warning fails too) and tofu plan
 #      with the variables in scripts/tofu-check/; then plans that must
 #      fail, each with the error it must give.
 #
-# Nothing is written under terraform/: the checks run on a copy.
+# Any step that cannot run fails the check; nothing is skipped. Nothing is
+# written under terraform/: the checks run on a copy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -22,21 +28,12 @@ root="$(pwd)"
 # OpenTofu's go.mod has replace directives, so `go install module@version`
 # refuses it; the downloaded module is built as the main module instead.
 TOFU_VERSION=v1.10.10
-# The version the provider reports: that of the schema it serves
-# (scripts/tofu-provider/schema/SOURCE).
-AWS_PROVIDER_VERSION=6.47.0
 cache="${TOFU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/headroom/tofu}"
-schema="${TOFU_AWS_SCHEMA:-$root/scripts/tofu-provider/schema/aws.json}"
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
 
-# The provider's own tests: its module is not part of the root's ./...
+# The provider's and the deriver's own tests: their module is not part of
+# the root's ./...
 (cd scripts/tofu-provider && go vet ./... && go test -count=1 ./...)
-
-if [ ! -f "$schema" ]; then
-  echo "tofu-check: skipped: no AWS provider schema at $schema (scripts/tofu-provider/schema/README.md says how to make it)"
-  [ "${TOFU_CHECK_REQUIRE_SCHEMA:-}" = 1 ] && exit 1
-  exit 0
-fi
 
 # 1. OpenTofu.
 tofu="$cache/$TOFU_VERSION/tofu"
@@ -62,7 +59,32 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# 2. The provider, in a filesystem mirror: the only installation method
+# 2. The schema. The package is installed by the lock alone (npm ci) into
+# a directory named by the lock's hash, so a changed lock installs afresh
+# and an unchanged one is not downloaded again; the .npmrc beside the lock
+# installs no peers and runs no scripts.
+lock_dir="$root/scripts/tofu-provider/cdktf"
+lock_sum="$(cat "$lock_dir/package.json" "$lock_dir/package-lock.json" "$lock_dir/.npmrc" | sha256sum | cut -c1-16)"
+npm_dir="$cache/cdktf/$lock_sum"
+pkg="$npm_dir/node_modules/@cdktf/provider-aws"
+if [ ! -f "$npm_dir/installed" ]; then
+  command -v npm >/dev/null || { echo "tofu-check: npm is needed to install @cdktf/provider-aws" >&2; exit 1; }
+  echo "tofu-check: installing @cdktf/provider-aws into $npm_dir (once per lock)"
+  start=$SECONDS
+  rm -rf "$cache/cdktf"
+  mkdir -p "$npm_dir"
+  cp "$lock_dir/package.json" "$lock_dir/package-lock.json" "$lock_dir/.npmrc" "$npm_dir/"
+  (cd "$npm_dir" && npm ci --loglevel=error)
+  touch "$npm_dir/installed"
+  echo "tofu-check: installed $(du -sh "$npm_dir" | cut -f1) in $((SECONDS - start)) s"
+fi
+schema="$work/aws-schema.json"
+(cd scripts/tofu-provider && go build -o "$work/cdkschema" ./cdkschema)
+"$work/cdkschema" -pkg "$pkg" -tf "$root/terraform" -o "$schema"
+# The version the stand-in reports: the one the package was generated from.
+AWS_PROVIDER_VERSION="$("$work/cdkschema" -pkg "$pkg" -version)"
+
+# 3. The provider, in a filesystem mirror: the only installation method
 # the CLI config allows, so init can reach no registry.
 platform="$(go env GOOS)_$(go env GOARCH)"
 pdir="$work/mirror/registry.opentofu.org/hashicorp/aws/$AWS_PROVIDER_VERSION/$platform"
@@ -92,7 +114,7 @@ echo "== tofu fmt -check"
 cp -r terraform "$work/terraform"
 vars="$root/scripts/tofu-check"
 
-# 3. Each configuration: init, validate, plan.
+# 4. Each configuration: init, validate, plan.
 check() {
   local name="$1" dir="$work/terraform/$2" varfile="$vars/$1.tfvars"
   echo "== $name ($2)"
@@ -132,9 +154,47 @@ must_fail() {
   echo "  refused as it should: $name"
 }
 
+# must_not_validate edits a copy of the module with a sed expression and
+# requires validate to fail with message: proof that the schema served is
+# the provider's and not one that takes anything.
+must_not_validate() {
+  local name="$1" file="$2" edit="$3" message="$4"
+  rm -rf "$work/edited"
+  cp -r "$work/terraform" "$work/edited"
+  sed -i -E "$edit" "$work/edited/$file"
+  if cmp -s "$work/terraform/$file" "$work/edited/$file"; then
+    echo "  $name: the edit $edit changes nothing in $file" >&2
+    return 1
+  fi
+  if (cd "$work/edited" && "$tofu" validate -no-color >"$work/fail.txt" 2>&1); then
+    echo "  $name: validate passed, want the error \"$message\"" >&2
+    return 1
+  fi
+  if ! tr -s ' \n' ' ' <"$work/fail.txt" | grep -qF "$message"; then
+    cat "$work/fail.txt"
+    echo "  $name: validate failed without \"$message\"" >&2
+    return 1
+  fi
+  echo "  refused as it should: $name"
+}
+
 check module .
 check example examples/basic
 check target-role modules/target-role
+
+echo "== edits validate must refuse"
+must_not_validate "an argument the resource does not have" ecs.tf \
+  's/^  launch_type( +)=/  launch_typo\1=/' 'An argument named "launch_typo" is not expected here.'
+must_not_validate "a list where the schema says string" ecs.tf \
+  's/^(  launch_type +)= "FARGATE"/\1= ["FARGATE"]/' 'Incorrect attribute value type'
+must_not_validate "a string where the schema says bool" dynamodb.tf \
+  '/^  point_in_time_recovery \{/,/^  \}/s/enabled = true/enabled = "maybe"/' 'a bool is required'
+must_not_validate "a block the resource does not have" dynamodb.tf \
+  's/^  point_in_time_recovery \{/  point_in_time_recover {/' 'Blocks of type "point_in_time_recover" are not expected here.'
+must_not_validate "a required argument left out" ecs.tf \
+  '/^  family +=/d' 'The argument "family" is required'
+must_not_validate "an attribute a data source does not export" main.tf \
+  's/data\.aws_region\.current\.region/data.aws_region.current.regio/' 'This object has no argument, nested block, or exported attribute named "regio".'
 
 echo "== plans that must fail"
 must_fail "Fargate cpu 256 with memory 768" . "memory must be one Fargate allows with cpu" \
