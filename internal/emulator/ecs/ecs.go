@@ -8,7 +8,8 @@
 // and ListServices. Clusters, services and deployments are created from Go.
 //
 // The model: a service keeps one task per unit of desired count. A new
-// task is PENDING for the service's StartTime and then RUNNING. On
+// task is PENDING for the service's StartTime (or a time drawn for it, see
+// SetStartTimeFunc) and then RUNNING; Tasks lists them from Go. On
 // scale-in ECS stops the surplus tasks, pending ones first; a stopping
 // task leaves the running count at once (its lastStatus moves on from
 // RUNNING) and is gone after StopTime. A deployment started from Go is
@@ -71,6 +72,9 @@ type Service struct {
 	mu       sync.Mutex
 	clusters map[string]*cluster
 	seq      int
+	// startTimeFunc, when set, gives each new task its time from PENDING
+	// to RUNNING instead of the service's StartTime.
+	startTimeFunc func(cluster, service string) time.Duration
 }
 
 type cluster struct {
@@ -120,6 +124,18 @@ type ServiceOptions struct {
 	Running bool
 }
 
+// SetStartTimeFunc makes every task created from now on take f(cluster,
+// service) from PENDING to RUNNING, drawn once when the task is created,
+// in creation order, instead of its service's StartTime: a simulation
+// draws start times from a seeded stream so that every run's k-th task
+// starts as fast. Tasks a service starts RUNNING with (ServiceOptions
+// Running) draw nothing. nil restores the services' own StartTime.
+func (s *Service) SetStartTimeFunc(f func(cluster, service string) time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.startTimeFunc = f
+}
+
 // CreateCluster creates a cluster; an existing one is left as it is.
 func (s *Service) CreateCluster(name string) {
 	s.mu.Lock()
@@ -153,12 +169,12 @@ func (s *Service) CreateService(clusterName, name string, o ServiceOptions) erro
 	sv.deploys = []*deployment{{id: s.nextID("ecs-svc/"), created: now, until: now, taskDef: s.taskDefARN(name, 1)}}
 	c.services[name] = sv
 	c.order = append(c.order, name)
-	s.setDesired(sv, o.Desired, now)
 	if o.Running {
-		for _, t := range sv.tasks {
-			t.running = now
+		for range o.Desired {
+			sv.tasks = append(sv.tasks, &task{id: s.nextID(""), created: now, running: now})
 		}
 	}
+	s.setDesired(sv, o.Desired, now)
 	return nil
 }
 
@@ -200,6 +216,51 @@ func (s *Service) Counts(clusterName, name string) (desired, running, pending in
 	s.advance(sv, now)
 	running, pending, _ = sv.counts(now)
 	return sv.desired, running, pending, true
+}
+
+// Task states, as a task's lastStatus reads: PENDING until it runs,
+// RUNNING, then STOPPING from the moment ECS stops it until it is gone.
+const (
+	TaskPending  = "PENDING"
+	TaskRunning  = "RUNNING"
+	TaskStopping = "STOPPING"
+)
+
+// Task is one task of a service as Tasks lists it.
+type Task struct {
+	ID string
+	// State is TaskPending, TaskRunning or TaskStopping.
+	State string
+	// CreatedAt is when the service started the task.
+	CreatedAt time.Time
+	// RunningAt is when the task became (or, while PENDING, becomes)
+	// RUNNING; a task the service started with runs since its creation.
+	RunningAt time.Time
+}
+
+// Tasks returns a service's tasks now, in creation order, stopped tasks
+// that are gone left out.
+func (s *Service) Tasks(clusterName, name string) ([]Task, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sv := s.lookup(clusterName, name)
+	if sv == nil {
+		return nil, false
+	}
+	now := s.clk.Now()
+	s.advance(sv, now)
+	out := make([]Task, 0, len(sv.tasks))
+	for _, t := range sv.tasks {
+		st := TaskRunning
+		switch {
+		case !t.stoppedAt.IsZero():
+			st = TaskStopping
+		case now.Before(t.running):
+			st = TaskPending
+		}
+		out = append(out, Task{ID: t.id, State: st, CreatedAt: t.created, RunningAt: t.running})
+	}
+	return out, true
 }
 
 // DesiredCount returns the desired count of the service named by an
@@ -283,7 +344,11 @@ func (s *Service) setDesired(sv *service, n int, now time.Time) {
 		}
 	}
 	for len(live) < n {
-		t := &task{id: s.nextID(""), created: now, running: now.Add(sv.startTime)}
+		start := sv.startTime
+		if s.startTimeFunc != nil {
+			start = s.startTimeFunc(sv.cluster, sv.name)
+		}
+		t := &task{id: s.nextID(""), created: now, running: now.Add(start)}
 		sv.tasks = append(sv.tasks, t)
 		live = append(live, t)
 	}
