@@ -142,7 +142,7 @@ headroom:
 		{"description", s.Description, "every key set"},
 		{"start", s.Start.String(), time.Date(2026, 7, 1, 8, 30, 0, 0, ny).String()},
 		{"workers", s.Workers, Workers{
-			PerInstanceRate: 4, ServiceTime: 500 * time.Millisecond, LaunchTime: Uniform(30*time.Second, 90*time.Second),
+			Target: TargetASG, PerInstanceRate: 4, ServiceTime: 500 * time.Millisecond, LaunchTime: Uniform(30*time.Second, 90*time.Second),
 			Warmup: 2 * time.Minute, Min: 1, Max: 50, Initial: 3, DetailedMonitoring: false,
 		}},
 		// ceil(41 / 4) = 11.
@@ -221,6 +221,31 @@ func TestParseHeadroomBlock(t *testing.T) {
 	}
 }
 
+// TestParseService: the workers of an ECS service read start_time as
+// their launch time, with its default when left out.
+func TestParseService(t *testing.T) {
+	tests := []struct {
+		name    string
+		workers string
+		want    Dist
+	}{
+		{"given", "{target: ecs_service, per_instance_rate: 10, max: 20, start_time: {distribution: uniform, min: 20s, max: 60s}}", Uniform(20*time.Second, 60*time.Second)},
+		{"default", "{target: ecs_service, per_instance_rate: 10, max: 20}", LogNormal(30*time.Second, 50*time.Second)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse([]byte("duration: 1h\nslo: 2m\nworkers: "+tc.workers+"\nload: [{constant: {rate: 1}}]\n"), "svc", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := s.Workers
+			if !w.Service() || w.Target != TargetECSService || !reflect.DeepEqual(w.LaunchTime, tc.want) || w.Warmup != defaultWarmup {
+				t.Fatalf("workers %+v: want an ECS service starting tasks in %v", w, tc.want)
+			}
+		})
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -270,6 +295,38 @@ load: [{constant: {rate: 1}}]
 `, []string{"workers.warm_pool.pool_state: line 3: must be Stopped, Running or Hibernated",
 			"workers.warm_pool.min_size: line 3: must not be above max_group_prepared_capacity (5), got 9",
 			"workers.warm_pool.size: line 3: unknown key"}},
+		{"unknown target", `duration: 1h
+slo: 2m
+workers: {target: lambda, per_instance_rate: 10, max: 20}
+load: [{constant: {rate: 1}}]
+`, []string{`workers.target: line 3: must be asg or ecs_service, got "lambda"`}},
+		{"instance keys on a service", `duration: 1h
+slo: 2m
+workers:
+  target: ecs_service
+  per_instance_rate: 10
+  max: 20
+  launch_time: 90s
+  warm_pool: {min_size: 1}
+  instance_types: [{type: c5.large, weight: 1}]
+  detailed_monitoring: false
+  warm_resume: 10s
+load: [{constant: {rate: 1}}]
+`, []string{"workers.launch_time: line 7: describes EC2 instances; an ECS service's tasks (target: ecs_service) take start_time",
+			"workers.warm_pool: line 8: describes EC2 instances",
+			"workers.instance_types: line 9: describes EC2 instances",
+			"workers.detailed_monitoring: line 10: describes EC2 instances",
+			"workers.warm_resume: line 11: describes EC2 instances"}},
+		{"start time on a group", `duration: 1h
+slo: 2m
+workers: {per_instance_rate: 10, max: 20, start_time: 30s}
+load: [{constant: {rate: 1}}]
+`, []string{"workers.start_time: line 3: an ECS task's start time: only with target: ecs_service"}},
+		{"bad start time", `duration: 1h
+slo: 2m
+workers: {target: ecs_service, per_instance_rate: 10, max: 20, start_time: {distribution: uniform, min: 60s, max: 20s}}
+load: [{constant: {rate: 1}}]
+`, []string{"workers.start_time"}},
 		{"initial above max", `duration: 1h
 slo: 2m
 workers: {per_instance_rate: 10, max: 20, initial: 21}

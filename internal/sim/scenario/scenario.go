@@ -50,16 +50,29 @@ type Scenario struct {
 // comfortably in memory.
 const MaxDuration = 14 * 24 * time.Hour
 
-// Workers describes the Auto Scaling group's instances and the work one of
-// them does.
+// Workers' target kinds: what the workers are.
+const (
+	// TargetASG is an EC2 Auto Scaling group of instances (the default).
+	TargetASG = "asg"
+	// TargetECSService is an ECS service of tasks.
+	TargetECSService = "ecs_service"
+)
+
+// Workers describes the workers, an Auto Scaling group's instances or an
+// ECS service's tasks, and the work one of them does. For a service,
+// "instance" below reads "task".
 type Workers struct {
+	// Target is TargetASG (default) or TargetECSService.
+	Target string
 	// PerInstanceRate is the messages per second one serving instance
 	// completes (> 0).
 	PerInstanceRate float64
 	// ServiceTime is the time to process one message (default 1s); an
 	// instance works on PerInstanceRate*ServiceTime messages at once.
 	ServiceTime time.Duration
-	// LaunchTime is the time from a launch request to InService.
+	// LaunchTime is the time from a launch request to InService; for an
+	// ECS service, from a task's creation to RUNNING (the file's
+	// start_time).
 	LaunchTime Dist
 	// Warmup is the time from InService to serving (default 60s).
 	Warmup time.Duration
@@ -103,6 +116,9 @@ type WarmPool struct {
 	// PoolState is Stopped, Running or Hibernated.
 	PoolState string
 }
+
+// Service reports whether the workers are an ECS service.
+func (w Workers) Service() bool { return w.Target == TargetECSService }
 
 // Concurrency is how many messages one instance works on at once:
 // PerInstanceRate * ServiceTime, at least 1.

@@ -27,6 +27,16 @@ const (
 // time from a launch request to InService, median 90 s, p90 150 s.
 var defaultLaunchTime = LogNormal(90*time.Second, 150*time.Second)
 
+// defaultStartTime is the start time of an ECS service's tasks when the
+// file names none: the time from a task's creation to RUNNING, median
+// 30 s (the ECS emulator's own default, a Fargate task's image pull and
+// container start), p90 50 s.
+var defaultStartTime = LogNormal(30*time.Second, 50*time.Second)
+
+// instanceOnly are the workers keys that describe EC2 instances, which an
+// ECS service's workers do not have.
+var instanceOnly = []string{"launch_time", "detailed_monitoring", "instance_types", "warm_pool", "warm_resume"}
+
 // defaultScheduledActionDelay is how late an EC2 Auto Scaling scheduled
 // action starts when the file does not say. The scheduled-scaling guide
 // names no bound; a uniform delay of up to a minute is assumed.
@@ -39,13 +49,67 @@ func (p *parser) workers(root *object) {
 	}
 	defer o.finish()
 	w := &p.s.Workers
+	w.Target = TargetASG
+	if v, ok := o.str("target"); ok {
+		switch v {
+		case TargetASG, TargetECSService:
+			w.Target = v
+		default:
+			p.r.add("workers.target", o.vals["target"].Line, "must be %s or %s, got %q", TargetASG, TargetECSService, v)
+		}
+	}
+	if w.Target == TargetECSService {
+		p.serviceWorkers(o)
+		return
+	}
+	if o.has("start_time") {
+		p.r.add("workers.start_time", o.vals["start_time"].Line, "an ECS task's start time: only with target: %s (an Auto Scaling group's instances take launch_time)", TargetECSService)
+	}
+	o.allow("start_time")
+	p.commonWorkers(o, "launch_time", defaultLaunchTime)
+	w.DetailedMonitoring = true
+	if v, ok := o.boolean("detailed_monitoring"); ok {
+		w.DetailedMonitoring = v
+	}
+	p.instanceTypes(o)
+	p.warmPool(o)
+	if o.has("warm_resume") {
+		w.WarmResume = p.dist(o, "warm_resume", Dist{})
+		w.WarmResumeSet = true
+	} else {
+		o.allow("warm_resume")
+	}
+}
+
+// serviceWorkers reads the workers of an ECS service: start_time instead
+// of launch_time, and none of the keys that describe EC2 instances.
+func (p *parser) serviceWorkers(o *object) {
+	for _, k := range instanceOnly {
+		if o.has(k) {
+			p.r.add(o.sub(k), o.vals[k].Line, "describes EC2 instances; an ECS service's tasks (target: %s) take start_time", TargetECSService)
+		}
+		o.allow(k)
+	}
+	// A task's start time plays the part of an instance's launch time
+	// everywhere the simulator uses one: the world's draws, the oracle,
+	// the reaction lookahead, the boost lead.
+	p.commonWorkers(o, "start_time", defaultStartTime)
+	// ECS publishes a service's metrics per minute (AWS/ECS
+	// CPUUtilization, "Amazon ECS CloudWatch metrics").
+	p.s.Workers.DetailedMonitoring = true
+}
+
+// commonWorkers reads the workers keys of every target kind, the launch
+// time from launchKey.
+func (p *parser) commonWorkers(o *object, launchKey string, launchDefault Dist) {
+	w := &p.s.Workers
 	o.require("per_instance_rate", "max")
 	w.PerInstanceRate, _ = o.number("per_instance_rate", positive, atMost(maxRate, "messages per second"))
 	w.ServiceTime = defaultServiceTime
 	if d, ok := o.duration("service_time", positive, noLongerThan(time.Hour)); ok {
 		w.ServiceTime = d
 	}
-	w.LaunchTime = p.dist(o, "launch_time", defaultLaunchTime)
+	w.LaunchTime = p.dist(o, launchKey, launchDefault)
 	w.Warmup = defaultWarmup
 	if d, ok := o.duration("warmup", nonNegative, noLongerThan(24*time.Hour)); ok {
 		w.Warmup = d
@@ -64,18 +128,6 @@ func (p *parser) workers(root *object) {
 			p.r.add("workers.initial", o.vals["initial"].Line, "must not be below min (%d), got %d", w.Min, v)
 		}
 		w.Initial = v
-	}
-	w.DetailedMonitoring = true
-	if v, ok := o.boolean("detailed_monitoring"); ok {
-		w.DetailedMonitoring = v
-	}
-	p.instanceTypes(o)
-	p.warmPool(o)
-	if o.has("warm_resume") {
-		w.WarmResume = p.dist(o, "warm_resume", Dist{})
-		w.WarmResumeSet = true
-	} else {
-		o.allow("warm_resume")
 	}
 }
 
@@ -804,7 +856,7 @@ func DefaultSteps(threshold float64) []StepAdjustment {
 
 // headroomReserved are the keys of a Headroom group the simulator sets
 // itself, from the workers section.
-var headroomReserved = []string{"name", "asg", "min", "max"}
+var headroomReserved = []string{"name", "asg", "target", "min", "max"}
 
 func (p *parser) headroom(root *object) {
 	n := root.node("headroom")
