@@ -22,7 +22,7 @@ import (
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("simulate", stderr)
 	name := fs.String("scenario", "", "built-in scenario name, a scenario file, or \"all\" (every built-in); see --list")
-	policies := fs.String("policy", "all", "headroom, headroom-reactive, aws-target-tracking, aws-predictive, aws-step, hpa, static-peak, oracle, a comma-separated list of them, or all")
+	policies := fs.String("policy", "all", "headroom, headroom-reactive, aws-target-tracking, aws-predictive, aws-step, hpa, static-peak, oracle, a comma-separated list of them, or all (those that run on the scenario's workers)")
 	format := fs.String("format", "table", "output format: table or json")
 	chartPath := fs.String("chart", "", "write a chart of the run to this file (.png or .svg)")
 	chartDir := fs.String("chart-dir", "", "write one chart per scenario into this directory (PNG)")
@@ -101,6 +101,11 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	var summaries []*sim.Summary
 	for _, sc := range scs {
 		began := time.Now()
+		pols := pols
+		if *policies == "all" {
+			// All the policies that run on the scenario's workers.
+			pols = sim.PoliciesFor(sc)
+		}
 		var reps []*sim.Report
 		for _, sd := range seeds {
 			rep, err := sim.Compare(ctx, sc, pols, sim.Options{Seed: sd, Parallel: *parallel})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/headroom-dev/headroom/internal/awsapi"
@@ -27,6 +28,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/sim/scenario"
 	"github.com/headroom-dev/headroom/internal/sim/score"
 	"github.com/headroom-dev/headroom/internal/store/memory"
+	"github.com/headroom-dev/headroom/internal/target"
 )
 
 // Policy names.
@@ -48,6 +50,42 @@ const (
 
 // Policies lists every policy in the order reports show them.
 var Policies = []string{Headroom, HeadroomReactive, TargetTracking, Predictive, Step, HPA, StaticPeak, Oracle}
+
+// Applies reports why policy cannot run on the scenario, or nil when it
+// can. On workers that are an ECS service, Headroom (which scales a
+// service through its ECS target), static-peak and the oracle (which only
+// set a desired count) run; the AWS baselines model EC2 Auto Scaling's
+// policies and hpa a Kubernetes scaler, so they do not. AWS's own scaler
+// of a service, Application Auto Scaling target tracking, applies the
+// alarm rules of target tracking on a group, but on AWS/ECS metrics and
+// with its own scheduled actions, which the world neither publishes nor
+// gives the baselines: it is not modelled.
+func Applies(sc *scenario.Scenario, policy string) error {
+	if !sc.Workers.Service() || slices.Contains(servicePolicies, policy) {
+		return nil
+	}
+	what := "an EC2 Auto Scaling policy"
+	if policy == HPA {
+		what = "a Kubernetes scaler"
+	}
+	return fmt.Errorf("policy %q models %s and scenario %q's workers are an ECS service (workers.target: %s): on a service the simulator runs %s",
+		policy, what, sc.Name, scenario.TargetECSService, strings.Join(servicePolicies, ", "))
+}
+
+// servicePolicies are the policies that run on an ECS service.
+var servicePolicies = []string{Headroom, HeadroomReactive, StaticPeak, Oracle}
+
+// PoliciesFor lists the policies that run on the scenario (Applies), in
+// the order of Policies: what "all" means for it.
+func PoliciesFor(sc *scenario.Scenario) []string {
+	var out []string
+	for _, p := range Policies {
+		if Applies(sc, p) == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // demandSmoothing is the trailing window the demand figure averages the
 // arrival rate over: per-second noise is not demand a scaler should chase.
@@ -173,6 +211,9 @@ func Compare(ctx context.Context, sc *scenario.Scenario, policies []string, opts
 	for _, p := range policies {
 		if !slices.Contains(Policies, p) {
 			return nil, fmt.Errorf("unknown policy %q (want one of %s)", p, strings.Join(Policies, ", "))
+		}
+		if err := Applies(sc, p); err != nil {
+			return nil, err
 		}
 	}
 	run := slices.Clone(policies)
@@ -315,6 +356,9 @@ type actor interface {
 
 // Simulate runs one policy on the scenario.
 func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Options) (*Run, error) {
+	if err := Applies(sc, policy); err != nil {
+		return nil, err
+	}
 	load := sc.Load(opts.Seed)
 	demand := Demand(sc, load)
 	steps := int(sc.Duration / Tick)
@@ -345,7 +389,10 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 	}
 	awsCfg := em.AWSConfig()
 	awsapi.Instrument(&awsCfg, nil, 5*time.Second)
-	client := autoscaling.NewFromConfig(awsCfg)
+	var w writer = groupWriter{autoscaling.NewFromConfig(awsCfg)}
+	if sc.Workers.Service() {
+		w = serviceWriter{ecs.NewFromConfig(awsCfg)}
+	}
 
 	var a actor
 	switch policy {
@@ -360,7 +407,7 @@ func Simulate(ctx context.Context, sc *scenario.Scenario, policy string, opts Op
 		if err != nil {
 			return nil, err
 		}
-		b := &baselineActor{policy: p, client: client, published: world.Published(), start: sc.Start}
+		b := &baselineActor{policy: p, writer: w, published: world.Published(), start: sc.Start}
 		if policy != StaticPeak && policy != Oracle {
 			b.campaigns = scheduledActions(sc, campaigns, opts.Seed)
 		}
@@ -569,10 +616,55 @@ func scheduledActions(sc *scenario.Scenario, campaigns []scenario.Campaign, seed
 	return out
 }
 
+// writer sets the workers' capacity as a baseline does, through the
+// service's API.
+type writer interface {
+	// setDesired sets the desired capacity.
+	setDesired(ctx context.Context, n int) error
+	// setMin sets the lower bound and, when desired is not nil, the
+	// desired capacity with it: a scheduled action.
+	setMin(ctx context.Context, min int, desired *int) error
+}
+
+// groupWriter writes to the Auto Scaling group.
+type groupWriter struct{ client *autoscaling.Client }
+
+func (g groupWriter) setDesired(ctx context.Context, n int) error {
+	_, err := g.client.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{
+		AutoScalingGroupName: aws.String(GroupName), DesiredCapacity: aws.Int32(int32(n)), HonorCooldown: aws.Bool(false),
+	})
+	return err
+}
+
+func (g groupWriter) setMin(ctx context.Context, min int, desired *int) error {
+	in := &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(GroupName), MinSize: aws.Int32(int32(min))}
+	if desired != nil {
+		in.DesiredCapacity = aws.Int32(int32(*desired))
+	}
+	_, err := g.client.UpdateAutoScalingGroup(ctx, in)
+	return err
+}
+
+// serviceWriter writes to the ECS service: UpdateService with a desired
+// count. A service has no MinSize of its own; the baselines that take
+// campaigns as scheduled actions do not run on one (Applies).
+type serviceWriter struct{ client *ecs.Client }
+
+func (s serviceWriter) setDesired(ctx context.Context, n int) error {
+	_, err := s.client.UpdateService(ctx, &ecs.UpdateServiceInput{
+		Cluster: aws.String(ClusterName), Service: aws.String(ServiceName), DesiredCount: aws.Int32(int32(n)),
+	})
+	return err
+}
+
+func (s serviceWriter) setMin(context.Context, int, *int) error {
+	return fmt.Errorf("service %s/%s: no scheduled actions on an ECS service", ClusterName, ServiceName)
+}
+
 // baselineActor runs a baseline policy each step.
 type baselineActor struct {
 	policy    baseline.Policy
-	client    *autoscaling.Client
+	writer    writer
 	published *Published
 	start     time.Time
 	campaigns []campaignAction
@@ -583,14 +675,14 @@ func (b *baselineActor) step(ctx context.Context, i int, st State) ([]score.Acti
 	for b.next < len(b.campaigns) && b.campaigns[b.next].at <= i {
 		c := b.campaigns[b.next]
 		b.next++
-		in := &autoscaling.UpdateAutoScalingGroupInput{AutoScalingGroupName: aws.String(GroupName), MinSize: aws.Int32(int32(c.min))}
+		var desired *int
 		if c.min > st.Desired {
 			// Raising MinSize above DesiredCapacity raises the desired
 			// capacity with it.
-			in.DesiredCapacity = aws.Int32(int32(c.min))
+			desired = &c.min
 			st.Desired = c.min
 		}
-		if _, err := b.client.UpdateAutoScalingGroup(ctx, in); err != nil {
+		if err := b.writer.setMin(ctx, c.min, desired); err != nil {
 			return nil, fmt.Errorf("scheduled action: %w", err)
 		}
 		st.Min = c.min
@@ -608,9 +700,7 @@ func (b *baselineActor) step(ctx context.Context, i int, st State) ([]score.Acti
 	if want == st.Desired {
 		return nil, nil
 	}
-	if _, err := b.client.SetDesiredCapacity(ctx, &autoscaling.SetDesiredCapacityInput{
-		AutoScalingGroupName: aws.String(GroupName), DesiredCapacity: aws.Int32(int32(want)), HonorCooldown: aws.Bool(false),
-	}); err != nil {
+	if err := b.writer.setDesired(ctx, want); err != nil {
 		return nil, err
 	}
 	return []score.Action{{At: time.Duration(i) * Tick, From: st.Desired, To: want}}, nil
@@ -784,7 +874,9 @@ const headroomGroup = "workers"
 // `predictive` alone keeps it). The default boost
 // lead is what an operator who knows the group's launch times would set:
 // their p90 plus the warmup and one interval (Headroom measures it itself
-// once instances have launched).
+// once instances have launched). Workers that are an ECS service are the
+// group's target (`target: {kind: ecs_service, cluster, service}`)
+// instead of an Auto Scaling group.
 func HeadroomConfig(sc *scenario.Scenario) (*config.Config, error) {
 	conc := max(1, int(math.Round(sc.Workers.PerInstanceRate*sc.Workers.ServiceTime.Seconds())))
 	spm := float64(conc) / sc.Workers.PerInstanceRate
@@ -812,14 +904,19 @@ func HeadroomConfig(sc *scenario.Scenario) (*config.Config, error) {
 			switch k {
 			case "interval", "jitter", "call_timeout":
 				top[k] = v
-			case "name", "asg", "min", "max":
+			case "name", "asg", "target", "min", "max":
 				return nil, fmt.Errorf("scenario %q: headroom.%s: set by the scenario (workers), not here", sc.Name, k)
 			default:
 				group[k] = v
 			}
 		}
 	}
-	group["name"], group["asg"] = headroomGroup, GroupName
+	group["name"] = headroomGroup
+	if sc.Workers.Service() {
+		group["target"] = map[string]any{"kind": string(target.KindECSService), "cluster": ClusterName, "service": ServiceName}
+	} else {
+		group["asg"] = GroupName
+	}
 	group["min"], group["max"] = sc.Workers.Min, sc.Workers.Max
 	if _, ok := group["warmup"]; !ok {
 		group["warmup"] = sc.Workers.Warmup.String()

@@ -7,6 +7,10 @@
 //	arrivals (scenario) --> SQS queue (emulator) --> serving instances
 //	                                                 (emulator ASG, random
 //	                                                 launch time + warmup)
+//	                                                 or serving tasks
+//	                                                 (emulator ECS service,
+//	                                                 random start time +
+//	                                                 warmup)
 //	            per-period datapoints, published after a delay
 //	            --> CloudWatch (emulator) and the baselines' alarm view
 //
@@ -27,14 +31,18 @@ import (
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/emulator"
 	"github.com/headroom-dev/headroom/internal/emulator/autoscaling"
+	"github.com/headroom-dev/headroom/internal/emulator/ecs"
 	"github.com/headroom-dev/headroom/internal/sim/baseline"
 	"github.com/headroom-dev/headroom/internal/sim/scenario"
 )
 
-// Names of the simulated resources.
+// Names of the simulated resources. Workers that are an ECS service are
+// the service ServiceName in the cluster ClusterName.
 const (
-	GroupName = "sim-workers"
-	QueueName = "sim-queue"
+	GroupName   = "sim-workers"
+	QueueName   = "sim-queue"
+	ClusterName = "sim-cluster"
+	ServiceName = GroupName
 )
 
 // CloudWatch namespaces and metric names the world publishes, as AWS names
@@ -43,6 +51,7 @@ const (
 	nsSQS = "AWS/SQS"
 	nsEC2 = "AWS/EC2"
 	nsASG = "AWS/AutoScaling"
+	nsECS = "AWS/ECS"
 )
 
 // Tick is one second of world time.
@@ -53,11 +62,14 @@ type State struct {
 	// Now is the step's time.
 	Now time.Time
 	// Desired, Min and Max are the group's DesiredCapacity, MinSize and
-	// MaxSize.
+	// MaxSize; for an ECS service, its desired count and the workers'
+	// bounds.
 	Desired, Min, Max int
 	// InService, Serving (InService past the warmup) and Pending count
 	// capacity in the group's units (instances on an unweighted group).
-	// Warm counts the warm pool's instances, in any state.
+	// For an ECS service they count tasks: RUNNING, RUNNING past the
+	// warmup, PENDING. Warm counts the warm pool's instances, in any
+	// state.
 	InService, Serving, Pending, Warm int
 	// Visible and InFlight count queued messages; OldestAge is the age of
 	// the oldest visible message.
@@ -104,13 +116,14 @@ type World struct {
 }
 
 // NewWorld builds the world of a scenario inside em, whose clock clk the
-// caller advances. It creates the group (with initial instances already
-// serving) and the queue, and draws launch times from the scenario's
-// distribution, one stream per seed, so that every policy's k-th instance
-// takes as long to launch.
+// caller advances. It creates the group or the ECS service (with initial
+// instances or tasks already serving) and the queue, and draws launch
+// times (a service's task start times) from the scenario's distribution,
+// one stream per seed, so that every policy's k-th instance or task takes
+// as long to launch.
 func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load scenario.Load, initial int, seed uint64) (*World, error) {
 	launches := launchStream(seed)
-	em.AutoScaling.SetLaunchTimeFunc(func(string) time.Duration { return sc.Workers.LaunchTime.Sample(launches) })
+	draw := func() time.Duration { return sc.Workers.LaunchTime.Sample(launches) }
 	w := &World{
 		sc:        sc,
 		em:        em,
@@ -127,23 +140,12 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 	}
 	w.service, w.concurrency = work(sc)
 	w.finishing = make([]int, w.service+1)
-	spec := autoscaling.GroupSpec{
-		Name: GroupName, Min: sc.Workers.Min, Max: sc.Workers.Max, Desired: initial, StartInService: true,
-	}
-	for _, t := range sc.Workers.InstanceTypes {
-		spec.InstanceTypes = append(spec.InstanceTypes, autoscaling.WeightedType{Type: t.Type, Weight: t.Weight})
-	}
-	if wp := sc.Workers.WarmPool; wp != nil {
-		spec.WarmPool = &autoscaling.WarmPoolSpec{MinSize: wp.MinSize, PoolState: wp.PoolState}
-		if wp.MaxGroupPreparedCapacity > 0 {
-			spec.WarmPool.MaxGroupPreparedCapacity = &wp.MaxGroupPreparedCapacity
+	if sc.Workers.Service() {
+		em.ECS.SetStartTimeFunc(func(string, string) time.Duration { return draw() })
+		if err := em.ECS.CreateService(ClusterName, ServiceName, ecs.ServiceOptions{Desired: initial, Running: true}); err != nil {
+			return nil, err
 		}
-		if sc.Workers.WarmResumeSet {
-			starts := warmStream(seed)
-			em.AutoScaling.SetWarmStartTimeFunc(func(string, string) time.Duration { return sc.Workers.WarmResume.Sample(starts) })
-		}
-	}
-	if err := em.AutoScaling.CreateGroup(spec); err != nil {
+	} else if err := createGroup(sc, em, initial, seed, draw); err != nil {
 		return nil, err
 	}
 	// Messages live as long as the run: SQS allows up to 14 days.
@@ -177,6 +179,29 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 		em.AddFault(ef)
 	}
 	return w, nil
+}
+
+// createGroup creates the Auto Scaling group of the workers, its initial
+// instances InService, each launch taking draw().
+func createGroup(sc *scenario.Scenario, em *emulator.Server, initial int, seed uint64, draw func() time.Duration) error {
+	em.AutoScaling.SetLaunchTimeFunc(func(string) time.Duration { return draw() })
+	spec := autoscaling.GroupSpec{
+		Name: GroupName, Min: sc.Workers.Min, Max: sc.Workers.Max, Desired: initial, StartInService: true,
+	}
+	for _, t := range sc.Workers.InstanceTypes {
+		spec.InstanceTypes = append(spec.InstanceTypes, autoscaling.WeightedType{Type: t.Type, Weight: t.Weight})
+	}
+	if wp := sc.Workers.WarmPool; wp != nil {
+		spec.WarmPool = &autoscaling.WarmPoolSpec{MinSize: wp.MinSize, PoolState: wp.PoolState}
+		if wp.MaxGroupPreparedCapacity > 0 {
+			spec.WarmPool.MaxGroupPreparedCapacity = &wp.MaxGroupPreparedCapacity
+		}
+		if sc.Workers.WarmResumeSet {
+			starts := warmStream(seed)
+			em.AutoScaling.SetWarmStartTimeFunc(func(string, string) time.Duration { return sc.Workers.WarmResume.Sample(starts) })
+		}
+	}
+	return em.AutoScaling.CreateGroup(spec)
 }
 
 // work returns the steps one message takes (its service time, at least
@@ -249,33 +274,12 @@ func (w *World) Step(i int) (State, error) {
 	st.Arrived = arrived
 	w.sent += arrived
 
-	g, ok := w.em.AutoScaling.Group(GroupName)
-	if !ok {
-		return st, fmt.Errorf("step %d: group %q is gone", i, GroupName)
-	}
-	st.Desired, st.Min, st.Max = g.Desired, g.Min, g.Max
-	warmup := w.sc.Workers.Warmup
-	// Counts are in the group's units: an instance of weight 4 is 4 units
-	// of capacity, serves 4 units' work and costs about 4 units (EC2
-	// prices a family's sizes in proportion to their vCPUs).
-	for _, in := range g.Instances {
-		u := max(in.Weight, 1)
-		switch in.State {
-		case autoscaling.StatePending:
-			st.Pending += u
-		case autoscaling.StateInService:
-			st.InService += u
-			// Instances the group started with were warm before the run,
-			// and an instance from the warm pool did its warmup while it
-			// was warmed (its launch hook ran the application's start):
-			// both serve once InService.
-			if !now.Before(in.InServiceAt.Add(warmup)) || in.InServiceAt.Equal(w.start) || in.Warm {
-				st.Serving += u
-			}
+	if w.sc.Workers.Service() {
+		if err := w.countTasks(&st); err != nil {
+			return st, fmt.Errorf("step %d: %w", i, err)
 		}
-	}
-	if g.WarmPool != nil {
-		st.Warm = len(g.WarmPool.Instances)
+	} else if err := w.countInstances(&st); err != nil {
+		return st, fmt.Errorf("step %d: %w", i, err)
 	}
 
 	// Serving instances take work up to their concurrency; a message taken
@@ -316,18 +320,88 @@ func (w *World) Step(i int) (State, error) {
 		if len(w.sc.Workers.InstanceTypes) > 0 {
 			inService = "GroupInServiceCapacity"
 		}
-		w.schedule(nsASG, inService, a, baseline.MetricInService, periodStart, float64(st.InService), w.sc.Monitoring.ASGDelay)
+		// An ECS service has no Auto Scaling group metrics.
+		if !w.sc.Workers.Service() {
+			w.schedule(nsASG, inService, a, baseline.MetricInService, periodStart, float64(st.InService), w.sc.Monitoring.ASGDelay)
+		}
 	}
 	if end%w.cpuPeriod == 0 {
 		if w.cpuN > 0 {
 			periodStart := now.Add(-time.Duration(w.cpuPeriod-1) * Tick)
-			a := map[string]string{"AutoScalingGroupName": GroupName}
-			w.schedule(nsEC2, "CPUUtilization", a, baseline.MetricCPU, periodStart, w.cpuSum/float64(w.cpuN), w.sc.Monitoring.EC2Delay)
+			ns, dims := nsEC2, map[string]string{"AutoScalingGroupName": GroupName}
+			if w.sc.Workers.Service() {
+				// A service's CPU is AWS/ECS CPUUtilization by cluster
+				// and service, per minute ("Amazon ECS CloudWatch
+				// metrics"); its delay is taken to be EC2's.
+				ns, dims = nsECS, map[string]string{"ClusterName": ClusterName, "ServiceName": ServiceName}
+			}
+			w.schedule(ns, "CPUUtilization", dims, baseline.MetricCPU, periodStart, w.cpuSum/float64(w.cpuN), w.sc.Monitoring.EC2Delay)
 		}
 		w.cpuSum, w.cpuN = 0, 0
 	}
 	w.publishDue(now)
 	return st, nil
+}
+
+// countInstances counts the group's capacity into st.
+func (w *World) countInstances(st *State) error {
+	now := st.Now
+	g, ok := w.em.AutoScaling.Group(GroupName)
+	if !ok {
+		return fmt.Errorf("group %q is gone", GroupName)
+	}
+	st.Desired, st.Min, st.Max = g.Desired, g.Min, g.Max
+	warmup := w.sc.Workers.Warmup
+	// Counts are in the group's units: an instance of weight 4 is 4 units
+	// of capacity, serves 4 units' work and costs about 4 units (EC2
+	// prices a family's sizes in proportion to their vCPUs).
+	for _, in := range g.Instances {
+		u := max(in.Weight, 1)
+		switch in.State {
+		case autoscaling.StatePending:
+			st.Pending += u
+		case autoscaling.StateInService:
+			st.InService += u
+			// Instances the group started with were warm before the run,
+			// and an instance from the warm pool did its warmup while it
+			// was warmed (its launch hook ran the application's start):
+			// both serve once InService.
+			if !now.Before(in.InServiceAt.Add(warmup)) || in.InServiceAt.Equal(w.start) || in.Warm {
+				st.Serving += u
+			}
+		}
+	}
+	if g.WarmPool != nil {
+		st.Warm = len(g.WarmPool.Instances)
+	}
+	return nil
+}
+
+// countTasks counts the ECS service's tasks into st: PENDING tasks are
+// pending, RUNNING ones in service, and serving once RUNNING for the
+// warmup; tasks the service had at the start of the run were warm before
+// it and serve at once. A stopping task counts nowhere, as ECS takes it
+// out of the running count at once.
+func (w *World) countTasks(st *State) error {
+	desired, _, _, ok := w.em.ECS.Counts(ClusterName, ServiceName)
+	tasks, ok2 := w.em.ECS.Tasks(ClusterName, ServiceName)
+	if !ok || !ok2 {
+		return fmt.Errorf("service %s/%s is gone", ClusterName, ServiceName)
+	}
+	st.Desired, st.Min, st.Max = desired, w.sc.Workers.Min, w.sc.Workers.Max
+	warmup := w.sc.Workers.Warmup
+	for _, t := range tasks {
+		switch t.State {
+		case ecs.TaskPending:
+			st.Pending++
+		case ecs.TaskRunning:
+			st.InService++
+			if !st.Now.Before(t.RunningAt.Add(warmup)) || t.RunningAt.Equal(w.start) {
+				st.Serving++
+			}
+		}
+	}
+	return nil
 }
 
 // schedule queues one datapoint for publication delay after its period
