@@ -91,8 +91,9 @@ func TestWorldCountsTasks(t *testing.T) {
 	}
 }
 
-// TestServiceTaskStartTimes: the k-th task of a run starts in the k-th
-// draw of the run's launch stream, the draws the oracle plans with.
+// TestServiceTaskStartTimes: the k-th task of a run, counting the initial
+// ones, starts in the k-th draw of the run's launch stream, the draws the
+// oracle plans with.
 func TestServiceTaskStartTimes(t *testing.T) {
 	sc := parse(t, strings.Replace(steadyService, "start_time: 30s", "start_time: {distribution: uniform, min: 20s, max: 60s}", 1))
 	w, _, em := newWorld(t, sc, 2)
@@ -102,6 +103,9 @@ func TestServiceTaskStartTimes(t *testing.T) {
 	em.ECS.SetDesiredCount(serviceID, 8)
 	tasks, _ := em.ECS.Tasks(ClusterName, ServiceName)
 	stream := launchStream(1)
+	// The two initial tasks take the first two draws.
+	sc.Workers.LaunchTime.Sample(stream)
+	sc.Workers.LaunchTime.Sample(stream)
 	for k, tk := range tasks[2:] {
 		want := sc.Workers.LaunchTime.Sample(stream)
 		if got := tk.RunningAt.Sub(tk.CreatedAt); got != want || tk.State != ecs.TaskPending {

@@ -482,7 +482,8 @@ func TestOracleIsTheFloor(t *testing.T) {
 		}
 		for _, seed := range []uint64{1, 2, 3} {
 			t.Run(fmt.Sprintf("%s/seed-%d", name, seed), func(t *testing.T) {
-				rep, err := Compare(context.Background(), sc, baselines, Options{Seed: seed})
+				run := slices.DeleteFunc(slices.Clone(baselines), func(p string) bool { return Applies(sc, p) != nil })
+				rep, err := Compare(context.Background(), sc, run, Options{Seed: seed})
 				if err != nil {
 					t.Fatal(err)
 				}

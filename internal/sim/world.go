@@ -141,6 +141,12 @@ func NewWorld(sc *scenario.Scenario, em *emulator.Server, clk clock.Clock, load 
 	w.service, w.concurrency = work(sc)
 	w.finishing = make([]int, w.service+1)
 	if sc.Workers.Service() {
+		// The initial tasks take the first draws, as a group's initial
+		// instances do (the emulator launches them): the oracle counts
+		// the k-th launch from them (baseline.OracleInput.Launch).
+		for range initial {
+			draw()
+		}
 		em.ECS.SetStartTimeFunc(func(string, string) time.Duration { return draw() })
 		if err := em.ECS.CreateService(ClusterName, ServiceName, ecs.ServiceOptions{Desired: initial, Running: true}); err != nil {
 			return nil, err

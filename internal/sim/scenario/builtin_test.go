@@ -13,7 +13,7 @@ import (
 
 func TestBuiltinNames(t *testing.T) {
 	want := []string{
-		"azure-functions-day", "azure-llm-code-hour", "bulk-dispatch", "diurnal", "flash-spike",
+		"azure-functions-day", "azure-llm-code-hour", "bulk-dispatch", "diurnal", "ecs-service-spike", "flash-spike",
 		"flash-spike-warm-pool", "metric-outage", "onboarding-wave", "weekly-rhythm", "weighted-campaign",
 		"year-end-campaign", "year-end-campaign-audience",
 	}
@@ -36,6 +36,12 @@ func TestBuiltinsLoad(t *testing.T) {
 		bursts           int
 		announced        int
 		faults           int
+		// service is set for workers that are an ECS service, with the
+		// tasks' start time and warmup; the others have the default
+		// launch time and a minute's warmup.
+		service bool
+		start   Dist
+		warmup  time.Duration
 	}{
 		{name: "year-end-campaign", duration: 12 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
 			at:        map[time.Duration]float64{time.Hour: 50, 3*time.Hour + 2*time.Minute: 1000, 5*time.Hour + 2*time.Minute: 50 + 950/math.E},
@@ -46,6 +52,9 @@ func TestBuiltinsLoad(t *testing.T) {
 		{name: "weighted-campaign", duration: 12 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
 			at:        map[time.Duration]float64{time.Hour: 50, 3*time.Hour + 2*time.Minute: 1000, 5*time.Hour + 2*time.Minute: 50 + 950/math.E},
 			announced: 1},
+		{name: "ecs-service-spike", duration: 3 * time.Hour, slo: 2 * time.Minute, peakMin: 900, peakMax: 1150,
+			at:        map[time.Duration]float64{30 * time.Minute: 50, time.Hour + 2*time.Minute: 1000, time.Hour + 32*time.Minute: 50 + 950/math.E},
+			announced: 1, service: true, start: Uniform(20*time.Second, 60*time.Second), warmup: 10 * time.Second},
 		{name: "bulk-dispatch", duration: 6 * time.Hour, slo: 15 * time.Minute, peakMin: 20, peakMax: 30,
 			at: map[time.Duration]float64{time.Hour: 20}, bursts: 1, announced: 1},
 		{name: "onboarding-wave", duration: 8 * time.Hour, slo: 5 * time.Minute, peakMin: 140, peakMax: 190,
@@ -91,7 +100,11 @@ func TestBuiltinsLoad(t *testing.T) {
 			if s.Duration != tc.duration || s.SLO != tc.slo {
 				t.Errorf("duration %s, SLO %s; want %s, %s", s.Duration, s.SLO, tc.duration, tc.slo)
 			}
-			if s.Workers.PerInstanceRate != 10 || s.Workers.LaunchTime != defaultLaunchTime || s.Workers.Warmup != time.Minute {
+			start, warmup := defaultLaunchTime, time.Minute
+			if tc.service {
+				start, warmup = tc.start, tc.warmup
+			}
+			if s.Workers.PerInstanceRate != 10 || s.Workers.LaunchTime != start || s.Workers.Warmup != warmup || s.Workers.Service() != tc.service {
 				t.Errorf("workers = %+v", s.Workers)
 			}
 			l := s.Load(1)
