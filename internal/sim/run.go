@@ -56,10 +56,13 @@ var Policies = []string{Headroom, HeadroomReactive, TargetTracking, Predictive, 
 // service through its ECS target), static-peak and the oracle (which only
 // set a desired count) run; the AWS baselines model EC2 Auto Scaling's
 // policies and hpa a Kubernetes scaler, so they do not. AWS's own scaler
-// of a service, Application Auto Scaling target tracking, applies the
-// alarm rules of target tracking on a group, but on AWS/ECS metrics and
-// with its own scheduled actions, which the world neither publishes nor
-// gives the baselines: it is not modelled.
+// of a service, Application Auto Scaling target tracking, raises its
+// alarms as target tracking on a group does, but paces itself with
+// scale-out and scale-in cooldowns instead of an instance warmup
+// (TargetTrackingScalingPolicyConfiguration, ScaleOutCooldown and
+// ScaleInCooldown), reads a task count from AWS/ECS or Container
+// Insights, and takes campaigns as Application Auto Scaling scheduled
+// actions: none of which the baselines model yet, so it is not run.
 func Applies(sc *scenario.Scenario, policy string) error {
 	if !sc.Workers.Service() || slices.Contains(servicePolicies, policy) {
 		return nil
