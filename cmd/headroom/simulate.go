@@ -90,6 +90,15 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 			fmt.Fprintf(stderr, "headroom simulate: %v\n", err)
 			return 1
 		}
+		if *policies == "all" {
+			continue
+		}
+		for _, p := range pols {
+			if err := sim.Applies(scs[i], p); err != nil {
+				fmt.Fprintf(stderr, "headroom simulate: %v\n", err)
+				return 1
+			}
+		}
 	}
 	if *chartDir != "" {
 		if err := os.MkdirAll(*chartDir, 0o755); err != nil {

@@ -116,6 +116,8 @@ func TestSimulateRefusesBadInput(t *testing.T) {
 		{name: "negative rate", args: []string{"simulate", "--scenario", write("neg.yaml", strings.Replace(shortScenario, "rate: 40", "rate: -40", 1))}, wantCode: 1, want: "rate"},
 		{name: "missing trace", args: []string{"simulate", "--scenario", write("trace.yaml", shortScenario+"  - trace: {file: nowhere.csv, peak: 100}\n")}, wantCode: 1, want: "nowhere.csv"},
 		{name: "bad headroom block", args: []string{"simulate", "--scenario", write("hr.yaml", shortScenario+"headroom:\n  max: 3\n")}, wantCode: 1, want: "headroom.max"},
+		{name: "a group's baseline on a service", args: []string{"simulate", "--scenario", "ecs-service-spike", "--policy", "headroom,aws-target-tracking"}, wantCode: 1,
+			want: `policy "aws-target-tracking" models an EC2 Auto Scaling policy and scenario "ecs-service-spike"'s workers are an ECS service`},
 		{name: "chart with all", args: []string{"simulate", "--scenario", "all", "--chart", "x.png"}, wantCode: 2, want: "--chart-dir"},
 		{name: "seed and seeds", args: []string{"simulate", "--scenario", "flash-spike", "--seed", "1", "--seeds", "2,3"}, wantCode: 2, want: "exclude each other"},
 		{name: "a seed that is not a number", args: []string{"simulate", "--scenario", "flash-spike", "--seeds", "1,two"}, wantCode: 2, want: `"two"`},
@@ -132,6 +134,35 @@ func TestSimulateRefusesBadInput(t *testing.T) {
 				t.Errorf("printed a result for bad input: %s", out)
 			}
 		})
+	}
+}
+
+// TestSimulateService: --policy all on a service runs the policies that
+// apply to it.
+func TestSimulateService(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "svc.yaml")
+	svc := strings.Replace(shortScenario, "  launch_time: {distribution: uniform, min: 60s, max: 120s}", "  target: ecs_service\n  start_time: {distribution: uniform, min: 20s, max: 60s}", 1)
+	if err := os.WriteFile(file, []byte(svc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, context.Background(), "simulate", "--scenario", file, "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rep struct {
+		Results []struct {
+			Policy string `json:"policy"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	var got []string
+	for _, r := range rep.Results {
+		got = append(got, r.Policy)
+	}
+	if want := "headroom headroom-reactive static-peak oracle"; strings.Join(got, " ") != want {
+		t.Fatalf("policies %v, want %s", got, want)
 	}
 }
 
