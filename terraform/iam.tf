@@ -94,6 +94,51 @@ data "aws_iam_policy_document" "task" {
     resources = ["arn:${local.partition}:sqs:${local.region}:${local.account_id}:${var.campaigns_queue_name}"]
   }
 
+  # ECS service targets of this account: the services and their
+  # Application Auto Scaling scalable targets. Describes support no
+  # resource scoping that helps here (Service Authorization Reference).
+  statement {
+    sid = "ReadServices"
+    actions = [
+      "application-autoscaling:DescribeScalableTargets",
+      "application-autoscaling:DescribeScalingPolicies",
+      "application-autoscaling:DescribeScheduledActions",
+      "ecs:DescribeServices",
+    ]
+    resources = ["*"]
+  }
+
+  # Resize a service of this account, only one tagged headroom:managed=true.
+  statement {
+    sid       = "ScaleManagedServices"
+    actions   = ["ecs:UpdateService"]
+    resources = ["arn:${local.partition}:ecs:${local.region}:${local.account_id}:service/*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/headroom:managed"
+      values   = ["true"]
+    }
+  }
+
+  # Mirror a service's boosts into its scalable target, only one tagged
+  # headroom:managed=true.
+  statement {
+    sid = "MirrorServiceBoosts"
+    actions = [
+      "application-autoscaling:DeleteScheduledAction",
+      "application-autoscaling:PutScheduledAction",
+      "application-autoscaling:RegisterScalableTarget",
+    ]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:ResourceTag/headroom:managed"
+      values   = ["true"]
+    }
+  }
+
   # The roles Headroom assumes in other accounts (modules/target-role
   # creates one), and no other role. With none configured there is no
   # statement: one without resources would be refused.

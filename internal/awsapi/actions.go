@@ -17,6 +17,15 @@ var Actions = []string{
 	"autoscaling:PutWarmPool",
 	"autoscaling:SetDesiredCapacity",
 	"autoscaling:UpdateAutoScalingGroup",
+	// ECS service targets (internal/target/ecs): the services, and their
+	// Application Auto Scaling scalable targets, which bound them, name
+	// other controllers (conflicts) and keep the mirrored boosts.
+	"application-autoscaling:DeleteScheduledAction",
+	"application-autoscaling:DescribeScalableTargets",
+	"application-autoscaling:DescribeScalingPolicies",
+	"application-autoscaling:DescribeScheduledActions",
+	"application-autoscaling:PutScheduledAction",
+	"application-autoscaling:RegisterScalableTarget",
 	"cloudwatch:GetMetricData",
 	// The DynamoDB store (internal/store/dynamo) in fleet mode. CreateTable
 	// and UpdateTimeToLive are not here: the table is infrastructure
@@ -29,12 +38,16 @@ var Actions = []string{
 	"dynamodb:Query",
 	// UpdateItem merges a demand history bucket atomically (ADD).
 	"dynamodb:UpdateItem",
+	"ecs:DescribeServices",
+	"ecs:UpdateService",
 	// The campaigns queue (internal/intake), read by the leader when
 	// campaigns.queue_url is set.
 	"sqs:DeleteMessage",
 	"sqs:GetQueueAttributes",
 	"sqs:GetQueueUrl",
 	"sqs:ReceiveMessage",
+	// A group of another account (aws.role_arn) assumes its role.
+	"sts:AssumeRole",
 }
 
 // iamPrefix maps the SDK's service ids to IAM's action prefixes.
@@ -43,6 +56,10 @@ var iamPrefix = map[string]string{
 	"CloudWatch":   "cloudwatch",
 	"SQS":          "sqs",
 	"DynamoDB":     "dynamodb",
+	"ECS":          "ecs",
+	"STS":          "sts",
+	// Application Auto Scaling's SDK service id.
+	"Application Auto Scaling": "application-autoscaling",
 }
 
 // Action returns the IAM action of an SDK service id and operation, for

@@ -43,6 +43,9 @@ func TestAction(t *testing.T) {
 		{"Auto Scaling", "SetDesiredCapacity", "autoscaling:SetDesiredCapacity"},
 		{"CloudWatch", "GetMetricData", "cloudwatch:GetMetricData"},
 		{"SQS", "GetQueueAttributes", "sqs:GetQueueAttributes"},
+		{"ECS", "UpdateService", "ecs:UpdateService"},
+		{"Application Auto Scaling", "PutScheduledAction", "application-autoscaling:PutScheduledAction"},
+		{"STS", "AssumeRole", "sts:AssumeRole"},
 		{"Unknown", "Op", "Unknown:Op"},
 	}
 	for _, tc := range tests {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headroom-dev/headroom/internal/awsapi"
 	"github.com/headroom-dev/headroom/internal/clock"
 	"github.com/headroom-dev/headroom/internal/config"
 	"github.com/headroom-dev/headroom/internal/emulator"
@@ -121,6 +122,9 @@ func TestAccountsAndRegions(t *testing.T) {
 	assumed := "arn:aws:sts::" + accountB + ":assumed-role/headroom-target/headroom"
 	per := map[string]int{}
 	for _, c := range em.CallsSince(mark) {
+		if a := awsapi.Action(c.Service, c.Operation); !slices.Contains(awsapi.Actions, a) {
+			t.Errorf("the controller called %s, which awsapi.Actions (and so the IAM policies) does not grant", a)
+		}
 		if c.Status >= 400 {
 			t.Errorf("call %s %s as %s in %s: status %d", c.Service, c.Operation, c.Principal, c.Region, c.Status)
 		}

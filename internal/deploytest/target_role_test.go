@@ -10,38 +10,13 @@ import (
 	"github.com/headroom-dev/headroom/internal/awsapi"
 )
 
-// plannedActions are the calls of the target kinds whose code is not in
-// awsapi.Actions yet, by IAM prefix: the ECS service target and the
-// Application Auto Scaling target. Once awsapi.Actions lists any action
-// of a prefix, the code is the reference for that prefix and this entry
-// is ignored (TestPlannedActionsAreStillPlanned says when to delete it).
-var plannedActions = map[string][]string{
-	"ecs": {
-		"ecs:DescribeServices",
-		"ecs:UpdateService",
-	},
-	"application-autoscaling": {
-		"application-autoscaling:DeleteScheduledAction",
-		"application-autoscaling:DescribeScalableTargets",
-		"application-autoscaling:DescribeScalingPolicies",
-		"application-autoscaling:DescribeScheduledActions",
-		"application-autoscaling:PutScheduledAction",
-		"application-autoscaling:RegisterScalableTarget",
-	},
-}
-
-// usedActions returns the actions the code calls with IAM prefix prefix:
-// those of awsapi.Actions, or the planned ones while awsapi.Actions has
-// none.
+// usedActions returns the actions the code calls with IAM prefix prefix.
 func usedActions(prefix string) []string {
 	var out []string
 	for _, a := range awsapi.Actions {
 		if strings.HasPrefix(a, prefix+":") {
 			out = append(out, a)
 		}
-	}
-	if len(out) == 0 {
-		out = slices.Clone(plannedActions[prefix])
 	}
 	slices.Sort(out)
 	return out
@@ -61,19 +36,6 @@ func targetKindActions() map[string][]string {
 		"application_auto_scaling": usedActions("application-autoscaling"),
 		"cloudwatch":               usedActions("cloudwatch"),
 		"sqs":                      sqs,
-	}
-}
-
-// TestPlannedActionsAreStillPlanned fails once the code calls actions of a
-// planned prefix, so that the stand-in list goes and the code rules.
-func TestPlannedActionsAreStillPlanned(t *testing.T) {
-	for prefix, planned := range plannedActions {
-		for _, a := range awsapi.Actions {
-			if strings.HasPrefix(a, prefix+":") {
-				t.Errorf("awsapi.Actions has %s: delete plannedActions[%q] (%v); the code is now the reference", a, prefix, planned)
-				break
-			}
-		}
 	}
 }
 

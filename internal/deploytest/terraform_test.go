@@ -670,13 +670,17 @@ func TestTerraformTaskRoleGrantsExactlyTheActions(t *testing.T) {
 				want = []string{fakeARNs["aws_dynamodb_table"]}
 			case slices.ContainsFunc(actions, func(a string) bool { return slices.Contains(campaignsQueue, a) }):
 				want = []string{"arn:aws:sqs:us-east-1:111122223333:headroom-campaigns"}
+			case slices.Contains(actions, "ecs:UpdateService"):
+				want = []string{"arn:aws:ecs:us-east-1:111122223333:service/*"}
 			default:
 				want = []string{"*"}
 			}
 			for _, a := range actions {
 				isWrite, isTable, isQueue := slices.Contains(writes, a), strings.HasPrefix(a, "dynamodb:"), slices.Contains(campaignsQueue, a)
+				isService := a == "ecs:UpdateService"
 				if (isWrite && !slices.Equal(want, wantGroups)) || (isTable && want[0] != fakeARNs["aws_dynamodb_table"]) ||
-					(isQueue && !strings.HasPrefix(want[0], "arn:aws:sqs:")) || (!isWrite && !isTable && !isQueue && want[0] != "*") {
+					(isQueue && !strings.HasPrefix(want[0], "arn:aws:sqs:")) || (isService && !strings.HasPrefix(want[0], "arn:aws:ecs:")) ||
+					(!isWrite && !isTable && !isQueue && !isService && want[0] != "*") {
 					t.Errorf("%s statement %d mixes %s with actions of another scope", addr, i, a)
 				}
 			}
