@@ -13,6 +13,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -237,6 +238,33 @@ func TestThreeKindsOfTarget(t *testing.T) {
 	d.cycles(1)
 	if w, a, k := d.desired(); k != 3 || w < 12 || a < 12 {
 		t.Fatalf("after the pin: workers %d, api %d, acme-workers %d; want the workload at 3 and the others at 12 or more", w, a, k)
+	}
+
+	// An HPA on the workload: two controllers would fight, so Headroom
+	// refuses the workload and leaves it as it is, whatever it is told.
+	minR := int32(1)
+	if _, err := d.kube.AutoscalingV2().HorizontalPodAutoscalers(d.ns).Create(context.Background(), &autoscalingv2.HorizontalPodAutoscaler{
+		ObjectMeta: metav1.ObjectMeta{Name: "reward-workers"},
+		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{MinReplicas: &minR, MaxReplicas: 50,
+			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: "reward-workers"}},
+	}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := d.ctl("override", "pin", "acme-workers", "--capacity", "6", "--reason", "after the incident", "--ttl", "30m"); code != 0 {
+		t.Fatalf("ctl override pin: exit %d", code)
+	}
+	d.cycles(1)
+	if k := d.replicas(); k != 3 {
+		t.Fatalf("under an HPA the workload went to %d replicas; want 3, untouched", k)
+	}
+	var detail struct {
+		Decision struct {
+			Error string `json:"error"`
+		} `json:"decision"`
+	}
+	d.get("/v1/groups/acme-workers", viewerToken, &detail)
+	if !strings.Contains(detail.Decision.Error, "another controller scales this target") || !strings.Contains(detail.Decision.Error, "HorizontalPodAutoscaler") {
+		t.Fatalf("acme-workers under an HPA: error %q", detail.Decision.Error)
 	}
 
 	// The dashboard's overview names each kind and target.
