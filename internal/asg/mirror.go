@@ -69,43 +69,9 @@ func (a *Actuator) ScheduledActions(ctx context.Context, asgName string) ([]sche
 // not stop the others; the errors are joined. It returns how many actions
 // were put and how many deleted.
 func (a *Actuator) Reconcile(ctx context.Context, asgName string, existing, want []schedule.Action) (put, deleted int, err error) {
-	have := make(map[string]schedule.Action, len(existing))
-	for _, e := range existing {
-		if strings.HasPrefix(e.Name, schedule.ActionPrefix) {
-			have[e.Name] = e
-		}
-	}
-	wanted := make(map[string]bool, len(want))
-	var errs []error
-	for _, w := range want {
-		if wanted[w.Name] {
-			continue
-		}
-		wanted[w.Name] = true
-		if e, ok := have[w.Name]; ok && e.At.Equal(w.At) && e.MinSize == w.MinSize {
-			continue
-		}
-		if err := a.putAction(ctx, asgName, w); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		put++
-	}
-	for _, e := range existing {
-		if wanted[e.Name] || !strings.HasPrefix(e.Name, schedule.ActionPrefix) {
-			continue
-		}
-		wanted[e.Name] = true // a name listed twice is deleted once
-		gone, err := a.deleteAction(ctx, asgName, e.Name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !gone {
-			deleted++
-		}
-	}
-	return put, deleted, errors.Join(errs...)
+	return schedule.Reconcile(existing, want,
+		func(w schedule.Action) error { return a.putAction(ctx, asgName, w) },
+		func(name string) (bool, error) { return a.deleteAction(ctx, asgName, name) })
 }
 
 func (a *Actuator) putAction(ctx context.Context, asgName string, w schedule.Action) error {

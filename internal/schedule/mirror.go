@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -237,4 +238,54 @@ func ceilMinute(t time.Time) time.Time {
 		r = r.Add(time.Minute)
 	}
 	return r
+}
+
+// Reconcile makes a target's Headroom actions equal want, through put and
+// del, the target's own calls: put for each wanted action that is missing
+// from existing or differs (At, MinSize), in the order of want, and then
+// del for each existing Headroom action not in want. Putting first means
+// an end action that remembers the target's base is in place before
+// anything that relies on it. It never touches an action whose name lacks
+// ActionPrefix. del reports gone when the action was already gone (not
+// counted, not an error: a one-time action is removed once it has run).
+// One failed call does not stop the others; the errors are joined. It
+// returns how many actions were put and how many deleted.
+func Reconcile(existing, want []Action, put func(Action) error, del func(name string) (gone bool, err error)) (puts, deleted int, err error) {
+	have := make(map[string]Action, len(existing))
+	for _, e := range existing {
+		if strings.HasPrefix(e.Name, ActionPrefix) {
+			have[e.Name] = e
+		}
+	}
+	wanted := make(map[string]bool, len(want))
+	var errs []error
+	for _, w := range want {
+		if wanted[w.Name] {
+			continue
+		}
+		wanted[w.Name] = true
+		if e, ok := have[w.Name]; ok && e.At.Equal(w.At) && e.MinSize == w.MinSize {
+			continue
+		}
+		if err := put(w); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		puts++
+	}
+	for _, e := range existing {
+		if wanted[e.Name] || !strings.HasPrefix(e.Name, ActionPrefix) {
+			continue
+		}
+		wanted[e.Name] = true // a name listed twice is deleted once
+		gone, err := del(e.Name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !gone {
+			deleted++
+		}
+	}
+	return puts, deleted, errors.Join(errs...)
 }

@@ -101,43 +101,9 @@ func (b *Backend) ScheduledActions(ctx context.Context, id string) ([]schedule.A
 // is already gone (ObjectNotFoundException) is not an error. One failed
 // call does not stop the others; the errors are joined.
 func (b *Backend) Reconcile(ctx context.Context, id string, existing, want []schedule.Action) (put, deleted int, err error) {
-	have := make(map[string]schedule.Action, len(existing))
-	for _, e := range existing {
-		if strings.HasPrefix(e.Name, schedule.ActionPrefix) {
-			have[e.Name] = e
-		}
-	}
-	wanted := make(map[string]bool, len(want))
-	var errs []error
-	for _, w := range want {
-		if wanted[w.Name] {
-			continue
-		}
-		wanted[w.Name] = true
-		if e, ok := have[w.Name]; ok && e.At.Equal(w.At) && e.MinSize == w.MinSize {
-			continue
-		}
-		if err := b.putAction(ctx, id, w); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		put++
-	}
-	for _, e := range existing {
-		if wanted[e.Name] || !strings.HasPrefix(e.Name, schedule.ActionPrefix) {
-			continue
-		}
-		wanted[e.Name] = true
-		gone, err := b.deleteAction(ctx, id, e.Name)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !gone {
-			deleted++
-		}
-	}
-	return put, deleted, errors.Join(errs...)
+	return schedule.Reconcile(existing, want,
+		func(w schedule.Action) error { return b.putAction(ctx, id, w) },
+		func(name string) (bool, error) { return b.deleteAction(ctx, id, name) })
 }
 
 func (b *Backend) putAction(ctx context.Context, id string, w schedule.Action) error {
