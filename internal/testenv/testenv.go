@@ -208,26 +208,7 @@ func start(t testing.TB, bin string, p Program) (string, error) {
 // waitReady polls ready until it succeeds, the process exits or the start
 // timeout passes.
 func waitReady(addr string, ready func(context.Context, string) error, done <-chan error) error {
-	deadline := time.NewTimer(startTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	var last error
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		last = ready(ctx, addr)
-		cancel()
-		if last == nil {
-			return nil
-		}
-		select {
-		case err := <-done:
-			return fmt.Errorf("%w: %v", errExited, err)
-		case <-deadline.C:
-			return fmt.Errorf("not ready after %s: %w", startTimeout, last)
-		case <-tick.C:
-		}
-	}
+	return waitReadyFor(addr, ready, done, startTimeout)
 }
 
 // stop asks the process to end and kills it if it does not in time.

@@ -18,10 +18,7 @@ package autoscaling
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,6 +29,7 @@ import (
 	"time"
 
 	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/emulator/awsquery"
 )
 
 const (
@@ -230,30 +228,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // POST, the form body. AWS answers a query it cannot parse with
 // MalformedQueryString (HTTP 404).
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *apiError) {
-	form, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, &apiError{status: http.StatusNotFound, code: "MalformedQueryString", message: "The query string contains a syntax error: " + err.Error()}
-	}
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, &apiError{status: http.StatusMethodNotAllowed, code: "InvalidAction", message: "The HTTP method " + r.Method + " is not supported."}
 	}
-	if r.Body == nil || r.Method != http.MethodPost {
-		return form, nil
-	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge", message: fmt.Sprintf("Request body is larger than %d bytes.", maxBodyBytes)}
-		}
-		return nil, &apiError{status: http.StatusBadRequest, code: "MalformedQueryString", message: "The request body could not be read."}
-	}
-	bodyForm, err := url.ParseQuery(string(raw))
-	if err != nil {
-		return nil, &apiError{status: http.StatusNotFound, code: "MalformedQueryString", message: "The query string contains a syntax error: " + err.Error()}
-	}
-	for k, vs := range bodyForm {
-		form[k] = append(form[k], vs...)
+	form, e := awsquery.ReadForm(w, r, maxBodyBytes)
+	if e != nil {
+		return nil, &apiError{status: e.Status, code: e.Code, message: e.Message}
 	}
 	return form, nil
 }
@@ -290,19 +270,7 @@ func RequestOperation(r *http.Request) string {
 // *types.ResourceContentionFault) and otherwise returns a generic
 // smithy.APIError carrying Code and Message.
 func WriteError(w http.ResponseWriter, status int, code, message string) {
-	typ := "Sender"
-	if status >= 500 {
-		typ = "Receiver"
-	}
-	var b bytes.Buffer
-	b.WriteString(`<ErrorResponse xmlns="` + xmlNamespace + `"><Error><Type>` + typ + `</Type><Code>`)
-	_ = xml.EscapeText(&b, []byte(code))
-	b.WriteString(`</Code><Message>`)
-	_ = xml.EscapeText(&b, []byte(message))
-	b.WriteString(`</Message></Error><RequestId>` + requestID() + `</RequestId></ErrorResponse>`)
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
+	awsquery.WriteError(w, xmlNamespace, status, code, message)
 }
 
 // encodeResult writes <ActionResponse><ActionResult>...</ActionResult>
@@ -321,18 +289,8 @@ func encodeResult(b *bytes.Buffer, action string, result any) *apiError {
 	if err := enc.Flush(); err != nil {
 		return &apiError{status: http.StatusInternalServerError, code: "InternalFailure", message: "encode response: " + err.Error()}
 	}
-	b.WriteString(`<ResponseMetadata><RequestId>` + requestID() + `</RequestId></ResponseMetadata></` + action + `Response>`)
+	b.WriteString(`<ResponseMetadata><RequestId>` + awsquery.RequestID() + `</RequestId></ResponseMetadata></` + action + `Response>`)
 	return nil
-}
-
-// requestID returns a random UUID-formatted request id.
-func requestID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	h := hex.EncodeToString(u[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // nextID returns a deterministic id from the service's counter, so that a

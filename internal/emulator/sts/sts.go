@@ -13,9 +13,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"io"
@@ -28,6 +26,7 @@ import (
 	"time"
 
 	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/emulator/awsquery"
 )
 
 const (
@@ -284,7 +283,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, http.StatusInternalServerError, "InternalFailure", "cannot encode the response")
 		return
 	}
-	b.WriteString(`<ResponseMetadata><RequestId>` + requestID() + `</RequestId></ResponseMetadata></` + action + `Response>`)
+	b.WriteString(`<ResponseMetadata><RequestId>` + awsquery.RequestID() + `</RequestId></ResponseMetadata></` + action + `Response>`)
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b.Bytes())
@@ -374,48 +373,15 @@ func (s *Service) assumeRole(caller Identity, form url.Values) (any, *apiError) 
 // WriteError writes an STS (awsQuery) error response: Type Sender below
 // 500, Receiver from 500 on, and the code and message.
 func WriteError(w http.ResponseWriter, status int, code, message string) {
-	typ := "Sender"
-	if status >= 500 {
-		typ = "Receiver"
-	}
-	var b bytes.Buffer
-	b.WriteString(`<ErrorResponse xmlns="` + xmlNamespace + `"><Error><Type>` + typ + `</Type><Code>`)
-	_ = xml.EscapeText(&b, []byte(code))
-	b.WriteString(`</Code><Message>`)
-	_ = xml.EscapeText(&b, []byte(message))
-	b.WriteString(`</Message></Error><RequestId>` + requestID() + `</RequestId></ErrorResponse>`)
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
+	awsquery.WriteError(w, xmlNamespace, status, code, message)
 }
 
 // readForm reads the awsQuery parameters of a request: the URL's and, for
 // POST, the form body's.
 func readForm(w http.ResponseWriter, r *http.Request) (url.Values, *apiError) {
-	malformed := func(err error) *apiError {
-		return &apiError{status: http.StatusNotFound, code: "MalformedQueryString", message: "The query string contains a syntax error: " + err.Error()}
-	}
-	form, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, malformed(err)
-	}
-	if r.Body == nil || r.Method != http.MethodPost {
-		return form, nil
-	}
-	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, &apiError{status: http.StatusRequestEntityTooLarge, code: "RequestEntityTooLarge", message: fmt.Sprintf("Request body is larger than %d bytes.", maxBodyBytes)}
-		}
-		return nil, &apiError{status: http.StatusBadRequest, code: "MalformedQueryString", message: "The request body could not be read."}
-	}
-	body, err := url.ParseQuery(string(raw))
-	if err != nil {
-		return nil, malformed(err)
-	}
-	for k, vs := range body {
-		form[k] = append(form[k], vs...)
+	form, e := awsquery.ReadForm(w, r, maxBodyBytes)
+	if e != nil {
+		return nil, &apiError{status: e.Status, code: e.Code, message: e.Message}
 	}
 	return form, nil
 }
@@ -431,13 +397,4 @@ func randomString(n int) string {
 		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
-}
-
-func requestID() string {
-	var u [16]byte
-	_, _ = rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	h := hex.EncodeToString(u[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
