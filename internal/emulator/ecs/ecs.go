@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -92,6 +93,7 @@ type service struct {
 	stopTime  time.Duration
 	tasks     []*task
 	deploys   []*deployment
+	tags      map[string]string
 }
 
 type task struct {
@@ -122,6 +124,9 @@ type ServiceOptions struct {
 	// Running starts the service with Desired tasks already RUNNING, as a
 	// service that was up before the test began.
 	Running bool
+	// Tags are the service's tags, returned by DescribeServices with
+	// include TAGS.
+	Tags map[string]string
 }
 
 // SetStartTimeFunc makes every task created from now on take f(cluster,
@@ -159,7 +164,7 @@ func (s *Service) CreateService(clusterName, name string, o ServiceOptions) erro
 		return fmt.Errorf("create service %s/%s: already exists", clusterName, name)
 	}
 	now := s.clk.Now()
-	sv := &service{name: name, cluster: clusterName, created: now, startTime: o.StartTime, stopTime: o.StopTime}
+	sv := &service{name: name, cluster: clusterName, created: now, startTime: o.StartTime, stopTime: o.StopTime, tags: maps.Clone(o.Tags)}
 	if sv.startTime <= 0 {
 		sv.startTime = DefaultStartTime
 	}

@@ -3,7 +3,9 @@ package ecs
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +58,15 @@ func (e epoch) MarshalJSON() ([]byte, error) {
 type describeServicesInput struct {
 	Cluster  string   `json:"cluster"`
 	Services []string `json:"services"`
+	// Include TAGS returns each service's tags ("If TAGS is specified, the
+	// tags are included in the response. If this field is omitted, tags
+	// aren't included", API_DescribeServices, include).
+	Include []string `json:"include"`
+}
+
+type tagOut struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 type failure struct {
@@ -92,6 +103,7 @@ type serviceOut struct {
 	SchedulingStrategy string          `json:"schedulingStrategy"`
 	CreatedAt          epoch           `json:"createdAt"`
 	Deployments        []deploymentOut `json:"deployments"`
+	Tags               []tagOut        `json:"tags,omitempty"`
 }
 
 type describeServicesOutput struct {
@@ -150,7 +162,13 @@ func (s *Service) describeServices(in describeServicesInput) (any, *apiError) {
 			out.Failures = append(out.Failures, failure{Arn: s.serviceARN(cn, name), Reason: "MISSING"})
 			continue
 		}
-		out.Services = append(out.Services, s.view(sv, now))
+		v := s.view(sv, now)
+		if slices.Contains(in.Include, "TAGS") {
+			for _, k := range slices.Sorted(maps.Keys(sv.tags)) {
+				v.Tags = append(v.Tags, tagOut{Key: k, Value: sv.tags[k]})
+			}
+		}
+		out.Services = append(out.Services, v)
 	}
 	return out, nil
 }

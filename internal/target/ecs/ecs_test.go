@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -150,12 +151,13 @@ func TestDescribeBatches(t *testing.T) {
 
 func TestDescribeMissing(t *testing.T) {
 	f := newFixture(t)
-	f.service(t, "prod/web", emuecs.ServiceOptions{Desired: 2, Running: true})
+	f.service(t, "prod/web", emuecs.ServiceOptions{Desired: 2, Running: true, Tags: map[string]string{"team": "rewards", "headroom:managed": "true"}})
 	out := f.describe(t, []string{"prod/web", "prod/gone", "nocluster/web"}, 0)
 	if _, ok := out["prod/gone"]; ok {
 		t.Fatal("a missing service is described")
 	}
-	if g, ok := out["prod/web"]; !ok || g.Name != "web" || g.ARN != "arn:aws:ecs:us-east-1:000000000000:service/prod/web" {
+	if g, ok := out["prod/web"]; !ok || g.Name != "web" || g.ARN != "arn:aws:ecs:us-east-1:000000000000:service/prod/web" ||
+		!maps.Equal(g.Tags, map[string]string{"team": "rewards", "headroom:managed": "true"}) {
 		t.Fatalf("prod/web: %+v", g)
 	}
 }

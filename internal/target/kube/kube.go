@@ -182,6 +182,9 @@ type read struct {
 	scale *autoscalingv1.Scale
 	// kind and group of the object, from the object itself.
 	kind, group string
+	// labels are the object's labels: boosts select targets by them as
+	// by an Auto Scaling group's tags.
+	labels map[string]string
 	ready       int
 	err         error
 	gone        bool
@@ -289,6 +292,7 @@ func (b *Backend) Describe(ctx context.Context, ids []string, _ func(id string) 
 			Serving:   r.ready,
 			Pending:   max(desired-r.ready, 0),
 			MaxWeight: 1,
+			Tags:      r.labels,
 		}
 		g.Instances = target.Counts{InService: g.InService, Serving: g.Serving, Pending: g.Pending}
 		g.Conflict = conflict(owners[id.Namespace], r)
@@ -343,6 +347,7 @@ func (b *Backend) read(ctx context.Context, id ID) read {
 		return r
 	}
 	r.kind = obj.GetKind()
+	r.labels = obj.GetLabels()
 	r.group = schema.FromAPIVersionAndKind(obj.GetAPIVersion(), r.kind).Group
 	ready, found, err := unstructured.NestedInt64(obj.Object, "status", "readyReplicas")
 	switch {

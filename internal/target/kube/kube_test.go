@@ -250,7 +250,7 @@ func (e *env) deployment(name string, replicas, observed, ready int32) {
 	e.t.Helper()
 	ctx := e.t.Context()
 	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels(name)},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: labels(name)},
@@ -275,7 +275,7 @@ func (e *env) statefulSet(name string, replicas, observed, ready int32) {
 	e.t.Helper()
 	ctx := e.t.Context()
 	s := &appsv1.StatefulSet{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels(name)},
 		Spec: appsv1.StatefulSetSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: labels(name)},
@@ -300,7 +300,7 @@ func (e *env) hpa(name, kind, targetName string) {
 	e.t.Helper()
 	minReplicas := int32(1)
 	h := &autoscalingv2.HorizontalPodAutoscaler{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels(name)},
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
 			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: kind, Name: targetName},
 			MinReplicas:    &minReplicas,
@@ -324,7 +324,7 @@ func (e *env) replicas(name string) int32 {
 func group(name string, desired, serving, pending int, conflict string) *target.Group {
 	g := target.Group{
 		Kind: target.KindKubernetes, Name: name, Min: 0, Max: target.NoMax, Desired: desired,
-		InService: serving, Serving: serving, Pending: pending, MaxWeight: 1, Conflict: conflict,
+		InService: serving, Serving: serving, Pending: pending, MaxWeight: 1, Conflict: conflict, Tags: labels(name),
 	}
 	g.Instances = target.Counts{InService: serving, Serving: serving, Pending: pending}
 	return &g
