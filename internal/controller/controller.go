@@ -730,7 +730,7 @@ func (c *Controller) input(gr *groupRun, g asg.Group, now time.Time, series map[
 		Pending:  g.Pending - g.Replacing,
 		Warming:  g.Warming,
 		ASGMin:   g.Min,
-		ASGMax:   g.Max,
+		ASGMax:   hardMax(gr.cfg, g),
 		Lead:     c.capacityLead(gr, g),
 		Policies: make(map[string]policy.PolicyInput, len(gr.spec.Policies)),
 	}
@@ -1206,4 +1206,16 @@ func (c *Controller) budgetOf(key string) WriteBudget {
 		return c.deps.BudgetFor(key)
 	}
 	return c.deps.Budget
+}
+
+// hardMax is the ceiling no decision, bounds override or pin may pass:
+// the target's own maximum (an Auto Scaling group's MaxSize, a scalable
+// target's MaxCapacity), or, for a target without one of its own
+// (target.NoMax: a Kubernetes workload, an ECS service without a
+// scalable target), the group's configured max.
+func hardMax(cfg config.Group, g target.Group) int {
+	if g.Max == target.NoMax && cfg.Max > 0 {
+		return cfg.Max
+	}
+	return g.Max
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/headroom-dev/headroom/internal/emulator"
 	emas "github.com/headroom-dev/headroom/internal/emulator/autoscaling"
 	emecs "github.com/headroom-dev/headroom/internal/emulator/ecs"
+	"github.com/headroom-dev/headroom/internal/policy"
 	"github.com/headroom-dev/headroom/internal/target"
 )
 
@@ -45,6 +46,11 @@ groups:
 
 func ecsWorld(t *testing.T) (*clock.Fake, *emulator.Server, *Controller) {
 	t.Helper()
+	return ecsWorldPlanned(t, nil)
+}
+
+func ecsWorldPlanned(t *testing.T, planner Planner) (*clock.Fake, *emulator.Server, *Controller) {
+	t.Helper()
 	clk := clock.NewFake(t0)
 	em := emulator.StartTest(t, clk)
 	awsCfg := em.AWSConfig()
@@ -62,11 +68,45 @@ func ecsWorld(t *testing.T) (*clock.Fake, *emulator.Server, *Controller) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctrl, err := NewAWS(cfg, awsCfg, Deps{Clock: clk}, Options{})
+	ctrl, err := NewAWS(cfg, awsCfg, Deps{Clock: clk, Planner: planner}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return clk, em, ctrl
+}
+
+// TestBoundlessTargetKeepsTheConfiguredMax: a service without a scalable
+// target has no bound of its own, so the configured max is the ceiling no
+// pin, bounds override or fallback may pass.
+func TestBoundlessTargetKeepsTheConfiguredMax(t *testing.T) {
+	three, five := 3, 5
+	tests := []struct {
+		name      string
+		overrides []policy.Override
+		backlog   int
+		want      int
+	}{
+		{"a pin above max", []policy.Override{{ID: "o1", Kind: policy.OverridePin, Capacity: 500}}, 0, 20},
+		{"empty bounds override under a backlog", []policy.Override{{ID: "o2", Kind: policy.OverrideBounds, Min: &five, Max: &three}}, 6000, 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			planner := &fakePlanner{plan: Plan{Overrides: map[string][]policy.Override{"api": tc.overrides}}}
+			clk, em, ctrl := ecsWorldPlanned(t, planner)
+			if tc.backlog > 0 {
+				must(t, em.SQS.Enqueue("jobs", tc.backlog))
+			}
+			clk.Advance(10 * time.Second)
+			records, err := ctrl.RunOnce(context.Background(), clk.Now())
+			must(t, err)
+			if api := records[1]; api.Desired != tc.want || api.Max > 20 {
+				t.Fatalf("api decided %d (bounds %d-%d); want %d, never above max 20", api.Desired, api.Min, api.Max, tc.want)
+			}
+			if d, _, _, _ := em.ECS.Counts("prod", "api"); d > 20 {
+				t.Fatalf("service desired count %d above max 20", d)
+			}
+		})
+	}
 }
 
 // TestECSServiceTarget runs the controller NewAWS builds against the

@@ -185,9 +185,9 @@ type read struct {
 	// labels are the object's labels: boosts select targets by them as
 	// by an Auto Scaling group's tags.
 	labels map[string]string
-	ready       int
-	err         error
-	gone        bool
+	ready  int
+	err    error
+	gone   bool
 }
 
 // Describe reads each workload's scale subresource (desired replicas and
