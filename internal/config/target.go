@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"strings"
@@ -280,4 +281,29 @@ func kindList() string {
 		s[i] = string(k)
 	}
 	return strings.Join(s, ", ")
+}
+
+// targetIdentity names the target a group manages as AWS and Kubernetes
+// do, for finding two groups on one target: the account (from the role's
+// ARN; "" for the daemon's own), the region (the daemon's, defaultRegion,
+// when the group gives none), and the resource in its canonical form
+// (deployments and statefulsets with their group, apps). Two roles into
+// one account reach the same targets.
+func (g Group) targetIdentity(defaultRegion string) string {
+	region := cmp.Or(g.AWS.Region, defaultRegion)
+	account := ""
+	if _, rest, ok := strings.Cut(g.AWS.RoleARN, ":iam::"); ok {
+		account, _, _ = strings.Cut(rest, ":")
+	}
+	switch g.Kind() {
+	case target.KindKubernetes:
+		resource := g.Target.Resource
+		if resource == "deployments" || resource == "statefulsets" {
+			resource += ".apps"
+		}
+		return "kubernetes\x00" + g.Target.Kubeconfig + "\x00" + g.Target.Context + "\x00" + g.Target.Namespace + "\x00" + resource + "\x00" + g.Target.Name
+	case target.KindECSService:
+		return "ecs_service\x00" + account + "\x00" + region + "\x00" + g.TargetID()
+	}
+	return "asg\x00" + account + "\x00" + region + "\x00" + g.ASG
 }

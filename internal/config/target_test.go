@@ -10,6 +10,7 @@ import (
 // targetDoc is a config with one group of each kind, in the forms the
 // documentation shows.
 const targetDoc = `
+region: us-east-1
 groups:
   - name: workers
     asg: workers-asg
@@ -93,6 +94,9 @@ func TestTargetProblems(t *testing.T) {
 		{"one service in two regions", "  - target: {kind: kubernetes", "  - target: {kind: ecs_service, cluster: prod, service: api}\n    aws: {region: eu-west-2, role_arn: \"arn:aws:iam::111111111111:role/headroom-target\"}\n    name: api2\n    max: 1\n    policies: [{name: cpu, target_tracking: {metric: {namespace: AWS/ECS, name: CPUUtilization, stat: Average}, target: 60}}]\n  - target: {kind: kubernetes", "", ""},
 		{"one asg name twice", "aws: {region: us-west-2}", "", "groups[3].target", `"workers-asg" is already managed by groups[0]`},
 		{"one asg name in two regions", "name: batch-asg", "name: workers-asg", "", ""},
+		{"one asg named in the daemon's region twice", "aws: {region: us-west-2}", "aws: {region: us-east-1}", "groups[3].target", `"workers-asg" is already managed by groups[0]`},
+		{"one service through two roles of its account", "  - target: {kind: kubernetes", "  - target: {kind: ecs_service, cluster: prod, service: api}\n    aws: {region: eu-west-1, role_arn: \"arn:aws:iam::111111111111:role/other\"}\n    name: api2\n    max: 1\n    policies: [{name: cpu, target_tracking: {metric: {namespace: AWS/ECS, name: CPUUtilization, stat: Average}, target: 60}}]\n  - target: {kind: kubernetes", "groups[2].target", "already managed by groups[1]"},
+		{"one workload by two spellings of its resource", "  - name: batch\n", "  - target: {kind: kubernetes, kubeconfig: /etc/headroom/acme.kubeconfig, context: acme, namespace: rewards, resource: deployments.apps, name: reward-workers}\n    name: again\n    max: 1\n    policies: [{name: cpu, target_tracking: {metric: {namespace: App, name: Busy, stat: Average}, target: 60}}]\n  - name: batch\n", "groups[3].target", "already managed by groups[2]"},
 		{"one bare queue name in two accounts", "{name: cpu, target_tracking: {metric: {namespace: AWS/ECS, name: CPUUtilization, stat: Average}, target: 60}}", "{name: jobs, backlog: {acceptable_latency: 60s, queues: [{queue: jobs, seconds_per_message: 1}]}}", "groups[1].aws", `queue "jobs" is also named by groups[0], in another account or region`},
 		{"one queue URL in two accounts", "{name: cpu, target_tracking: {metric: {namespace: AWS/ECS, name: CPUUtilization, stat: Average}, target: 60}}", "{name: jobs, backlog: {acceptable_latency: 60s, queues: [{queue: 'https://sqs.us-east-1.amazonaws.com/000000000000/jobs', seconds_per_message: 1}]}}", "", ""},
 	}
@@ -103,7 +107,7 @@ func TestTargetProblems(t *testing.T) {
 			}
 			doc := strings.Replace(targetDoc, tc.from, tc.to, 1)
 			switch tc.name {
-			case "one asg name twice":
+			case "one asg name twice", "one asg named in the daemon's region twice":
 				doc = strings.Replace(doc, "name: batch-asg", "name: workers-asg", 1)
 			case "one bare queue name in two accounts":
 				doc = strings.Replace(doc, "{name: cpu, target_tracking: {metric: {namespace: AWS/EC2, name: CPUUtilization, stat: Average}, target: 60}}", "{name: jobs, backlog: {acceptable_latency: 60s, queues: [{queue: jobs, seconds_per_message: 1}]}}", 1)

@@ -182,7 +182,7 @@ func (c *Config) problems() Problems {
 				ps.add(path+".aws", fmt.Sprintf("queue %q is also named by groups[%d], in another account or region: name it by its URL in one of them", q, u.group))
 			}
 		}
-		if key := g.TargetKey(); g.TargetID() != "" {
+		if key := g.targetIdentity(c.Region); g.TargetID() != "" {
 			if j, ok := targets[key]; ok {
 				field := ".target"
 				if g.Target == (Target{}) {
