@@ -16,6 +16,7 @@ import (
 	emas "github.com/headroom-dev/headroom/internal/emulator/autoscaling"
 	emecs "github.com/headroom-dev/headroom/internal/emulator/ecs"
 	"github.com/headroom-dev/headroom/internal/policy"
+	"github.com/headroom-dev/headroom/internal/schedule"
 	"github.com/headroom-dev/headroom/internal/target"
 )
 
@@ -244,5 +245,59 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestECSMirrorStopsAtAConflict: a boost on a service with a scalable
+// target is mirrored as an Application Auto Scaling scheduled action; once
+// another controller's policy appears, Headroom removes its actions and
+// puts no floor there.
+func TestECSMirrorStopsAtAConflict(t *testing.T) {
+	boost := schedule.Boost{ID: "b1", Groups: []string{"api"}, Start: t0.Add(time.Hour), End: t0.Add(2 * time.Hour), MinCapacity: 8, Lead: 10 * time.Minute}
+	clk, em, ctrl := ecsWorldPlanned(t, &fakePlanner{plan: Plan{Boosts: []schedule.Boost{boost}}})
+	ctx := context.Background()
+	client := aas.NewFromConfig(em.AWSConfig())
+	ns, id, dim := aastypes.ServiceNamespaceEcs, aws.String("service/prod/api"), aastypes.ScalableDimensionECSServiceDesiredCount
+	if _, err := client.RegisterScalableTarget(ctx, &aas.RegisterScalableTargetInput{ServiceNamespace: ns, ResourceId: id, ScalableDimension: dim,
+		MinCapacity: aws.Int32(1), MaxCapacity: aws.Int32(30)}); err != nil {
+		t.Fatal(err)
+	}
+	actions := func() []string {
+		out, err := client.DescribeScheduledActions(ctx, &aas.DescribeScheduledActionsInput{ServiceNamespace: ns, ResourceId: id, ScalableDimension: dim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, a := range out.ScheduledActions {
+			names = append(names, aws.ToString(a.ScheduledActionName))
+		}
+		return names
+	}
+	clk.Advance(10 * time.Second)
+	_, err := ctrl.RunOnce(ctx, clk.Now())
+	must(t, err)
+	if got := actions(); len(got) == 0 {
+		t.Fatal("the boost was not mirrored on the service's scalable target")
+	}
+	if _, err := client.PutScalingPolicy(ctx, &aas.PutScalingPolicyInput{PolicyName: aws.String("cpu70"), ServiceNamespace: ns, ResourceId: id, ScalableDimension: dim,
+		PolicyType: aastypes.PolicyTypeTargetTrackingScaling,
+		TargetTrackingScalingPolicyConfiguration: &aastypes.TargetTrackingScalingPolicyConfiguration{TargetValue: aws.Float64(70),
+			PredefinedMetricSpecification: &aastypes.PredefinedMetricSpecification{PredefinedMetricType: aastypes.MetricTypeECSServiceAverageCPUUtilization}}}); err != nil {
+		t.Fatal(err)
+	}
+	mark := em.Mark()
+	clk.Advance(10 * time.Second)
+	records, err := ctrl.RunOnce(ctx, clk.Now())
+	must(t, err)
+	if !strings.Contains(records[1].Error, "another controller") {
+		t.Fatalf("api: error %q, want the conflict", records[1].Error)
+	}
+	if got := actions(); len(got) != 0 {
+		t.Fatalf("Headroom's actions %v stay on a service another controller scales", got)
+	}
+	for _, c := range em.CallsSince(mark) {
+		if c.Operation == "PutScheduledAction" || c.Operation == "UpdateService" {
+			t.Fatalf("%s %s on a service in conflict", c.Service, c.Operation)
+		}
 	}
 }

@@ -46,6 +46,11 @@ func (c *Controller) mirror(ctx context.Context, now time.Time, groups map[strin
 		}
 		var mb []schedule.MirrorBoost
 		for _, b := range selected[gr.cfg.Name] {
+			if g.Conflict != "" {
+				// Another controller scales the target: Headroom puts no
+				// floor there, and removes the floors it had put.
+				break
+			}
 			if !now.Before(b.End) {
 				continue
 			}
