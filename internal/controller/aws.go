@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -51,6 +52,9 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 	case *asg.WriteBudget:
 		w.own = b
 	}
+	// A budget deps brings paces the daemon's own account's Auto Scaling
+	// writes, whatever its type.
+	ownBudget := deps.Budget
 	router := target.NewRouter()
 	pols := &policyRouter{routes: map[string]asgRoute{}}
 	metrics := &metricRouter{byKey: map[string]*clientSet{}}
@@ -66,8 +70,11 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 		case target.KindASG:
 			router.Add(key, cs.asg, g.ASG)
 			pols.routes[key] = asgRoute{cs.asg, g.ASG}
-			if cs.budget != nil {
+			switch {
+			case cs.budget != nil:
 				budgetOf[key] = cs.budget
+			case cs.account == (target.Account{}) && ownBudget != nil:
+				budgetOf[key] = ownBudget
 			}
 		case target.KindECSService:
 			router.Add(key, cs.services(), g.TargetID())
@@ -102,18 +109,28 @@ func NewAWS(cfg *config.Config, awsCfg aws.Config, deps Deps, opts Options) (*Co
 	deps.WarmPools = pols
 	deps.Metrics = metrics
 	deps.Queues = queues
-	if deps.Budget == nil && len(w.order) == 1 && w.order[0].budget != nil {
-		deps.Budget = w.order[0].budget
-	}
-	if len(w.order) > 1 || deps.Budget == nil {
-		deps.BudgetFor = func(key string) WriteBudget {
-			if b, ok := budgetOf[key]; ok {
-				return b
-			}
-			return nil
+	// Each target draws on its own service's budget in its own account
+	// and region (a Kubernetes workload on none: its client's rate limit
+	// paces it).
+	deps.BudgetFor = func(key string) WriteBudget {
+		if b, ok := budgetOf[key]; ok {
+			return b
 		}
+		return nil
 	}
 	return New(cfg, deps, opts)
+}
+
+// accountOf is the account id of a role's ARN, "" for none (the daemon's
+// own account): two roles into one account share its buckets, as AWS
+// throttles per account and region.
+func accountOf(roleARN string) string {
+	_, rest, ok := strings.Cut(roleARN, ":iam::")
+	if !ok {
+		return ""
+	}
+	id, _, _ := strings.Cut(rest, ":")
+	return id
 }
 
 // clientSet is the clients of one account and region.
@@ -195,13 +212,13 @@ func (w *wiring) set(a target.Account) (*clientSet, error) {
 	case w.budgets != nil:
 		// The role names the account; the key keeps two accounts' (and
 		// two regions') buckets apart, as AWS does.
-		cs.budget = w.budgets.For(asg.BudgetKey{Account: a.RoleARN, Region: c.Region})
+		cs.budget = w.budgets.For(asg.BudgetKey{Account: accountOf(a.RoleARN), Region: c.Region})
 	}
 	if cs.budget != nil {
 		cs.asg.SetWriteBudget(cs.budget)
 	}
 	if w.budgets != nil {
-		cs.ecsBudget = w.budgets.For(asg.BudgetKey{Service: "ecs", Account: a.RoleARN, Region: c.Region})
+		cs.ecsBudget = w.budgets.For(asg.BudgetKey{Service: "ecs", Account: accountOf(a.RoleARN), Region: c.Region})
 	}
 	cs.cw = source.NewCloudWatch(cloudwatch.NewFromConfig(c))
 	cs.sqs = source.NewSQS(sqs.NewFromConfig(c), w.clk, w.cfg.SQSConcurrency)

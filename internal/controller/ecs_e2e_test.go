@@ -52,6 +52,11 @@ func ecsWorld(t *testing.T) (*clock.Fake, *emulator.Server, *Controller) {
 
 func ecsWorldPlanned(t *testing.T, planner Planner) (*clock.Fake, *emulator.Server, *Controller) {
 	t.Helper()
+	return ecsWorldWith(t, planner, ecsConfig)
+}
+
+func ecsWorldWith(t *testing.T, planner Planner, doc string) (*clock.Fake, *emulator.Server, *Controller) {
+	t.Helper()
 	clk := clock.NewFake(t0)
 	em := emulator.StartTest(t, clk)
 	awsCfg := em.AWSConfig()
@@ -65,7 +70,7 @@ func ecsWorldPlanned(t *testing.T, planner Planner) (*clock.Fake, *emulator.Serv
 	if _, err := em.SQS.CreateQueue("jobs", nil); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse([]byte(ecsConfig))
+	cfg, err := config.Parse([]byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,6 +303,24 @@ func TestECSMirrorStopsAtAConflict(t *testing.T) {
 	for _, c := range em.CallsSince(mark) {
 		if c.Operation == "PutScheduledAction" || c.Operation == "UpdateService" {
 			t.Fatalf("%s %s on a service in conflict", c.Service, c.Operation)
+		}
+	}
+}
+
+// TestECSWritesHaveTheirOwnBudget: an ECS service's UpdateService and an
+// Auto Scaling group's SetDesiredCapacity draw on buckets of their own
+// services, as AWS throttles them: with one write of budget each, both
+// act in the same cycle.
+func TestECSWritesHaveTheirOwnBudget(t *testing.T) {
+	doc := strings.Replace(ecsConfig, "call_timeout: 2s\n", "call_timeout: 2s\naws: {autoscaling_write_rate: 1/h, autoscaling_write_burst: 1}\n", 1)
+	clk, em, ctrl := ecsWorldWith(t, nil, doc)
+	must(t, em.SQS.Enqueue("jobs", 600))
+	clk.Advance(10 * time.Second)
+	records, err := ctrl.RunOnce(context.Background(), clk.Now())
+	must(t, err)
+	for _, r := range records {
+		if !r.Acted || r.Skipped != "" {
+			t.Errorf("%s: acted %v skipped %q; want each service's own token spent", r.Group, r.Acted, r.Skipped)
 		}
 	}
 }
