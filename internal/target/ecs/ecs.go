@@ -263,7 +263,7 @@ func (b *Backend) convert(id string, s ecstypes.Service, now time.Time, warmup t
 		InService: int(s.RunningCount),
 		Pending:   int(s.PendingCount),
 		MaxWeight: 1,
-		NoScaleIn: deploying(s.Deployments),
+		NoScaleIn: deploying(s.Deployments, s.TaskSets),
 		Tags:      make(map[string]string, len(s.Tags)),
 	}
 	for _, t := range s.Tags {
@@ -295,7 +295,20 @@ func (b *Backend) convert(id string, s ecstypes.Service, now time.Time, warmup t
 // (ECS) deployment type that aren't behind a Classic Load Balancer").
 // Scaling in during a deployment stops tasks of either deployment and can
 // starve the rollout of healthy capacity.
-func deploying(ds []ecstypes.Deployment) string {
+func deploying(ds []ecstypes.Deployment, sets []ecstypes.TaskSet) string {
+	// A blue/green (CODE_DEPLOY) or EXTERNAL deployment controller rolls
+	// out through task sets, not deployments ("taskSets: Information
+	// about a set of Amazon ECS tasks in either an CodeDeploy or an
+	// EXTERNAL deployment", API Service): more than one, or one not at
+	// steady state, is a rollout under way.
+	if len(sets) > 1 {
+		return fmt.Sprintf("%d task sets are active: a blue/green deployment is under way", len(sets))
+	}
+	for _, ts := range sets {
+		if ts.StabilityStatus != "" && ts.StabilityStatus != ecstypes.StabilityStatusSteadyState {
+			return fmt.Sprintf("task set %s is %s", aws.ToString(ts.Id), ts.StabilityStatus)
+		}
+	}
 	for _, d := range ds {
 		if d.RolloutState == ecstypes.DeploymentRolloutStateInProgress {
 			return fmt.Sprintf("deployment %s is in progress (rolloutState IN_PROGRESS)", aws.ToString(d.Id))

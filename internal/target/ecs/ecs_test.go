@@ -259,12 +259,16 @@ func TestDeploying(t *testing.T) {
 	cases := []struct {
 		name string
 		ds   []string // rolloutState per deployment
+		sets []string // stabilityStatus per task set
 		want string
 	}{
 		{name: "none", want: ""},
 		{name: "one completed", ds: []string{"COMPLETED"}, want: ""},
 		{name: "one in progress", ds: []string{"IN_PROGRESS"}, want: "in progress"},
 		{name: "two without rollout state", ds: []string{"", ""}, want: "2 deployments"},
+		{name: "one steady task set", sets: []string{"STEADY_STATE"}, want: ""},
+		{name: "one task set stabilizing", sets: []string{"STABILIZING"}, want: "STABILIZING"},
+		{name: "two task sets: blue/green", sets: []string{"STEADY_STATE", "STEADY_STATE"}, want: "blue/green"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -272,7 +276,11 @@ func TestDeploying(t *testing.T) {
 			for _, s := range tc.ds {
 				ds = append(ds, ecstypes.Deployment{Id: aws.String("d"), RolloutState: ecstypes.DeploymentRolloutState(s)})
 			}
-			got := deploying(ds)
+			var sets []ecstypes.TaskSet
+			for _, st := range tc.sets {
+				sets = append(sets, ecstypes.TaskSet{Id: aws.String("ts"), StabilityStatus: ecstypes.StabilityStatus(st)})
+			}
+			got := deploying(ds, sets)
 			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
 				t.Fatalf("deploying = %q, want %q", got, tc.want)
 			}

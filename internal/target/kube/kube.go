@@ -394,8 +394,13 @@ func ownerOf(kind string, u unstructured.Unstructured, defaultKind string) owner
 	ref, _, _ := unstructured.NestedStringMap(u.Object, "spec", "scaleTargetRef")
 	o := owner{kind: kind, namespace: u.GetNamespace(), name: u.GetName(), targetKind: ref["kind"], target: ref["name"]}
 	apiVersion := ref["apiVersion"]
-	if o.targetKind == "" {
-		o.targetKind = defaultKind
+	// KEDA defaults each of the two on its own (kind Deployment,
+	// apiVersion apps/v1: "ScaledObject specification", scaleTargetRef);
+	// the HPA requires both.
+	if defaultKind != "" {
+		if o.targetKind == "" {
+			o.targetKind = defaultKind
+		}
 		if apiVersion == "" {
 			apiVersion = "apps/v1"
 		}

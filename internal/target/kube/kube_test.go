@@ -721,6 +721,12 @@ func TestCustomResourcesAndKEDA(t *testing.T) {
 		"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": map[string]any{"name": "w2-so"},
 		"spec": map[string]any{"scaleTargetRef": map[string]any{"apiVersion": "example.com/v1", "kind": "Widget", "name": "w2"}},
 	})
+	// A kind without an apiVersion: KEDA takes apps/v1.
+	e.statefulSet("cache", 3, 3, 3)
+	e.create(dyn, scaled, map[string]any{
+		"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": map[string]any{"name": "cache-so"},
+		"spec": map[string]any{"scaleTargetRef": map[string]any{"kind": "StatefulSet", "name": "cache"}},
+	})
 	// Same name, other kind: not this Deployment's.
 	e.create(dyn, scaled, map[string]any{
 		"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject", "metadata": map[string]any{"name": "free-so"},
@@ -735,6 +741,7 @@ func TestCustomResourcesAndKEDA(t *testing.T) {
 	}{
 		{"KEDA scales it", ns + "/deployments/worker", group("worker", 2, 2, 0, "KEDA ScaledObject "+ns+"/worker-so scales this workload")},
 		{"a ScaledObject of another kind", ns + "/deployments/free", group("free", 2, 1, 1, "")},
+		{"KEDA scales a StatefulSet named by kind alone", ns + "/statefulsets/cache", group("cache", 3, 3, 0, "KEDA ScaledObject "+ns+"/cache-so scales this workload")},
 		{"a custom resource without readyReplicas", ns + "/widgets.example.com/w1", group("w1", 4, 3, 1, "")},
 		{"a custom resource KEDA scales", ns + "/widgets.example.com/w2", group("w2", 1, 0, 1, "KEDA ScaledObject "+ns+"/w2-so scales this workload")},
 	}
