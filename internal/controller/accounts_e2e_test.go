@@ -228,3 +228,36 @@ func countCalls(calls []emulator.Call, service string) int {
 	}
 	return n
 }
+
+// TestRoleRenewalFails: when STS fails as a session nears its end, the
+// credentials in hand still serve until they expire; after that the
+// account's groups are blind, and the others go on.
+func TestRoleRenewalFails(t *testing.T) {
+	clk, em, ctrl := accountsWorld(t, "acme-7f3a")
+	ctx := context.Background()
+	clk.Advance(10 * time.Second)
+	_, err := ctrl.RunOnce(ctx, clk.Now())
+	must(t, err)
+	em.AddFault(emulator.Fault{Service: emulator.ServiceSTS, Operation: "AssumeRole", Status: 500, Code: "InternalFailure"})
+	api := func() Record {
+		records, err := ctrl.RunOnce(ctx, clk.Now())
+		must(t, err)
+		for _, r := range records {
+			if r.Group != "api" && r.Error != "" {
+				t.Fatalf("%s: %s", r.Group, r.Error)
+			}
+		}
+		return records[1]
+	}
+	// Inside the renewal window (stscreds asks for 15-minute sessions):
+	// renewal fails, the session still serves.
+	clk.Advance(11 * time.Minute)
+	if r := api(); r.Error != "" {
+		t.Fatalf("before the session's end: %s", r.Error)
+	}
+	// Past its end: blind, with STS's error.
+	clk.Advance(5 * time.Minute)
+	if r := api(); !strings.Contains(r.Error, "InternalFailure") {
+		t.Fatalf("after the session's end: error %q, want the AssumeRole failure", r.Error)
+	}
+}

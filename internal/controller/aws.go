@@ -228,8 +228,9 @@ func (w *wiring) set(a target.Account) (*clientSet, error) {
 }
 
 // credentialsRenewBefore is how long before their expiry assumed-role
-// credentials are renewed: AssumeRole's sessions last an hour by default,
-// and a daemon whose clock lags AWS's by less than this never signs with
+// credentials are renewed: stscreds asks for 15-minute sessions
+// (stscreds.DefaultDuration), so they are renewed every 10 minutes, and a
+// daemon whose clock lags AWS's by less than this never signs with
 // credentials AWS has expired.
 const credentialsRenewBefore = 5 * time.Minute
 
@@ -261,7 +262,8 @@ func AccountConfig(base aws.Config, a target.Account, clk clock.Clock) aws.Confi
 // than the machine's (aws.CredentialsCache reads the machine's), so that
 // a daemon on an injected clock (the simulator, the tests) renews them
 // exactly when production would. Concurrent callers wait for one
-// retrieval; a failed one is not kept, and the next call tries again.
+// retrieval. A failed renewal is not kept: the credentials in hand serve
+// until they expire, and the next call tries again.
 type credentialsCache struct {
 	provider aws.CredentialsProvider
 	clk      clock.Clock
@@ -281,6 +283,9 @@ func (c *credentialsCache) Retrieve(ctx context.Context) (aws.Credentials, error
 	}
 	creds, err := c.provider.Retrieve(ctx)
 	if err != nil {
+		if c.ok && c.clk.Now().Before(c.creds.Expires) {
+			return c.creds, nil
+		}
 		c.ok = false
 		return aws.Credentials{}, err
 	}

@@ -122,12 +122,12 @@ func (r *Router) Describe(ctx context.Context, keys []string, warmup func(key st
 
 	out := make(map[string]Group, len(keys))
 	var pe *PageError
-	blind := func(keys []string, err error) {
+	blind := func(keys []string, errs ...error) {
 		if pe == nil {
 			pe = &PageError{}
 		}
 		pe.Groups = append(pe.Groups, keys...)
-		pe.Errs = append(pe.Errs, err)
+		pe.Errs = append(pe.Errs, errs...)
 	}
 	if len(unrouted) > 0 {
 		blind(unrouted, fmt.Errorf("%w: %s", ErrNoRoute, nameList(unrouted)))
@@ -153,7 +153,7 @@ func (r *Router) Describe(ctx context.Context, keys []string, warmup func(key st
 			if single {
 				return out, &PageError{Groups: ks, Errs: bpe.Errs}
 			}
-			blind(ks, res.err)
+			blind(ks, bpe.Errs...)
 			continue
 		}
 		if single {
