@@ -297,9 +297,16 @@ func (g Group) targetIdentity(defaultRegion string) string {
 	}
 	switch g.Kind() {
 	case target.KindKubernetes:
-		resource := g.Target.Resource
-		if resource == "deployments" || resource == "statefulsets" {
-			resource += ".apps"
+		// The API server maps the singular too, and the bare name of an
+		// apps resource to its group.
+		resource := strings.TrimSuffix(g.Target.Resource, ".apps")
+		switch resource {
+		case "deployment", "deployments":
+			resource = "deployments.apps"
+		case "statefulset", "statefulsets":
+			resource = "statefulsets.apps"
+		default:
+			resource = g.Target.Resource
 		}
 		return "kubernetes\x00" + g.Target.Kubeconfig + "\x00" + g.Target.Context + "\x00" + g.Target.Namespace + "\x00" + resource + "\x00" + g.Target.Name
 	case target.KindECSService:
