@@ -74,8 +74,8 @@ type Resources interface {
 // concurrent use.
 type Service struct {
 	clk clock.Clock
-	// account and region name the resources in ARNs (SetAccount); the
-	// package's Account and Region when empty.
+	// account and region name the resources in ARNs: the package's
+	// Account and Region until SetAccount.
 	account, region string
 	res             Resources
 
@@ -119,7 +119,8 @@ type action struct {
 
 // New returns an empty Application Auto Scaling over res.
 func New(clk clock.Clock, res Resources) *Service {
-	return &Service{clk: clk, res: res, targets: map[key]*target{}, policies: map[key]map[string]*policy{}, actions: map[key]map[string]*action{}}
+	return &Service{clk: clk, res: res, targets: map[key]*target{}, policies: map[key]map[string]*policy{}, actions: map[key]map[string]*action{},
+		account: Account, region: Region}
 }
 
 // Run performs every scheduled action due by now, in time order. The

@@ -57,7 +57,7 @@ func (r targetRef) check() *apiError {
 }
 
 func (s *Service) arn(kind, id string) string {
-	return fmt.Sprintf("arn:aws:application-autoscaling:%s:%s:%s/%s", s.regionOr(), s.accountOr(), kind, id)
+	return fmt.Sprintf("arn:aws:application-autoscaling:%s:%s:%s/%s", s.region, s.account, kind, id)
 }
 
 type registerInput struct {
@@ -276,7 +276,7 @@ func (s *Service) putScalingPolicy(body []byte) (any, *apiError) {
 	p := m[in.PolicyName]
 	if p == nil {
 		p = &policy{name: in.PolicyName, created: s.clk.Now(),
-			arn: fmt.Sprintf("arn:aws:autoscaling:%s:%s:scalingPolicy:%s:resource/ecs/%s:policyName/%s", s.regionOr(), s.accountOr(), s.nextID(), k.resource, in.PolicyName)}
+			arn: fmt.Sprintf("arn:aws:autoscaling:%s:%s:scalingPolicy:%s:resource/ecs/%s:policyName/%s", s.region, s.account, s.nextID(), k.resource, in.PolicyName)}
 		m[in.PolicyName] = p
 	}
 	p.typ, p.step, p.tracking = typ, in.StepScalingPolicyConfiguration, in.TargetTrackingScalingPolicyConfiguration
@@ -446,7 +446,7 @@ func (s *Service) putScheduledAction(body []byte) (any, *apiError) {
 	}
 	if a == nil {
 		a = &action{name: in.ScheduledActionName, created: s.clk.Now(),
-			arn: fmt.Sprintf("arn:aws:autoscaling:%s:%s:scheduledAction:%s:resource/ecs/%s:scheduledActionName/%s", s.regionOr(), s.accountOr(), s.nextID(), k.resource, in.ScheduledActionName)}
+			arn: fmt.Sprintf("arn:aws:autoscaling:%s:%s:scheduledAction:%s:resource/ecs/%s:scheduledActionName/%s", s.region, s.account, s.nextID(), k.resource, in.ScheduledActionName)}
 	}
 	// An update keeps what it does not name.
 	next := *a
@@ -578,17 +578,3 @@ func (s *Service) deleteScheduledAction(body []byte) (any, *apiError) {
 // SetAccount makes the service's ARNs name account and region: the scope
 // it serves. Call it before the first request.
 func (s *Service) SetAccount(account, region string) { s.account, s.region = account, region }
-
-func (s *Service) accountOr() string {
-	if s.account == "" {
-		return Account
-	}
-	return s.account
-}
-
-func (s *Service) regionOr() string {
-	if s.region == "" {
-		return Region
-	}
-	return s.region
-}

@@ -62,8 +62,8 @@ const contentType = "application/x-amz-json-1.1"
 // Service is the emulated ECS. It is safe for concurrent use.
 type Service struct {
 	clk clock.Clock
-	// account and region name the resources in ARNs (SetAccount); the
-	// package's Account and Region when empty.
+	// account and region name the resources in ARNs: the package's
+	// Account and Region until SetAccount.
 	account, region string
 	// BeforeRequest, when set, runs at the start of each request, outside
 	// the service's lock: the server lets Application Auto Scaling run its
@@ -112,7 +112,7 @@ type deployment struct {
 
 // New returns an empty ECS on clk.
 func New(clk clock.Clock) *Service {
-	return &Service{clk: clk, clusters: map[string]*cluster{}}
+	return &Service{clk: clk, clusters: map[string]*cluster{}, account: Account, region: Region}
 }
 
 // ServiceOptions are a service's settings at creation; zero fields take
@@ -325,15 +325,15 @@ func (s *Service) nextID(prefix string) string {
 }
 
 func (s *Service) taskDefARN(family string, rev int) string {
-	return fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:%d", s.regionOr(), s.accountOr(), family, rev)
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s:%d", s.region, s.account, family, rev)
 }
 
 func (s *Service) serviceARN(clusterName, name string) string {
-	return fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", s.regionOr(), s.accountOr(), clusterName, name)
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:service/%s/%s", s.region, s.account, clusterName, name)
 }
 
 func (s *Service) clusterARN(name string) string {
-	return fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", s.regionOr(), s.accountOr(), name)
+	return fmt.Sprintf("arn:aws:ecs:%s:%s:cluster/%s", s.region, s.account, name)
 }
 
 // setDesired moves the service to n tasks: new tasks start PENDING; on
@@ -454,17 +454,3 @@ func decode(body []byte, v any) *apiError {
 // SetAccount makes the service's ARNs name account and region: the scope
 // it serves. Call it before the first request.
 func (s *Service) SetAccount(account, region string) { s.account, s.region = account, region }
-
-func (s *Service) accountOr() string {
-	if s.account == "" {
-		return Account
-	}
-	return s.account
-}
-
-func (s *Service) regionOr() string {
-	if s.region == "" {
-		return Region
-	}
-	return s.region
-}
