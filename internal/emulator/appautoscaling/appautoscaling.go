@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/emulator/awsjson"
 )
 
 // TargetPrefix starts the X-Amz-Target header of every operation.
@@ -50,8 +51,6 @@ const (
 	Account = "000000000000"
 	Region  = "us-east-1"
 )
-
-const contentType = "application/x-amz-json-1.1"
 
 // Page sizes: the default and the largest MaxResults of each Describe
 // ("This value can be between 1 and 50. The default value is 50",
@@ -230,14 +229,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, aerr.status, aerr.code, aerr.message)
 		return
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		WriteError(w, http.StatusInternalServerError, "InternalServiceException", err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	awsjson.Reply(w, out, WriteError, "InternalServiceException")
 }
 
 // apiError is an error the service answers with.
@@ -260,19 +252,7 @@ func notFound(format string, args ...any) *apiError {
 // ConcurrentUpdateException, InternalServiceException...). A server that
 // composes this service uses it to inject faults.
 func WriteError(w http.ResponseWriter, status int, code, message string) {
-	if code == "" {
-		code = "InternalServiceException"
-	}
-	b, err := json.Marshal(struct {
-		Type    string `json:"__type"`
-		Message string `json:"message,omitempty"`
-	}{code, message})
-	if err != nil {
-		b = []byte(`{"__type":"InternalServiceException"}`)
-	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	awsjson.WriteError(w, status, code, message, "InternalServiceException")
 }
 
 func decode(body []byte, v any) *apiError {

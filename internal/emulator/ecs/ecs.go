@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/headroom-dev/headroom/internal/clock"
+	"github.com/headroom-dev/headroom/internal/emulator/awsjson"
 )
 
 // TargetPrefix starts the X-Amz-Target header of every ECS operation.
@@ -56,8 +57,6 @@ const (
 	// default (ContainerDefinition stopTimeout).
 	DefaultStopTime = 30 * time.Second
 )
-
-const contentType = "application/x-amz-json-1.1"
 
 // Service is the emulated ECS. It is safe for concurrent use.
 type Service struct {
@@ -431,14 +430,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, aerr.status, aerr.code, aerr.message)
 		return
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		WriteError(w, http.StatusInternalServerError, "ServerException", err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	awsjson.Reply(w, out, WriteError, "ServerException")
 }
 
 func decode(body []byte, v any) *apiError {

@@ -1,7 +1,6 @@
 package ecs
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"net/http"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/headroom-dev/headroom/internal/emulator/awsjson"
 )
 
 // apiError is an error the service answers with.
@@ -23,27 +24,13 @@ func clientError(code, msg string) *apiError {
 }
 
 // errorBody is the JSON body of an AWS JSON 1.1 error.
-type errorBody struct {
-	Type    string `json:"__type"`
-	Message string `json:"message,omitempty"`
-}
-
 // WriteError writes an AWS JSON 1.1 error the ECS client turns into a
 // typed error: the status and a body whose __type is the error's shape
 // name (ClusterNotFoundException, ServiceNotFoundException,
 // InvalidParameterException, ThrottlingException...). A server that
 // composes this service uses it to inject faults.
 func WriteError(w http.ResponseWriter, status int, code, message string) {
-	if code == "" {
-		code = "ServerException"
-	}
-	b, err := json.Marshal(errorBody{Type: code, Message: message})
-	if err != nil {
-		b = []byte(`{"__type":"ServerException"}`)
-	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	awsjson.WriteError(w, status, code, message, "ServerException")
 }
 
 // epoch is a timestamp as AWS JSON writes it by default: seconds since
